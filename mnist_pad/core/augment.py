@@ -1,0 +1,68 @@
+"""Batched data augmentation on the training device: one random affine (and optional elastic) warp per
+image, done for the whole batch with a single ``grid_sample`` call, with no per-sample Python loop."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    rotate: float = 10.0  # max rotation, degrees either way
+    scale: float = 0.1  # max relative zoom either way (0.1: 0.9x to 1.1x)
+    shear: float = 0.1  # max shear factor either way
+    translate: float = 2.0  # max shift in pixels either way (of a 28 px image)
+    elastic: float = 0.0  # elastic displacement amplitude in pixels (0 = off; 2-3 looks like handwriting)
+    elastic_smooth: int = 7  # side of the box filter that smooths the elastic field, pixels (odd)
+
+    @property
+    def enabled(self) -> bool:
+        return any((self.rotate, self.scale, self.shear, self.translate, self.elastic))
+
+
+NO_AUGMENT = AugmentConfig(0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _uniform(n: int, amount: float, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
+    return (torch.rand(n, device=device, generator=generator) * 2 - 1) * amount
+
+
+def random_affine_grid(
+    n: int, size: int, cfg: AugmentConfig, device: torch.device, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Sampling grids (n, size, size, 2) for random rotation, scale, shear and translation."""
+    angle = _uniform(n, math.radians(cfg.rotate), generator, device)
+    scale = 1 + _uniform(n, cfg.scale, generator, device)
+    shear = _uniform(n, cfg.shear, generator, device)
+    shift = _uniform(2 * n, cfg.translate * 2 / size, generator, device).view(n, 2)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin + shear * cos, shift[:, 0]], 1), torch.stack([sin, cos + shear * sin, shift[:, 1]], 1)],
+        1,
+    )
+    grid = F.affine_grid(theta, (n, 1, size, size), align_corners=False)
+    if cfg.elastic:
+        grid = grid + _elastic_field(n, size, cfg, device, generator)
+    return grid
+
+
+def _elastic_field(
+    n: int, size: int, cfg: AugmentConfig, device: torch.device, generator: torch.Generator | None
+) -> torch.Tensor:
+    noise = torch.rand(n, 2, size, size, device=device, generator=generator) * 2 - 1
+    k = cfg.elastic_smooth
+    smooth = F.avg_pool2d(F.avg_pool2d(noise, k, 1, k // 2), k, 1, k // 2)
+    smooth = smooth / smooth.abs().amax((2, 3), keepdim=True).clamp_min(1e-6)
+    return (smooth * cfg.elastic * 2 / size).permute(0, 2, 3, 1)
+
+
+def augment(images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Warp a float batch (n, 1, h, w) with ink as high values and 0 background."""
+    if not cfg.enabled:
+        return images
+    grid = random_affine_grid(len(images), images.shape[-1], cfg, images.device, generator)
+    return F.grid_sample(images, grid.to(images.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -1,0 +1,291 @@
+"""IDX datasets (MNIST, Fashion-MNIST, any 28x28 IDX set): locate, verify, download, load.
+
+Files are searched in order: an explicit ``data_dir``, the ``MNIST_PAD_DATA`` environment variable
+(either the folder itself or a parent holding ``<dataset>/``), then the user cache directory. Known files
+are checked against their published md5 sums; every file is checked for magic, shape and length, so a
+truncated or corrupt file raises :class:`DataError` naming it instead of producing garbage tensors.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+import torch
+
+ENV_VAR = "MNIST_PAD_DATA"
+IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+
+
+class DataError(RuntimeError):
+    """A dataset file is missing, truncated or not what it claims to be."""
+
+
+class DataMissing(DataError):
+    """None of the searched folders holds the dataset's files."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    files: dict[str, str]  # role ("train-images", ...) -> file name
+    md5: dict[str, str]  # file name -> published md5 (empty for sets we do not know)
+    mirrors: tuple[str, ...]  # base URLs tried in order
+    classes: tuple[str, ...]
+
+
+_ROLES = ("train-images", "train-labels", "test-images", "test-labels")
+_STD_FILES = dict(
+    zip(
+        _ROLES,
+        (
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ),
+    )
+)
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        files=_STD_FILES,
+        md5={
+            "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+        },
+        mirrors=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ),
+        classes=tuple(str(i) for i in range(10)),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        files=_STD_FILES,
+        md5={
+            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        classes=(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+    ),
+}
+
+# Folders where a system package may have put a dataset (Debian's dataset-fashion-mnist, for one).
+_SYSTEM_DIRS = {"fashion-mnist": (Path("/usr/share/datasets/fashion-mnist"),)}
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a dataset: ``images`` uint8 (N, 28, 28), ``labels`` int64 (N,)."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def to(self, device: torch.device | str) -> "Split":
+        return Split(self.images.to(device), self.labels.to(device))
+
+    def subset(self, index: torch.Tensor | slice) -> "Split":
+        return Split(self.images[index], self.labels[index])
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("mnist-pad")) / "datasets"
+
+
+def candidate_dirs(dataset: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for ``dataset``'s files, in order of preference."""
+    dirs: list[Path] = []
+    roots: list[Path] = []
+    if data_dir is not None:
+        roots.append(Path(data_dir))
+    env = os.environ.get(ENV_VAR)
+    if env:
+        roots.append(Path(env))
+    for root in roots:
+        dirs += [root, root / dataset]
+    dirs.append(cache_dir() / dataset)
+    dirs += list(_SYSTEM_DIRS.get(dataset, ()))
+    return list(dict.fromkeys(dirs))
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    """The file ``name`` in ``folder``, gzipped or raw (``.gz`` stripped)."""
+    for candidate in (folder / name, folder / name.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Paths of the four files of ``dataset``; raises :class:`DataError` saying what to put where."""
+    spec = get_spec(dataset)
+    dirs = candidate_dirs(dataset, data_dir)
+    for folder in dirs:
+        found = {role: _find(folder, name) for role, name in spec.files.items()}
+        if all(found.values()):
+            return found  # type: ignore[return-value]
+    raise DataMissing(missing_message(spec, dirs))
+
+
+def missing_message(spec: DatasetSpec, dirs: list[Path]) -> str:
+    names = "\n".join(f"  {name}" for name in spec.files.values())
+    where = "\n".join(f"  {d}" for d in dirs)
+    return (
+        f"{spec.name} data not found. Put these four files (gzipped or not):\n{names}\n"
+        f"into one of these folders (searched in this order):\n{where}\n"
+        f"or pass --data-dir DIR, or set {ENV_VAR}=DIR, "
+        f"or run 'mnist-pad download --dataset {spec.name}' on a machine with internet."
+    )
+
+
+def get_spec(dataset: str) -> DatasetSpec:
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}") from None
+
+
+def md5sum(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot be read ({exc}); the file is truncated or corrupt") from exc
+
+
+def read_idx(path: str | os.PathLike, expect_magic: int | None = None) -> np.ndarray:
+    """Parse one IDX file (raw or .gz) of unsigned bytes, checking magic and length."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if len(raw) < 4:
+        raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
+    magic = struct.unpack(">I", raw[:4])[0]
+    if magic >> 8 != 0x08 or not 1 <= (magic & 0xFF) <= 4:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes (magic {magic:#010x})")
+    if expect_magic is not None and magic != expect_magic:
+        raise DataError(f"{path}: magic {magic} but {expect_magic} was expected (wrong file?)")
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path}: header truncated")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(shape)) + header
+    if len(raw) != expected:
+        raise DataError(
+            f"{path}: {len(raw)} bytes but the header {shape} needs {expected}; the file is truncated or corrupt"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _verify_md5(spec: DatasetSpec, path: Path) -> None:
+    want = spec.md5.get(path.name)
+    if want and md5sum(path) != want:
+        raise DataError(f"{path}: md5 checksum does not match the published {want}; the file is corrupt")
+
+
+def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = None) -> Split:
+    """Load ``split`` ("train" or "test") of ``dataset`` as CPU tensors, verified."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    spec = get_spec(dataset)
+    paths = locate(dataset, data_dir)
+    img_path, lbl_path = paths[f"{split}-images"], paths[f"{split}-labels"]
+    for p in (img_path, lbl_path):
+        _verify_md5(spec, p)
+    images = read_idx(img_path, IMAGES_MAGIC)
+    labels = read_idx(lbl_path, LABELS_MAGIC)
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"{img_path}: images are {images.shape[1:]}, not 28x28")
+    if len(images) != len(labels):
+        raise DataError(f"{img_path} has {len(images)} images but {lbl_path} has {len(labels)} labels")
+    if labels.size and labels.max() >= len(spec.classes):
+        raise DataError(f"{lbl_path}: label {labels.max()} out of range for {len(spec.classes)} classes")
+    return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+
+
+def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, progress: bool = True) -> Path:
+    """Fetch missing files of ``dataset`` from its mirrors into ``dest`` (default: the cache), verified."""
+    spec = get_spec(dataset)
+    folder = Path(dest) if dest is not None else cache_dir() / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in spec.files.values():
+        target = folder / name
+        if target.is_file() and (not spec.md5.get(name) or md5sum(target) == spec.md5[name]):
+            continue
+        errors = []
+        for mirror in spec.mirrors:
+            try:
+                _fetch(mirror + name, target, progress)
+                _verify_md5(spec, target)
+                break
+            except (OSError, DataError) as exc:
+                target.unlink(missing_ok=True)
+                errors.append(f"{mirror}: {exc}")
+        else:
+            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
+    return folder
+
+
+def _fetch(url: str, target: Path, progress: bool) -> None:
+    from tqdm import tqdm
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out, tqdm(
+                total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress
+            ) as bar:
+                while block := response.read(1 << 16):
+                    out.write(block)
+                    bar.update(len(block))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def load_or_download(dataset: str, split: str, data_dir: str | os.PathLike | None = None, allow_download: bool = True) -> Split:
+    """:func:`load_split`, downloading into the cache first if the files are nowhere to be found."""
+    try:
+        return load_split(dataset, split, data_dir)
+    except DataMissing as missing:
+        if not allow_download:
+            raise
+        try:
+            download(dataset)
+        except DataError as exc:
+            raise DataError(f"{missing}\n\nDownload failed too: {exc}") from exc
+        return load_split(dataset, split, data_dir)

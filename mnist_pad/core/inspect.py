@@ -1,0 +1,78 @@
+"""What the pad shows: one drawing's prediction with every conv layer's feature maps, the filters, and
+saliency / Grad-CAM maps. Inference runs on the CPU by default: for one 28x28 image that is faster than a
+GPU launch (see the README's latency figures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .models import ConvNet
+from .preprocess import Preprocessed, preprocess
+
+UNSURE_BELOW = 0.6  # top-class probability under which the pad says it is unsure instead of guessing
+
+
+@dataclass(frozen=True)
+class Prediction:
+    pre: Preprocessed  # the 28x28 input and the steps that made it
+    probabilities: np.ndarray | None  # (classes,) float32; None for an empty drawing
+    activations: dict[str, np.ndarray]  # conv layer name -> (channels, h, w) float32, after the activation
+
+    @property
+    def top(self) -> int | None:
+        return None if self.probabilities is None else int(self.probabilities.argmax())
+
+    @property
+    def confident(self) -> bool:
+        return self.probabilities is not None and float(self.probabilities.max()) >= UNSURE_BELOW
+
+
+class Predictor:
+    """Preprocess + forward pass with activations, for one drawing at a time."""
+
+    def __init__(self, model: ConvNet) -> None:
+        self.model = model.eval()
+        self.device = next(model.parameters()).device
+
+    @torch.inference_mode()
+    def predict(self, drawing: np.ndarray) -> Prediction:
+        pre = preprocess(drawing)
+        if pre.empty:
+            return Prediction(pre, None, {})
+        logits, maps = self.model.forward_with_activations(pre.tensor().to(self.device))
+        probs = torch.softmax(logits.float(), 1)[0].cpu().numpy()
+        return Prediction(pre, probs, {k: v[0].float().cpu().numpy() for k, v in maps.items()})
+
+
+def filters(model: ConvNet) -> dict[str, np.ndarray]:
+    """Each conv layer's kernels, (out_channels, in_channels, k, k) float32."""
+    return {name: conv.weight.detach().float().cpu().numpy() for name, conv in model.conv_layers().items()}
+
+
+def saliency(model: ConvNet, image: np.ndarray, target: int) -> np.ndarray:
+    """|d logit[target] / d input| * input: which ink pixels push the target class up. (28, 28), 0..1."""
+    x = torch.from_numpy(np.ascontiguousarray(image, np.float32)).view(1, 1, 28, 28).to(next(model.parameters()).device)
+    x.requires_grad_(True)
+    model.eval()
+    model(x)[0, target].backward()
+    s = (x.grad * x).abs()[0, 0]
+    return (s / s.max().clamp_min(1e-12)).detach().cpu().numpy()
+
+
+def gradcam(model: ConvNet, image: np.ndarray, target: int, layer: str | None = None) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al. 2017) of ``layer`` (default: the last conv), upsampled to (28, 28), 0..1."""
+    model.eval()
+    x = torch.from_numpy(np.ascontiguousarray(image, np.float32)).view(1, 1, 28, 28).to(next(model.parameters()).device)
+    with torch.enable_grad():
+        logits, maps = model.forward_with_activations(x)
+        layer = layer or list(maps)[-1]
+        fmap = maps[layer]
+        (grad,) = torch.autograd.grad(logits[0, target], fmap)
+    weights = grad.mean((2, 3), keepdim=True)
+    cam = F.relu((weights * fmap).sum(1, keepdim=True))
+    cam = F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)[0, 0]
+    return (cam / cam.max().clamp_min(1e-12)).detach().cpu().numpy()

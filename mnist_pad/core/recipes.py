@@ -1,0 +1,45 @@
+"""Training recipes: ours for each architecture, and each seed article's own (``article``).
+
+Figures behind our recipes are in docs/benchmarks.md; the articles' claims are in docs/seed-reproduction.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .augment import NO_AUGMENT
+from .models import get_arch
+from .train import TrainConfig
+
+OURS: dict[str, TrainConfig] = {
+    "default": TrainConfig(arch="default", epochs=15),
+    "small": TrainConfig(arch="small", epochs=15),
+    # 2 epochs of the 24k-parameter net: the "99.0% within 20 s on a 2-core CPU" recipe.
+    "fast": TrainConfig(arch="fast", epochs=2, lr=1e-2, label_smoothing=0.0, log_every=20),
+}
+
+# The seed articles' recipes, as they describe them: no augmentation, no label smoothing, no schedule.
+_ARTICLE = dict(augment=NO_AUGMENT, label_smoothing=0.0, schedule="constant", weight_decay=0.0, val_size=5000)
+ARTICLE: dict[str, TrainConfig] = {
+    "seed-convnet": TrainConfig(arch="seed-convnet", optimizer="adam", lr=1e-3, batch_size=64, epochs=10, **_ARTICLE),
+    "seed-torch": TrainConfig(
+        arch="seed-torch", optimizer="sgd", lr=1e-3, momentum=0.9, batch_size=100, epochs=2,
+        normalize=(0.5, 0.5), **_ARTICLE,
+    ),
+    "seed-keras": TrainConfig(arch="seed-keras", optimizer="adam", lr=1e-3, batch_size=128, epochs=10, **_ARTICLE),
+    "seed-dense128": TrainConfig(arch="seed-dense128", optimizer="adam", lr=1e-3, batch_size=32, epochs=10, **_ARTICLE),
+}
+
+# What each article claims for its recipe (MNIST test accuracy, %), None where it states no figure.
+CLAIMS: dict[str, float | None] = {"seed-convnet": 99.18, "seed-torch": 98.0, "seed-keras": 99.0, "seed-dense128": None}
+
+
+def recipe_for(arch: str, recipe: str = "ours") -> TrainConfig:
+    get_arch(arch)  # raises for an unknown name
+    if recipe == "article":
+        if arch not in ARTICLE:
+            raise ValueError(f"{arch!r} has no article recipe; those that do: {', '.join(ARTICLE)}")
+        return ARTICLE[arch]
+    if recipe != "ours":
+        raise ValueError(f"unknown recipe {recipe!r}: ours | article")
+    return OURS.get(arch, replace(OURS["default"], arch=arch))

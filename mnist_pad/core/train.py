@@ -1,0 +1,222 @@
+"""The one training loop. :meth:`Trainer.run` is a generator that yields :class:`Progress` every
+``log_every`` steps and at each epoch's end; the CLI prints it, the UI plots it from a worker thread, and
+either cancels by no longer iterating (closing the generator). The whole dataset sits on the device as
+one uint8 tensor and is shuffled and augmented there in batches (airbench's approach)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .augment import AugmentConfig, augment
+from .data import Split
+from .device import resolve_device, synchronize
+from .evaluate import evaluate, to_input
+from .models import MNIST_MEAN_STD, ConvNet, build, get_arch
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    arch: str = "default"
+    dataset: str = "mnist"
+    epochs: int = 15
+    batch_size: int = 128  # images per step
+    optimizer: str = "adamw"  # adam | adamw | sgd (with momentum)
+    lr: float = 4e-3  # peak learning rate
+    momentum: float = 0.9  # SGD momentum (Adam's beta1 stays at its default)
+    weight_decay: float = 5e-4  # decoupled for adamw, L2 for adam and sgd
+    schedule: str = "onecycle"  # onecycle (linear warm-up then linear decay to 0) | step | constant
+    warmup: float = 0.2  # onecycle: fraction of the steps spent warming up
+    step_size: int = 5  # step schedule: epochs between decays
+    gamma: float = 0.1  # step schedule: factor at each decay
+    label_smoothing: float = 0.1  # softens the targets; helps calibration on drawn digits
+    ema: float = 0.0  # decay of an exponential moving average of the weights (0 = off; 0.999 typical)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    normalize: tuple[float, float] = MNIST_MEAN_STD  # input mean and std on a 0..1 scale
+    val_size: int = 5000  # images held out of the training set for validation each epoch
+    early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0 = off)
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # bfloat16 autocast on CUDA (ignored on the CPU)
+    log_every: int = 50  # steps between progress reports
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["augment"] = AugmentConfig(**d.get("augment", {}))
+        d["normalize"] = tuple(d.get("normalize", MNIST_MEAN_STD))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Progress:
+    kind: str  # "step" or "epoch"
+    epoch: int  # 1-based epoch in progress or just finished
+    epochs: int
+    step: int  # optimizer steps done
+    steps: int  # optimizer steps planned
+    loss: float  # mean training loss since the last report
+    accuracy: float  # training accuracy since the last report (on augmented images)
+    lr: float
+    seconds: float  # training time so far, validation excluded
+    images_per_s: float
+    val_accuracy: float | None = None  # at "epoch" reports
+    val_loss: float | None = None
+
+    @property
+    def eta(self) -> float:
+        return self.seconds / self.step * (self.steps - self.step) if self.step else float("nan")
+
+
+def lr_factor(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int) -> float:
+    """Multiplier of the peak learning rate at ``step`` (a pure function, as in nanoGPT)."""
+    if cfg.schedule == "constant":
+        return 1.0
+    if cfg.schedule == "step":
+        return cfg.gamma ** (step // steps_per_epoch // cfg.step_size)
+    if cfg.schedule == "onecycle":
+        warm = max(1, int(cfg.warmup * total))
+        return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
+    raise ValueError(f"unknown schedule {cfg.schedule!r}")
+
+
+def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, nesterov=True)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
+def split_validation(train: Split, val_size: int, seed: int = 0) -> tuple[Split, Split | None]:
+    """A fixed random part of the training set held out for validation (the test set stays unseen)."""
+    if val_size <= 0:
+        return train, None
+    if val_size >= len(train):
+        raise ValueError(f"val_size {val_size} leaves no training images out of {len(train)}")
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed + 12345))
+    return train.subset(order[val_size:]), train.subset(order[:val_size])
+
+
+class Trainer:
+    """Trains ``cfg.arch`` (or a given model) on ``train``; after :meth:`run`, :attr:`model` holds the
+    result (the EMA weights when EMA is on) and :attr:`history` the epoch reports."""
+
+    def __init__(self, cfg: TrainConfig, train: Split, val: Split | None = None, model: ConvNet | None = None) -> None:
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.train_data = train.to(self.device)
+        self.val_data = val.to(self.device) if val is not None else None
+        net = model if model is not None else build(get_arch(cfg.arch), cfg.normalize)
+        self.net = net.to(self.device).to(memory_format=torch.channels_last)
+        self.ema = (
+            torch.optim.swa_utils.AveragedModel(
+                self.net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema), use_buffers=True
+            )
+            if cfg.ema
+            else None
+        )
+        self.history: list[Progress] = []
+
+    @property
+    def model(self) -> ConvNet:
+        return self.ema.module if self.ema is not None else self.net
+
+    def _autocast(self):
+        enabled = self.cfg.amp and self.device.type == "cuda"
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
+
+    def run(self) -> Iterator[Progress]:
+        cfg, data = self.cfg, self.train_data
+        gen = torch.Generator(self.device).manual_seed(cfg.seed)
+        n = len(data)
+        steps_per_epoch = n // cfg.batch_size
+        if steps_per_epoch == 0:
+            raise ValueError(f"{n} training images are fewer than one batch of {cfg.batch_size}")
+        total = steps_per_epoch * cfg.epochs
+        opt = make_optimizer(cfg, self.net.parameters())
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, total, steps_per_epoch))
+        step, seconds, best, stale = 0, 0.0, -1.0, 0
+        self.net.train()
+        for epoch in range(1, cfg.epochs + 1):
+            synchronize(self.device)
+            t0 = time.perf_counter()
+            order = torch.randperm(n, device=self.device, generator=gen)
+            loss_sum = torch.zeros((), device=self.device)
+            correct = torch.zeros((), device=self.device)
+            seen = 0
+            for i in range(steps_per_epoch):
+                idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
+                x = augment(to_input(data.images[idx]), cfg.augment, gen).contiguous(memory_format=torch.channels_last)
+                y = data.labels[idx]
+                with self._autocast():
+                    logits = self.net(x)
+                    loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                if self.ema is not None:
+                    self.ema.update_parameters(self.net)
+                step += 1
+                loss_sum += loss.detach()
+                correct += (logits.argmax(1) == y).sum()
+                seen += len(y)
+                last = i == steps_per_epoch - 1
+                if step % cfg.log_every == 0 or last:
+                    synchronize(self.device)
+                    now = time.perf_counter()
+                    seconds += now - t0
+                    t0 = now
+                    report = Progress(
+                        "step", epoch, cfg.epochs, step, total, float(loss_sum) / max(1, seen / cfg.batch_size),
+                        float(correct) / max(1, seen), sched.get_last_lr()[0], seconds, step * cfg.batch_size / seconds,
+                    )
+                    loss_sum.zero_()
+                    correct.zero_()
+                    seen = 0
+                    if last:
+                        report = self._end_of_epoch(report)
+                        self.history.append(report)
+                    yield report
+                    synchronize(self.device)
+                    t0 = time.perf_counter()
+            if cfg.early_stopping and self.history[-1].val_accuracy is not None:
+                if self.history[-1].val_accuracy > best:
+                    best, stale = self.history[-1].val_accuracy, 0
+                else:
+                    stale += 1
+                    if stale >= cfg.early_stopping:
+                        break
+        self.model.eval()
+
+    def _end_of_epoch(self, report: Progress) -> Progress:
+        if self.val_data is None:
+            return replace(report, kind="epoch")
+        model = self.model
+        rep = evaluate(model, self.val_data)
+        with torch.inference_mode():
+            model.eval()
+            logits = model(to_input(self.val_data.images[:2000]))
+            val_loss = float(F.cross_entropy(logits.float(), self.val_data.labels[:2000]))
+        self.net.train()
+        return replace(report, kind="epoch", val_accuracy=rep.accuracy, val_loss=val_loss)
+
+
+def format_progress(p: Progress) -> str:
+    text = f"loss {p.loss:.4f} acc {p.accuracy * 100:.2f}% {p.images_per_s:,.0f} img/s"
+    if p.val_accuracy is not None:
+        text += f" val {p.val_accuracy * 100:.2f}%"
+    return text
+

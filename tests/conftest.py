@@ -1,0 +1,46 @@
+"""Shared fixtures. Every test runs offline with a private user data folder; Qt runs offscreen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dir(tmp_path_factory, monkeypatch):
+    """Samples, models and caches go to a fresh folder, never the real user's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("MNIST_PAD_HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    return home
+
+
+def _mnist_dir() -> Path | None:
+    for candidate in (os.environ.get("MNIST_PAD_DATA"), REPO.parent / "shared" / "datasets" / "mnist"):
+        if candidate and (Path(candidate) / "t10k-images-idx3-ubyte.gz").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The real MNIST files. CI has them beside the checkout, so there a missing set fails the test."""
+    found = _mnist_dir()
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI=true but MNIST is not at $MNIST_PAD_DATA or ../shared/datasets/mnist")
+        pytest.skip("real MNIST not found (set MNIST_PAD_DATA)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def mnist_test(mnist_dir):
+    from mnist_pad.core.data import load_split
+
+    return load_split("mnist", "test", mnist_dir)
