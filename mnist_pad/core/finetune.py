@@ -1,0 +1,265 @@
+"""Fine-tuning on the user's own drawings, with MNIST replay so that the model keeps its MNIST skill.
+
+:func:`finetune` is a generator, like :meth:`Trainer.run`: it yields :class:`FinetuneProgress` every
+``log_every`` steps; the last item (``phase == "done"``) carries the :class:`FinetuneResult` (the new
+model and a before/after report). It trains a deep copy: the model passed in is never modified, so the pad
+keeps predicting with it meanwhile, and cancelling (no longer iterating, or ``close()``) leaves it intact.
+
+The user's samples are split per class into a fine-tuning part and a held-out part (deterministic, by
+seed); accuracy on the held-out part before and after says whether it learnt the handwriting, MNIST test
+accuracy before and after says whether it forgot MNIST.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .augment import AugmentConfig, augment
+from .data import Split
+from .device import resolve_device, synchronize
+from .evaluate import Report, evaluate, to_input
+from .models import ConvNet
+from .train import lr_factor
+
+LAYERS = ("head", "all", "all-bn-frozen")
+FORGET_WARN_PP = 0.5  # the UI warns when MNIST test accuracy falls by more than this (percentage points)
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    layers: str = "all-bn-frozen"  # head: last layer only | all | all-bn-frozen: all weights, BN statistics kept
+    steps: int = 60  # optimizer steps; a few seconds on a 2-core CPU for the default net
+    batch_size: int = 32  # user samples per step, drawn with replacement and augmented anew each time
+    replay: float = 1.0  # MNIST training images per user sample in each batch (0: no replay)
+    lr: float = 1e-3  # peak learning rate (AdamW); low, so that the net adapts rather than relearns
+    weight_decay: float = 0.0  # decoupled; pulling towards 0 is not pulling towards the base weights
+    schedule: str = "onecycle"  # see train.lr_factor: onecycle | constant
+    warmup: float = 0.1  # onecycle: fraction of the steps spent warming up
+    label_smoothing: float = 0.1  # as in training the base model
+    augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(rotate=12.0, scale=0.12, shear=0.15,
+                                                                         translate=2.0, elastic=1.5))
+    holdout: float = 0.2  # fraction of each class's samples held out for the before/after accuracy
+    mnist_eval: int = 10_000  # MNIST test images for the forgetting monitor (0: skip it)
+    seed: int = 0
+    device: str = "cpu"  # cpu | cuda | auto; the result is moved back to the input model's device
+    log_every: int = 5  # steps between progress reports
+
+    def __post_init__(self) -> None:
+        if self.layers not in LAYERS:
+            raise ValueError(f"layers must be one of {', '.join(LAYERS)}, not {self.layers!r}")
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError("steps and batch_size must be at least 1")
+        if not 0 <= self.holdout < 1:
+            raise ValueError(f"holdout must be a fraction in [0, 1), not {self.holdout}")
+        if self.replay < 0:
+            raise ValueError(f"replay must be >= 0, not {self.replay}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FinetuneConfig":
+        d = dict(d)
+        if "augment" in d:
+            d["augment"] = AugmentConfig(**d["augment"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class FinetuneReport:
+    samples_used: int  # user samples trained on
+    heldout: int  # user samples held out
+    heldout_before: Report | None  # None when nothing was held out
+    heldout_after: Report | None
+    mnist_before: float | None  # MNIST test accuracy 0..1; None without a test split
+    mnist_after: float | None
+    seconds: float  # fine-tuning time, evaluations excluded
+    total_seconds: float  # with the before/after evaluations
+    config: FinetuneConfig
+
+    @property
+    def mnist_drop_pp(self) -> float | None:
+        if self.mnist_before is None or self.mnist_after is None:
+            return None
+        return (self.mnist_before - self.mnist_after) * 100
+
+    @property
+    def forgot(self) -> bool:
+        """MNIST accuracy fell by more than :data:`FORGET_WARN_PP`: the UI shows a warning."""
+        return (self.mnist_drop_pp or 0.0) > FORGET_WARN_PP
+
+    def to_dict(self) -> dict:
+        def acc(r: Report | None):
+            return None if r is None else r.accuracy
+
+        def per_class(r: Report | None):
+            return None if r is None else [m["recall"] if m["support"] else None for m in r.per_class]
+
+        return {
+            "samples_used": self.samples_used, "heldout": self.heldout,
+            "heldout_accuracy_before": acc(self.heldout_before), "heldout_accuracy_after": acc(self.heldout_after),
+            "heldout_per_class_before": per_class(self.heldout_before),
+            "heldout_per_class_after": per_class(self.heldout_after),
+            "mnist_accuracy_before": self.mnist_before, "mnist_accuracy_after": self.mnist_after,
+            "mnist_drop_pp": self.mnist_drop_pp, "seconds": self.seconds, "total_seconds": self.total_seconds,
+            "config": self.config.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class FinetuneResult:
+    model: ConvNet  # the fine-tuned copy, in eval mode, on the input model's device
+    report: FinetuneReport
+
+
+@dataclass(frozen=True)
+class FinetuneProgress:
+    phase: str  # "before" (base model evaluated), "step" (training), "done" (result attached)
+    step: int  # optimizer steps done
+    steps: int  # optimizer steps planned
+    loss: float | None  # mean training loss since the last report
+    accuracy: float | None  # accuracy on the (augmented) user samples since the last report, 0..1
+    lr: float
+    seconds: float  # fine-tuning time so far, evaluations excluded
+    result: FinetuneResult | None = None  # set on the "done" item only
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.steps if self.steps else 0.0
+
+
+def split_holdout(samples: Split, fraction: float, seed: int = 0) -> tuple[Split, Split | None]:
+    """Per class, a fixed random ``fraction`` of the samples held out (rounded, and always leaving at least
+    one sample of the class to train on). Deterministic for a given seed and sample order."""
+    if fraction <= 0:
+        return samples, None
+    gen = torch.Generator().manual_seed(seed + 4321)
+    keep, held = [], []
+    labels = samples.labels.cpu()
+    for c in torch.unique(labels).tolist():
+        idx = torch.nonzero(labels == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=gen)]
+        k = min(len(idx) - 1, round(len(idx) * fraction))
+        held.append(idx[:k])
+        keep.append(idx[k:])
+    held_idx = torch.sort(torch.cat(held)).values
+    keep_idx = torch.sort(torch.cat(keep)).values
+    return samples.subset(keep_idx), (samples.subset(held_idx) if len(held_idx) else None)
+
+
+def _prepare(model: ConvNet, cfg: FinetuneConfig, device: torch.device) -> tuple[ConvNet, list[nn.Parameter]]:
+    """A trainable deep copy on ``device`` and the parameters to optimise."""
+    net = copy.deepcopy(model).to(device)
+    if cfg.layers == "head":
+        params = list(net.classifier.parameters())
+        for p in net.parameters():
+            p.requires_grad_(False)
+        for p in params:
+            p.requires_grad_(True)
+    else:
+        params = list(net.parameters())
+        for p in params:
+            p.requires_grad_(True)
+    return net, params
+
+
+def _train_mode(net: ConvNet, cfg: FinetuneConfig) -> None:
+    """``all``: everything trains (BN statistics follow the batches); ``all-bn-frozen``: BN layers keep the
+    base model's statistics; ``head``: the features run as at inference, only the classifier trains."""
+    if cfg.layers == "head":
+        net.eval()
+        net.classifier.train()
+        return
+    net.train()
+    if cfg.layers == "all-bn-frozen":
+        for m in net.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
+
+
+def finetune(
+    model: ConvNet,
+    samples: Split,
+    replay: Split | None = None,
+    cfg: FinetuneConfig = FinetuneConfig(),
+    mnist_test: Split | None = None,
+    heldout: Split | None = None,
+) -> Iterator[FinetuneProgress]:
+    """Fine-tune a copy of ``model`` on ``samples`` (the user's labelled 28x28 uint8 images), mixing in
+    ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample. ``heldout``, when given,
+    is the evaluation set and every sample is trained on; otherwise ``cfg.holdout`` of each class is split
+    off. ``mnist_test`` (first ``cfg.mnist_eval`` images) measures forgetting."""
+    if len(samples) == 0:
+        raise ValueError("no samples to fine-tune on")
+    t_start = time.perf_counter()
+    device = resolve_device(cfg.device)
+    home = next(model.parameters()).device
+    train, held = (samples, heldout) if heldout is not None else split_holdout(samples, cfg.holdout, cfg.seed)
+    test = mnist_test.subset(slice(0, cfg.mnist_eval)) if mnist_test is not None and cfg.mnist_eval else None
+    torch.manual_seed(cfg.seed)
+    net, params = _prepare(model, cfg, device)
+    held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
+    mnist_before = evaluate(net, test.to(device)).accuracy if test is not None else None
+    yield FinetuneProgress("before", 0, cfg.steps, None, None, 0.0, 0.0)
+
+    gen = torch.Generator(device).manual_seed(cfg.seed)
+    user = train.to(device)
+    mnist = replay.to(device) if replay is not None and cfg.replay > 0 and len(replay) else None
+    n_replay = round(cfg.batch_size * cfg.replay) if mnist is not None else 0
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, cfg.steps, cfg.steps))
+    _train_mode(net, cfg)
+    seconds, loss_sum, correct, seen, since = 0.0, 0.0, 0, 0, 0
+    synchronize(device)
+    t0 = time.perf_counter()
+    for step in range(1, cfg.steps + 1):
+        idx = torch.randint(len(user), (cfg.batch_size,), device=device, generator=gen)
+        images, labels = user.images[idx], user.labels[idx]
+        if n_replay:
+            ridx = torch.randint(len(mnist), (n_replay,), device=device, generator=gen)
+            images, labels = torch.cat([images, mnist.images[ridx]]), torch.cat([labels, mnist.labels[ridx]])
+        x = augment(to_input(images), cfg.augment, gen)
+        logits = net(x)
+        loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        loss_sum += float(loss.detach())
+        correct += int((logits[: cfg.batch_size].argmax(1) == labels[: cfg.batch_size]).sum())
+        seen += cfg.batch_size
+        since += 1
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            synchronize(device)
+            now = time.perf_counter()
+            seconds += now - t0
+            yield FinetuneProgress("step", step, cfg.steps, loss_sum / since, correct / seen,
+                                   sched.get_last_lr()[0], seconds)
+            loss_sum, correct, seen, since = 0.0, 0, 0, 0
+            t0 = time.perf_counter()
+
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad_(True)
+    held_after = evaluate(net, held.to(device)) if held_before is not None else None
+    mnist_after = evaluate(net, test.to(device)).accuracy if test is not None else None
+    net = net.to(home).eval()
+    report = FinetuneReport(len(train), len(held) if held is not None else 0, held_before, held_after,
+                            mnist_before, mnist_after, seconds, time.perf_counter() - t_start, cfg)
+    yield FinetuneProgress("done", cfg.steps, cfg.steps, None, None, 0.0, seconds, FinetuneResult(net, report))
+
+
+def run_finetune(model: ConvNet, samples: Split, replay: Split | None = None, cfg: FinetuneConfig = FinetuneConfig(),
+                 mnist_test: Split | None = None, heldout: Split | None = None) -> FinetuneResult:
+    """:func:`finetune` run to the end, for scripts and tests that need no progress."""
+    for p in finetune(model, samples, replay, cfg, mnist_test, heldout):
+        if p.result is not None:
+            return p.result
+    raise AssertionError("finetune ended without a result")

@@ -1,0 +1,415 @@
+"""The user's labelled drawings: a folder with one JSON file per sample that keeps the strokes (to redraw
+them on the canvas) and the preprocessed 28x28 image (what the network is trained on).
+
+Why one file per sample and no manifest: every add is a temporary file, fsync, then ``os.replace``, so a
+crash or SIGKILL mid-write loses at most that one sample, and a damaged file is reported in
+:attr:`SampleStore.problems` and skipped without touching the others. There is nothing shared to corrupt.
+
+The exchange format (:meth:`SampleStore.export_folder`, :meth:`SampleStore.import_folder`, and what
+``mnist-pad finetune --samples DIR`` reads) is a folder ``<label>/<id>.png`` (28x28, white ink on black as
+in MNIST) plus ``manifest.json`` carrying ids, creation times and strokes. The folder name is the label
+(so moving a file relabels it); the manifest is optional, and a corrupt one is reported and ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .data import Split
+from .paths import samples_dir
+from .preprocess import SIZE, PreprocessError, load_image, preprocess
+
+CLASSES = 10  # digits 0-9
+FORMAT = "mnist-pad-sample"
+VERSION = 1
+MANIFEST = "manifest.json"
+SUFFIX = ".json"
+STALE_TEMP_S = 3600.0  # temporary files this old are leftovers of a killed write and are removed
+
+Strokes = list[np.ndarray]  # each (N, 3) float32: x, y in 0..1 of the canvas side, pressure 0..1
+
+
+@dataclass(frozen=True)
+class Sample:
+    id: str
+    label: int  # 0..9
+    image: np.ndarray  # (28, 28) uint8, ink high: the network input
+    strokes: Strokes | None  # None for samples that came from image files
+    created: float  # Unix time, seconds
+    meta: dict = field(default_factory=dict)  # free-form JSON (e.g. the canvas pen width)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def new_id() -> str:
+    """Sortable by creation time (milliseconds) and unique across processes (random suffix)."""
+    return f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(4)}"
+
+
+def check_label(label: int) -> int:
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) < CLASSES:
+        raise ValueError(f"label must be a digit 0-{CLASSES - 1}, not {label!r}")
+    return int(label)
+
+
+def to_image28(image: np.ndarray) -> np.ndarray:
+    """The stored network input from a drawing: a (28, 28) array is taken as already preprocessed
+    (uint8 0..255 or float 0..1, ink high); anything larger goes through :func:`preprocess` first."""
+    a = np.asarray(image)
+    if a.shape != (SIZE, SIZE):
+        pre = preprocess(a)
+        if pre.empty:
+            raise PreprocessError("the drawing has no ink; nothing to keep")
+        a = pre.image
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    if not np.issubdtype(a.dtype, np.number):
+        raise PreprocessError(f"expected numbers, got dtype {a.dtype}")
+    return np.round(np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * 255).astype(np.uint8)
+
+
+def check_strokes(strokes: Sequence) -> Strokes:
+    """A list of (N, 3) float32 arrays (x, y, pressure); (N, 2) gets pressure 1; ValueError otherwise."""
+    out = []
+    for i, s in enumerate(strokes):
+        a = np.asarray(s, dtype=np.float32)
+        if a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) == 0:
+            raise ValueError(f"stroke {i} must be an (N, 3) array of x, y, pressure, got shape {a.shape}")
+        if a.shape[1] == 2:
+            a = np.concatenate([a, np.ones((len(a), 1), np.float32)], 1)
+        if not np.isfinite(a).all():
+            raise ValueError(f"stroke {i} has non-finite coordinates")
+        out.append(np.ascontiguousarray(a))
+    return out
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def encode(sample: Sample) -> bytes:
+    """The JSON bytes of one sample file (image and strokes as base64 so that 5,000 load fast)."""
+    doc = {
+        "format": FORMAT, "version": VERSION, "id": sample.id, "label": sample.label, "created": sample.created,
+        "image": _b64(sample.image.tobytes()), "meta": sample.meta, "strokes": None,
+    }
+    if sample.strokes is not None:
+        points = np.concatenate(sample.strokes) if sample.strokes else np.zeros((0, 3), np.float32)
+        doc["strokes"] = {"lengths": [len(s) for s in sample.strokes], "points": _b64(points.astype("<f4").tobytes())}
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes) -> Sample:
+    """Parse and validate one sample file's bytes; ValueError (with the reason) when it is damaged."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValueError("not an mnist-pad sample file")
+    if doc.get("version") != VERSION:
+        raise ValueError(f"sample format version {doc.get('version')!r}; this version reads {VERSION}")
+    try:
+        image = np.frombuffer(base64.b64decode(doc["image"], validate=True), np.uint8)
+        if image.size != SIZE * SIZE:
+            raise ValueError(f"image has {image.size} bytes, not {SIZE * SIZE}")
+        strokes = None
+        if doc.get("strokes") is not None:
+            lengths = [int(n) for n in doc["strokes"]["lengths"]]
+            points = np.frombuffer(base64.b64decode(doc["strokes"]["points"], validate=True), "<f4")
+            if points.size != 3 * sum(lengths) or min(lengths, default=1) < 1:
+                raise ValueError("stroke points do not match their lengths")
+            strokes = np.split(points.reshape(-1, 3).astype(np.float32), np.cumsum(lengths)[:-1])
+        meta = doc.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise ValueError("meta is not an object")
+        return Sample(str(doc["id"]), check_label(doc["label"]), image.reshape(SIZE, SIZE), strokes,
+                      float(doc["created"]), meta)
+    except (KeyError, TypeError, base64.binascii.Error) as exc:
+        raise ValueError(f"missing or malformed field ({type(exc).__name__}: {exc})") from None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows cannot open directories and needs nothing)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Temporary file beside ``path``, fsync, rename, fsync the folder: ``path`` is old or new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class SampleStore:
+    """The sample folder, loaded once into memory and written through on every change. Thread-safe: the
+    training tab may add samples while a worker holds a :meth:`as_split` snapshot."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else samples_dir()
+        self._lock = threading.RLock()
+        self._samples: dict[str, Sample] = {}
+        self.problems: list[LoadProblem] = []  # damaged files found by the last load, reported and skipped
+        self.reload()
+
+    # --- reading ---------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read every sample file again (after another process changed the folder)."""
+        samples, problems = read_store(self.root)
+        with self._lock:
+            self._samples = {s.id: s for s in samples}
+            self.problems = problems
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def __contains__(self, sample_id: str) -> bool:
+        return sample_id in self._samples
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self.samples())
+
+    def samples(self, label: int | None = None) -> list[Sample]:
+        """All samples (or one class's), oldest first."""
+        with self._lock:
+            items = list(self._samples.values())
+        if label is not None:
+            items = [s for s in items if s.label == label]
+        return sorted(items, key=lambda s: (s.created, s.id))
+
+    def get(self, sample_id: str) -> Sample:
+        try:
+            return self._samples[sample_id]
+        except KeyError:
+            raise KeyError(f"no sample {sample_id!r} in {self.root}") from None
+
+    def counts(self) -> list[int]:
+        """Number of samples of each class 0..9."""
+        with self._lock:
+            labels = [s.label for s in self._samples.values()]
+        return np.bincount(np.asarray(labels, np.int64), minlength=CLASSES).tolist()
+
+    def fewest(self, k: int = 3) -> list[int]:
+        """The ``k`` classes with the fewest samples (ties: the lower digit first): the ones to ask for."""
+        counts = self.counts()
+        return sorted(range(CLASSES), key=lambda c: (counts[c], c))[:k]
+
+    def as_split(self, ids: Sequence[str] | None = None) -> Split:
+        """A snapshot for evaluation and fine-tuning: uint8 images (n, 28, 28), labels (n,), oldest first."""
+        items = self.samples() if ids is None else [self.get(i) for i in ids]
+        return samples_to_split(items)
+
+    # --- writing ---------------------------------------------------------------------------------------
+    def add(self, label: int, image: np.ndarray | None = None, strokes: Sequence | None = None,
+            meta: dict | None = None) -> str:
+        """Keep a labelled drawing; returns its id. ``image`` is the canvas drawing (any size, ink high;
+        preprocessed here) or the 28x28 network input; without it, ``strokes`` are rendered (Qt-free) and
+        preprocessed. The file is on disk (fsynced) when this returns."""
+        label = check_label(label)
+        checked = check_strokes(strokes) if strokes is not None else None
+        if image is None:
+            if not checked:
+                raise ValueError("give the drawing's image or its strokes")
+            from .strokes import render
+
+            image = render(checked)
+        sample = Sample(new_id(), label, to_image28(image), checked, time.time(), dict(meta or {}))
+        self._write(sample)
+        return sample.id
+
+    def add_sample(self, sample: Sample) -> str:
+        """Store an existing :class:`Sample` (an import) under a new id if its id is taken."""
+        if sample.id in self._samples or not sample.id:
+            sample = Sample(new_id(), sample.label, sample.image, sample.strokes, sample.created, sample.meta)
+        self._write(sample)
+        return sample.id
+
+    def relabel(self, sample_id: str, label: int) -> None:
+        s = self.get(sample_id)
+        self._write(Sample(s.id, check_label(label), s.image, s.strokes, s.created, s.meta))
+
+    def delete(self, sample_id: str) -> None:
+        self.get(sample_id)
+        with self._lock:
+            (self.root / f"{sample_id}{SUFFIX}").unlink(missing_ok=True)
+            _fsync_dir(self.root)
+            del self._samples[sample_id]
+
+    def _write(self, sample: Sample) -> None:
+        with self._lock:
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.root / f"{sample.id}{SUFFIX}", encode(sample))
+            self._samples[sample.id] = sample
+
+    # --- exchange ----------------------------------------------------------------------------------------
+    def export_folder(self, folder: str | os.PathLike) -> Path:
+        """Write ``<label>/<id>.png`` and ``manifest.json`` (ids, labels, files, times, strokes)."""
+        return write_folder(self.samples(), folder)
+
+    def import_folder(self, folder: str | os.PathLike) -> tuple[list[str], list[LoadProblem]]:
+        """Add every sample of an exported folder (or a plain ``<label>/*.png`` tree); returns the new ids
+        and the files that could not be read (skipped)."""
+        samples, problems = read_folder(folder)
+        return [self.add_sample(s) for s in samples], problems
+
+    def export_npz(self, path: str | os.PathLike) -> Path:
+        """``images`` uint8 (n, 28, 28), ``labels`` int64, ``ids``, ``created``: for numpy users."""
+        items = self.samples()
+        split = samples_to_split(items)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, images=split.images.numpy(), labels=split.labels.numpy(),
+                            ids=np.array([s.id for s in items]), created=np.array([s.created for s in items]))
+        return path
+
+    def export_idx(self, folder: str | os.PathLike, prefix: str = "samples") -> tuple[Path, Path]:
+        """``<prefix>-images-idx3-ubyte`` and ``<prefix>-labels-idx1-ubyte``, as MNIST's own files."""
+        split = self.as_split()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        n = len(split)
+        images, labels = folder / f"{prefix}-images-idx3-ubyte", folder / f"{prefix}-labels-idx1-ubyte"
+        header = lambda magic, *dims: b"".join(int(v).to_bytes(4, "big") for v in (magic, *dims))  # noqa: E731
+        write_atomic(images, header(2051, n, SIZE, SIZE) + split.images.numpy().tobytes())
+        write_atomic(labels, header(2049, n) + split.labels.numpy().astype(np.uint8).tobytes())
+        return images, labels
+
+
+def samples_to_split(items: Sequence[Sample]) -> Split:
+    images = np.stack([s.image for s in items]) if items else np.zeros((0, SIZE, SIZE), np.uint8)
+    labels = np.array([s.label for s in items], np.int64)
+    return Split(torch.from_numpy(images), torch.from_numpy(labels))
+
+
+def read_store(root: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]]:
+    """Every sample file in a store folder; damaged ones become problems. Leftover temporary files of a
+    killed write are ignored, and removed once stale."""
+    root = Path(root)
+    samples, problems = [], []
+    if not root.is_dir():
+        return samples, problems
+    now = time.time()
+    for entry in os.scandir(root):
+        name = entry.name
+        if name.startswith("."):
+            if name.endswith(".tmp") and now - entry.stat().st_mtime > STALE_TEMP_S:
+                Path(entry.path).unlink(missing_ok=True)
+            continue
+        if not name.endswith(SUFFIX) or not entry.is_file():
+            continue
+        try:
+            with open(entry.path, "rb") as f:
+                sample = decode(f.read())
+            if sample.id != name[: -len(SUFFIX)]:
+                raise ValueError(f"its id {sample.id!r} does not match the file name")
+            samples.append(sample)
+        except (OSError, ValueError) as exc:
+            problems.append(LoadProblem(Path(entry.path), str(exc)))
+    return samples, problems
+
+
+def _strokes_to_json(strokes: Strokes | None) -> list | None:
+    return None if strokes is None else [np.round(s.astype(np.float64), 5).tolist() for s in strokes]
+
+
+def write_folder(samples: Sequence[Sample], folder: str | os.PathLike) -> Path:
+    """The exchange format: ``<label>/<id>.png`` (white ink on black, 28x28) plus ``manifest.json``."""
+    folder = Path(folder)
+    entries = []
+    for s in samples:
+        rel = f"{s.label}/{s.id}.png"
+        (folder / str(s.label)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(s.image, mode="L").save(folder / rel)
+        entries.append({"id": s.id, "label": s.label, "file": rel, "created": s.created,
+                        "strokes": _strokes_to_json(s.strokes), "meta": s.meta})
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": "mnist-pad-samples", "version": VERSION, "classes": [str(c) for c in range(CLASSES)],
+                "samples": entries}
+    write_atomic(folder / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
+    return folder
+
+
+def _read_manifest(folder: Path, problems: list[LoadProblem]) -> dict[str, dict]:
+    """Manifest entries keyed by relative file path; a missing manifest is fine, a broken one a problem."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        doc = json.loads(path.read_bytes())
+        entries = doc["samples"]
+        return {str(e["file"]): e for e in entries if isinstance(e, dict) and "file" in e}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problems.append(LoadProblem(path, f"manifest unreadable, labels taken from folder names ({exc})"))
+        return {}
+
+
+def read_image_file(path: Path) -> np.ndarray:
+    """A PNG as the 28x28 uint8 network input: 28x28 files are taken as they are (either polarity),
+    larger images of a digit are preprocessed like a drawing."""
+    return to_image28(load_image(path))
+
+
+def read_folder(folder: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]]:
+    """Read the exchange format (``<label>/*.png`` [+ ``manifest.json``]) or a store folder (``*.json``
+    sample files); unreadable entries are reported and skipped. Raises FileNotFoundError for no folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such samples folder")
+    if not (folder / MANIFEST).exists() and not any((folder / str(c)).is_dir() for c in range(CLASSES)):
+        return read_store(folder)
+    problems: list[LoadProblem] = []
+    manifest = _read_manifest(folder, problems)
+    samples = []
+    for c in range(CLASSES):
+        label_dir = folder / str(c)
+        if not label_dir.is_dir():
+            continue
+        for path in sorted(label_dir.iterdir()):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            rel = f"{c}/{path.name}"
+            entry = manifest.pop(rel, {})
+            try:
+                image = read_image_file(path)
+                strokes = check_strokes(entry["strokes"]) if entry.get("strokes") is not None else None
+                meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+                samples.append(Sample(str(entry.get("id") or path.stem), c, image, strokes,
+                                      float(entry.get("created") or path.stat().st_mtime), meta))
+            except (OSError, ValueError, TypeError) as exc:
+                problems.append(LoadProblem(path, str(exc)))
+    problems += [LoadProblem(folder / rel, "listed in the manifest but missing") for rel in manifest]
+    return samples, problems
