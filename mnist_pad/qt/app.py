@@ -1,0 +1,49 @@
+"""``mnist-pad`` with no subcommand: the window, with the shipped model (or ``--weights``).
+
+The canvas runs one 28x28 image at a time; on the CPU that takes well under a millisecond, less than a GPU
+launch and copy, so ``--device auto`` keeps the pad's inference on the CPU. Only an explicit device
+(``--device cuda``) moves the model there.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..core.checkpoint import CheckpointError, load
+from ..core.device import describe, resolve_device
+from ..core.paths import shipped_weights
+
+
+def _settings() -> QSettings:
+    return QSettings("mnist-pad", "mnist-pad")
+
+
+def launch(weights: str | None = None, device: str = "auto") -> int:
+    """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("mnist-pad")
+    path = weights or shipped_weights("default")
+    try:
+        dev = resolve_device("cpu" if device == "auto" else device)
+        ckpt = load(path, dev)
+    except (CheckpointError, RuntimeError) as exc:
+        hint = "" if weights else "\n\nThe shipped weights are missing: reinstall mnist-pad or pass --weights FILE."
+        message = f"Cannot load the model:\n{exc}{hint}"
+        print(f"mnist-pad: error: {message}", file=sys.stderr)
+        QMessageBox.critical(None, "mnist-pad", message)
+        return 2
+
+    from .model_state import ModelState
+    from .window import MainWindow
+
+    window = MainWindow(ModelState(ckpt), describe(dev))
+    geometry = _settings().value("window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    window.show()
+    code = app.exec()
+    _settings().setValue("window/geometry", window.saveGeometry())
+    return code

@@ -1,0 +1,288 @@
+"""The drawing canvas (in the spirit of labelme's ``Canvas``: a plain ``QWidget`` with typed signals and
+small painting functions).
+
+Strokes are kept resolution-independent: x and y are fractions (0..1) of the canvas square, pen widths a
+fraction of its side. So the same drawing renders identically whatever the widget size or the screen's
+device pixel ratio, and :func:`render_strokes` turns it into the fixed-size grayscale image (ink high)
+that the model path reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
+DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image
+PEN_RANGE = (0.01, 0.15)  # pen widths offered to the user
+PAPER = QColor("#fbfbf8")
+INK = QColor("#111111")
+
+
+@dataclass
+class Stroke:
+    """One pen-down to pen-up. ``points`` are (x, y, pressure): x, y in 0..1 of the canvas side, pressure
+    0..1 (1 for a mouse). ``width`` is the pen width as a fraction of the side, at full pressure."""
+
+    width: float
+    points: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form (what sample stores save)."""
+        return {"width": self.width, "points": [list(p) for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Stroke":
+        return cls(float(d["width"]), [(float(x), float(y), float(p)) for x, y, p in d["points"]])
+
+
+def _pressure_scale(pressure: float) -> float:
+    """A light touch still leaves a visible line; full pressure draws the nominal width."""
+    return 0.3 + 0.7 * min(max(pressure, 0.0), 1.0)
+
+
+def paint_strokes(painter: QPainter, strokes: list[Stroke], side: float, color: QColor) -> None:
+    """Paint strokes into a square of ``side`` pixels at the painter's origin: antialiased, round caps and
+    joins. A stroke of constant pressure is one path (clean joins); varying pressure is drawn segment by
+    segment with the width of each segment."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    for stroke in strokes:
+        pts = stroke.points
+        if not pts:
+            continue
+        if len(pts) == 1:
+            x, y, p = pts[0]
+            r = side * stroke.width * _pressure_scale(p) / 2
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(QPointF(x * side, y * side), r, r)
+            continue
+        pen = QPen(color, side * stroke.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if all(p == pts[0][2] for _, _, p in pts):
+            pen.setWidthF(side * stroke.width * _pressure_scale(pts[0][2]))
+            painter.setPen(pen)
+            path = QPainterPath(QPointF(pts[0][0] * side, pts[0][1] * side))
+            for x, y, _ in pts[1:]:
+                path.lineTo(x * side, y * side)
+            painter.drawPath(path)
+            continue
+        for (x0, y0, p0), (x1, y1, p1) in zip(pts, pts[1:]):
+            pen.setWidthF(side * stroke.width * _pressure_scale((p0 + p1) / 2))
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x0 * side, y0 * side), QPointF(x1 * side, y1 * side))
+
+
+def _blank(size: int) -> QImage:
+    img = QImage(size, size, QImage.Format.Format_Grayscale8)
+    img.fill(0)
+    return img
+
+
+def _paint_into(img: QImage, strokes: list[Stroke]) -> None:
+    painter = QPainter(img)
+    paint_strokes(painter, strokes, img.width(), QColor(255, 255, 255))
+    painter.end()
+
+
+def qimage_to_array(img: QImage) -> np.ndarray:
+    """A Grayscale8 QImage as float32 (h, w) in 0..1 (copied: the QImage may change afterwards)."""
+    h, w = img.height(), img.width()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, img.bytesPerLine())
+    return buf[:, :w].astype(np.float32) / 255.0
+
+
+def render_strokes(strokes: list[Stroke], size: int = IMAGE_SIZE) -> np.ndarray:
+    """The strokes as a (size, size) float32 image in 0..1, ink high on 0: what the model path reads."""
+    img = _blank(size)
+    _paint_into(img, strokes)
+    return qimage_to_array(img)
+
+
+class Canvas(QWidget):
+    """Draw with the mouse or a tablet pen (pressure honoured). Ctrl+Z undoes the last stroke, Esc clears.
+
+    ``drawing_changed`` fires on every change (each point added while drawing, undo, clear, set_strokes);
+    ``stroke_finished`` when the pen lifts. Listeners should coalesce their work (see the pad)."""
+
+    drawing_changed = Signal()
+    stroke_finished = Signal()
+    pen_width_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None, image_size: int = IMAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._strokes: list[Stroke] = []
+        self._current: Stroke | None = None
+        self._pen = DEFAULT_PEN
+        self._image_size = image_size
+        self._done = _blank(image_size)  # completed strokes, rendered once; the stroke in progress goes on top
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip("Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear")
+
+    # --- the drawing --------------------------------------------------------------------------------------
+    def strokes(self) -> list[Stroke]:
+        """Completed strokes plus the one in progress (copies: editing them does not change the canvas)."""
+        all_ = self._strokes + ([self._current] if self._current else [])
+        return [Stroke(s.width, list(s.points)) for s in all_]
+
+    def set_strokes(self, strokes: list[Stroke]) -> None:
+        """Replace the drawing (e.g. reload a saved sample)."""
+        self._strokes = [Stroke(s.width, list(s.points)) for s in strokes]
+        self._current = None
+        self._rerender()
+
+    def image(self) -> np.ndarray:
+        """The drawing as a (image_size, image_size) float32 array in 0..1, ink high."""
+        if self._current is None:
+            return qimage_to_array(self._done)
+        img = self._done.copy()
+        _paint_into(img, [self._current])
+        return qimage_to_array(img)
+
+    def is_empty(self) -> bool:
+        return not self._strokes and self._current is None
+
+    def stroke_count(self) -> int:
+        return len(self._strokes)
+
+    def undo(self) -> None:
+        if self._current is not None:
+            self._current = None
+        elif self._strokes:
+            self._strokes.pop()
+        else:
+            return
+        self._rerender()
+
+    def clear(self) -> None:
+        if self.is_empty():
+            return
+        self._strokes, self._current = [], None
+        self._rerender()
+
+    def pen_width(self) -> float:
+        return self._pen
+
+    def set_pen_width(self, width: float) -> None:
+        """Pen width as a fraction of the canvas side, clamped to :data:`PEN_RANGE`."""
+        width = min(max(float(width), PEN_RANGE[0]), PEN_RANGE[1])
+        if width != self._pen:
+            self._pen = width
+            self.pen_width_changed.emit(width)
+
+    def _rerender(self) -> None:
+        self._done = _blank(self._image_size)
+        _paint_into(self._done, self._strokes)
+        self.update()
+        self.drawing_changed.emit()
+
+    # --- input ----------------------------------------------------------------------------------------------
+    def _square(self) -> QRectF:
+        """The drawing square: the largest centred square in the widget."""
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_unit(self, pos: QPointF) -> tuple[float, float]:
+        sq = self._square()
+        return (pos.x() - sq.x()) / sq.width(), (pos.y() - sq.y()) / sq.height()
+
+    def _begin(self, pos: QPointF, pressure: float) -> None:
+        x, y = self._to_unit(pos)
+        self._current = Stroke(self._pen, [(x, y, pressure)])
+        self.update()
+        self.drawing_changed.emit()
+
+    def _extend(self, pos: QPointF, pressure: float) -> None:
+        if self._current is None:
+            return
+        x, y = self._to_unit(pos)
+        last = self._current.points[-1]
+        if abs(x - last[0]) < 1e-4 and abs(y - last[1]) < 1e-4:
+            return  # sub-pixel jitter: nothing changes
+        self._current.points.append((x, y, pressure))
+        self.update()
+        self.drawing_changed.emit()
+
+    def _end(self) -> None:
+        if self._current is None:
+            return
+        stroke, self._current = self._current, None
+        self._strokes.append(stroke)
+        _paint_into(self._done, [stroke])
+        self.update()
+        self.stroke_finished.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position(), 1.0)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position(), 1.0)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._end()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """Pen input with pressure; accepted, so that Qt does not also synthesise mouse events."""
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress:
+            self._begin(event.position(), event.pressure())
+        elif kind == QEvent.Type.TabletMove and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position(), event.pressure())
+        elif kind == QEvent.Type.TabletRelease:
+            self._end()
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.undo()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.clear()
+        else:
+            super().keyPressEvent(event)
+
+    # --- painting (ordered layers, as labelme does) ---------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        sq = self._square()
+        self._paint_background(painter, sq)
+        painter.translate(sq.topLeft())
+        painter.setClipRect(QRectF(0, 0, sq.width(), sq.height()))
+        paint_strokes(painter, self.strokes(), sq.width(), INK)
+        if self.is_empty():
+            self._paint_hint(painter, sq.width())
+        painter.end()
+
+    def _paint_background(self, painter: QPainter, sq: QRectF) -> None:
+        painter.fillRect(self.rect(), self.palette().window())
+        painter.fillRect(sq, PAPER)
+        painter.setPen(QPen(QColor("#c8c8c0"), 1))
+        painter.drawRect(sq.adjusted(0, 0, -1, -1))
+
+    def _paint_hint(self, painter: QPainter, side: float) -> None:
+        painter.setPen(QColor("#9a9a92"))
+        font = painter.font()
+        font.setPointSizeF(max(9.0, side / 28))
+        painter.setFont(font)
+        painter.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, "draw a digit here")

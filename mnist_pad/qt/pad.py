@@ -1,0 +1,205 @@
+"""The Pad tab: draw a digit and watch the network read it live.
+
+Updates are coalesced: every canvas change only marks the pad dirty and starts a 0 ms single-shot timer
+(if not already pending), so however fast mouse events arrive, at most one prediction runs per pass of the
+event loop and events never queue up behind inference. The saliency map (a backward pass) is throttled
+further, to one every :data:`SALIENCY_INTERVAL_MS` while drawing.
+
+Hook for the training tab: pressing a digit key 0-9 on the pad emits
+``sample_labelled(label: int, strokes: list[Stroke], image: np.ndarray)`` with the drawing's strokes (see
+:class:`~mnist_pad.qt.canvas.Stroke`, ``to_dict()`` for JSON) and its 280x280 float32 ink-high image, then
+clears the canvas for the next sample. Connect it to the sample store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
+
+from ..core.inspect import Prediction, UNSURE_BELOW
+from .canvas import PEN_RANGE, Canvas, Stroke, render_strokes
+from .help_panel import HelpPanel
+from .layers import FeatureMapsView, FiltersView
+from .model_state import ModelState
+from .probabilities import ProbabilityChart, Timeline
+from .saliency import SaliencyView
+from .steps import StepsView
+
+SALIENCY_INTERVAL_MS = 100  # at most ten saliency maps a second while drawing
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class PadTab(QWidget):
+    predicted = Signal(object)  # a Prediction, after every (coalesced) update of the views
+    sample_labelled = Signal(int, list, object)  # label, strokes (list[Stroke]), image (280x280 float32)
+
+    def __init__(self, model_state: ModelState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_state = model_state
+        self.prediction: Prediction | None = None
+        self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
+        self._history: list[np.ndarray] = []  # probabilities after each completed stroke
+
+        self.canvas = Canvas()
+        self.answer = QLabel()
+        self.answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = QFont(self.answer.font())
+        font.setPointSize(18)
+        self.answer.setFont(font)
+        self.answer.setMinimumHeight(44)
+        self.chart = ProbabilityChart()
+        self.steps = StepsView()
+        self.saliency = SaliencyView()
+        self.feature_maps = FeatureMapsView()
+        self.filters = FiltersView()
+        self.timeline = Timeline()
+        self.help = HelpPanel()
+        self._build_layout()
+        self._build_shortcuts()
+
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.refresh)
+        self._saliency_timer = QTimer(self, singleShot=True, interval=SALIENCY_INTERVAL_MS)
+        self._saliency_timer.timeout.connect(self._update_saliency)
+        self.canvas.drawing_changed.connect(self.schedule)
+        self.canvas.stroke_finished.connect(self.schedule)
+        self.saliency.target_changed.connect(self._update_saliency)
+        model_state.changed.connect(self._model_changed)
+        self._model_changed()
+
+    # --- layout -----------------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
+        self.pen_slider.setRange(round(PEN_RANGE[0] * 1000), round(PEN_RANGE[1] * 1000))
+        self.pen_slider.setValue(round(self.canvas.pen_width() * 1000))
+        self.pen_slider.setToolTip("pen width ([ and ])")
+        self.pen_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pen_slider.valueChanged.connect(lambda v: self.canvas.set_pen_width(v / 1000))
+        self.canvas.pen_width_changed.connect(lambda w: self.pen_slider.setValue(round(w * 1000)))
+        undo, clear = QPushButton("Undo"), QPushButton("Clear")
+        undo.setToolTip("undo the last stroke (Ctrl+Z)")
+        clear.setToolTip("clear the canvas (Esc)")
+        for button in (undo, clear):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        undo.clicked.connect(self.canvas.undo)
+        clear.clicked.connect(self.canvas.clear)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Pen"))
+        controls.addWidget(self.pen_slider, 1)
+        controls.addWidget(undo)
+        controls.addWidget(clear)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addLayout(controls)
+
+        middle = QVBoxLayout()
+        middle.addWidget(self.answer)
+        middle.addWidget(self.chart, 1)
+        middle.addWidget(_section("What the network receives (28x28)"))
+        middle.addWidget(self.steps)
+        middle.addWidget(_section("Why: where the evidence is"))
+        middle.addWidget(self.saliency, 1)
+
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.feature_maps, "Feature maps")
+        self.side_tabs.addTab(self.filters, "Filters")
+        self.side_tabs.addTab(self.timeline, "Timeline")
+        self.side_tabs.addTab(self.help, "Keys && model")
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 6, 6, 6)
+        row.addLayout(left, 5)
+        row.addLayout(middle, 4)
+        row.addWidget(self.side_tabs, 5)
+
+    def _build_shortcuts(self) -> None:
+        def key(sequence, slot) -> None:
+            shortcut = QShortcut(QKeySequence(sequence), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+        key(QKeySequence.StandardKey.Undo, self.canvas.undo)
+        key(Qt.Key.Key_Escape, self.canvas.clear)
+        key(Qt.Key.Key_BracketLeft, lambda: self.canvas.set_pen_width(self.canvas.pen_width() - 0.01))
+        key(Qt.Key.Key_BracketRight, lambda: self.canvas.set_pen_width(self.canvas.pen_width() + 0.01))
+        for digit in range(10):
+            key(Qt.Key(Qt.Key.Key_0.value + digit), lambda d=digit: self.label_sample(d))
+
+    # --- behaviour ----------------------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """Mark the drawing dirty: the views update once, when the event loop is next idle."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def refresh(self) -> Prediction:
+        """Predict the current drawing now and update every view."""
+        self._timer.stop()
+        pred = self.model_state.predictor.predict(self.canvas.image())
+        self.prediction = pred
+        self.updates += 1
+        self._show_answer(pred)
+        self.chart.set_probabilities(pred.probabilities, pred.confident)
+        self.steps.show_steps(pred.pre)
+        self.feature_maps.set_activations(pred.activations)
+        self._sync_timeline(pred)
+        if not self._saliency_timer.isActive():
+            self._saliency_timer.start()
+        self.predicted.emit(pred)
+        return pred
+
+    def label_sample(self, label: int) -> None:
+        """Emit ``sample_labelled`` for the current drawing and clear the canvas (nothing on an empty one)."""
+        if self.canvas.is_empty():
+            return
+        self.sample_labelled.emit(label, self.canvas.strokes(), self.canvas.image())
+        self.canvas.clear()
+        self.answer.setText(f"kept as a sample of {label}")
+
+    def _show_answer(self, pred: Prediction) -> None:
+        if pred.top is None:
+            self.answer.setText("draw a digit")
+        elif not pred.confident:
+            self.answer.setText(f"unsure (maybe {pred.top}, {pred.probabilities[pred.top]:.0%})")
+        else:
+            self.answer.setText(f"it's a {pred.top}  ({pred.probabilities[pred.top]:.0%})")
+        self.answer.setToolTip(f"the pad says it is unsure when the top probability is under {UNSURE_BELOW:.0%}")
+
+    def _sync_timeline(self, pred: Prediction) -> None:
+        """Keep one probability vector per completed stroke: pop on undo, append on a new stroke, and
+        recompute from the strokes when the drawing was replaced or the model changed."""
+        strokes = self.canvas.strokes()
+        done = self.canvas.stroke_count()
+        del self._history[done:]
+        if len(self._history) == done - 1 and len(strokes) == done:  # the stroke just finished is in pred
+            self._history.append(self._probabilities(pred))
+        else:
+            predictor = self.model_state.predictor
+            for k in range(len(self._history), done):
+                self._history.append(self._probabilities(predictor.predict(render_strokes(strokes[: k + 1]))))
+        self.timeline.set_history(self._history)
+
+    @staticmethod
+    def _probabilities(pred: Prediction) -> np.ndarray:
+        return pred.probabilities if pred.probabilities is not None else np.full(10, np.nan, np.float32)
+
+    def _update_saliency(self) -> None:
+        if self.prediction is not None:
+            self.saliency.show_for(self.model_state.checkpoint.model, self.prediction)
+
+    def _model_changed(self) -> None:
+        self._history.clear()
+        self.filters.set_model(self.model_state.checkpoint.model)
+        self.help.show_model(self.model_state.checkpoint)
+        self.refresh()
+        self._update_saliency()
+
+    def strokes(self) -> list[Stroke]:
+        return self.canvas.strokes()

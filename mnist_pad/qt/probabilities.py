@@ -1,0 +1,80 @@
+"""The 10 class probabilities as a bar chart (top class highlighted) and the stroke-by-stroke timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from .images import BACKGROUND
+
+BAR = "#5b6b7f"
+TOP = "#f0a030"  # the top class when the model is confident
+TOP_UNSURE = "#a08a60"  # the top class when it is not
+
+
+def _plot(widget: pg.PlotWidget, classes: int) -> None:
+    widget.setBackground(BACKGROUND)
+    widget.setMenuEnabled(False)
+    widget.setMouseEnabled(False, False)
+    widget.hideButtons()
+    widget.getPlotItem().setDefaultPadding(0.0)
+
+
+class ProbabilityChart(pg.PlotWidget):
+    def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _plot(self, classes)
+        self.classes = classes
+        self.setYRange(0, 1.08, padding=0)
+        self.setXRange(-0.6, classes - 0.4, padding=0)
+        self.getAxis("bottom").setTicks([[(i, str(i)) for i in range(classes)]])
+        self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.showGrid(y=True, alpha=0.15)
+        self.bars = pg.BarGraphItem(x=np.arange(classes), height=np.zeros(classes), width=0.72, brushes=[BAR] * classes, pen=None)
+        self.addItem(self.bars)
+        self.top_text = pg.TextItem(anchor=(0.5, 1.0), color="#e8e8e8")
+        self.addItem(self.top_text)
+        self.heights = np.zeros(classes)
+
+    def set_probabilities(self, probs: np.ndarray | None, confident: bool) -> None:
+        """``None`` (an empty drawing) empties the chart."""
+        if probs is None:
+            self.heights = np.zeros(self.classes)
+            self.bars.setOpts(height=self.heights, brushes=[BAR] * self.classes)
+            self.top_text.setText("")
+            return
+        top = int(probs.argmax())
+        brushes = [BAR] * self.classes
+        brushes[top] = TOP if confident else TOP_UNSURE
+        self.heights = np.asarray(probs, float)
+        self.bars.setOpts(height=self.heights, brushes=brushes)
+        self.top_text.setText(f"{probs[top]:.0%}")
+        self.top_text.setPos(top, min(float(probs[top]) + 0.08, 1.08))
+
+
+class Timeline(pg.PlotWidget):
+    """Each class's probability after each stroke of the current drawing: how the answer formed."""
+
+    def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _plot(self, classes)
+        self.setYRange(0, 1, padding=0.02)
+        self.setLabel("bottom", "strokes")
+        self.setLabel("left", "probability")
+        self.addLegend(offset=(-4, 4), colCount=5, labelTextColor="#dddddd", brush=pg.mkBrush(30, 31, 34, 200))
+        self.curves = [
+            self.plot([], [], pen=pg.mkPen(pg.intColor(i, classes, maxValue=230), width=2), symbol="o", symbolSize=6,
+                      symbolBrush=pg.intColor(i, classes, maxValue=230), symbolPen=None, name=str(i))
+            for i in range(classes)
+        ]
+        self.history = np.zeros((0, classes))
+
+    def set_history(self, history: list[np.ndarray]) -> None:
+        """One probability vector per stroke (NaN rows for strokes that left no ink on the canvas)."""
+        self.history = np.array(history, float).reshape(len(history), len(self.curves))
+        x = np.arange(1, len(history) + 1)
+        for i, curve in enumerate(self.curves):
+            curve.setData(x, self.history[:, i])
+        self.setXRange(0.5, max(len(history), 4) + 0.5, padding=0)
+        self.getAxis("bottom").setTicks([[(int(v), str(int(v))) for v in x]] if len(x) else None)
