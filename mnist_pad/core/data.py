@@ -14,6 +14,7 @@ import os
 import struct
 import tempfile
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def _read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a broken deflate stream a zlib.error
         raise DataError(f"{path}: cannot be read ({exc}); the file is truncated or corrupt") from exc
 
 
