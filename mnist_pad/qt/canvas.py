@@ -1,14 +1,15 @@
 """The drawing canvas (in the spirit of labelme's ``Canvas``: a plain ``QWidget`` with typed signals and
 small painting functions).
 
-Strokes are kept resolution-independent: x and y are fractions (0..1) of the canvas square, pen widths a
-fraction of its side. So the same drawing renders identically whatever the widget size or the screen's
+Strokes are kept resolution-independent, in the core format (:mod:`mnist_pad.core.strokes`): each an (N, 3)
+array of x, y, pressure, x and y fractions (0..1) of the canvas square, the pen width a fraction of its side. So the same drawing renders identically whatever the widget size or the screen's
 device pixel ratio, and :func:`render_strokes` turns it into the fixed-size grayscale image (ink high)
 that the model path reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..core.strokes import MIN_PRESSURE
+
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image
 PEN_RANGE = (0.01, 0.15)  # pen widths offered to the user
@@ -35,28 +38,35 @@ INK = QColor("#111111")
 
 
 @dataclass
-class Stroke:
-    """One pen-down to pen-up. ``points`` are (x, y, pressure): x, y in 0..1 of the canvas side, pressure
-    0..1 (1 for a mouse). ``width`` is the pen width as a fraction of the side, at full pressure."""
+class _Stroke:
+    """One pen-down to pen-up: ``width`` is the pen width (fraction of the side) it was drawn with."""
 
     width: float
     points: list[tuple[float, float, float]] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        """JSON-serialisable form (what sample stores save)."""
-        return {"width": self.width, "points": [list(p) for p in self.points]}
+    def array(self) -> np.ndarray:
+        return np.array(self.points, np.float32).reshape(-1, 3)
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "Stroke":
-        return cls(float(d["width"]), [(float(x), float(y), float(p)) for x, y, p in d["points"]])
+
+def _from_arrays(strokes: Sequence, pen: float) -> list[_Stroke]:
+    """(N, 3) x, y, pressure or (N, 2) x, y arrays (the core format, see core.strokes) as strokes."""
+    out = []
+    for i, s in enumerate(strokes):
+        a = np.asarray(s, np.float64)
+        if a.ndim != 2 or a.shape[1] not in (2, 3) or not np.isfinite(a).all():
+            raise ValueError(f"stroke {i} must be a finite (N, 3) array of x, y, pressure, got shape {a.shape}")
+        if a.shape[1] == 2:
+            a = np.column_stack([a, np.ones(len(a))])
+        out.append(_Stroke(pen, [(float(x), float(y), float(p)) for x, y, p in a]))
+    return out
 
 
 def _pressure_scale(pressure: float) -> float:
-    """A light touch still leaves a visible line; full pressure draws the nominal width."""
-    return 0.3 + 0.7 * min(max(pressure, 0.0), 1.0)
+    """The same law as core.strokes.render: width proportional to pressure, never under MIN_PRESSURE."""
+    return min(max(pressure, MIN_PRESSURE), 1.0)
 
 
-def paint_strokes(painter: QPainter, strokes: list[Stroke], side: float, color: QColor) -> None:
+def paint_strokes(painter: QPainter, strokes: list[_Stroke], side: float, color: QColor) -> None:
     """Paint strokes into a square of ``side`` pixels at the painter's origin: antialiased, round caps and
     joins. A stroke of constant pressure is one path (clean joins); varying pressure is drawn segment by
     segment with the width of each segment."""
@@ -94,7 +104,7 @@ def _blank(size: int) -> QImage:
     return img
 
 
-def _paint_into(img: QImage, strokes: list[Stroke]) -> None:
+def _paint_into(img: QImage, strokes: list[_Stroke]) -> None:
     painter = QPainter(img)
     paint_strokes(painter, strokes, img.width(), QColor(255, 255, 255))
     painter.end()
@@ -107,10 +117,11 @@ def qimage_to_array(img: QImage) -> np.ndarray:
     return buf[:, :w].astype(np.float32) / 255.0
 
 
-def render_strokes(strokes: list[Stroke], size: int = IMAGE_SIZE) -> np.ndarray:
-    """The strokes as a (size, size) float32 image in 0..1, ink high on 0: what the model path reads."""
+def render_strokes(strokes: Sequence, size: int = IMAGE_SIZE, pen: float = DEFAULT_PEN) -> np.ndarray:
+    """(N, 3) x, y, pressure strokes as a (size, size) float32 image in 0..1, ink high on 0, painted exactly
+    as the canvas paints them: what the model path reads."""
     img = _blank(size)
-    _paint_into(img, strokes)
+    _paint_into(img, _from_arrays(strokes, pen))
     return qimage_to_array(img)
 
 
@@ -126,8 +137,8 @@ class Canvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None, image_size: int = IMAGE_SIZE) -> None:
         super().__init__(parent)
-        self._strokes: list[Stroke] = []
-        self._current: Stroke | None = None
+        self._strokes: list[_Stroke] = []
+        self._current: _Stroke | None = None
         self._pen = DEFAULT_PEN
         self._image_size = image_size
         self._done = _blank(image_size)  # completed strokes, rendered once; the stroke in progress goes on top
@@ -139,14 +150,14 @@ class Canvas(QWidget):
         self.setToolTip("Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear")
 
     # --- the drawing --------------------------------------------------------------------------------------
-    def strokes(self) -> list[Stroke]:
-        """Completed strokes plus the one in progress (copies: editing them does not change the canvas)."""
-        all_ = self._strokes + ([self._current] if self._current else [])
-        return [Stroke(s.width, list(s.points)) for s in all_]
+    def strokes(self) -> list[np.ndarray]:
+        """Completed strokes plus the one in progress, each a float32 (N, 3) array of x, y, pressure (the
+        core format that core.strokes and the sample store use)."""
+        return [s.array() for s in self._strokes + ([self._current] if self._current else [])]
 
-    def set_strokes(self, strokes: list[Stroke]) -> None:
-        """Replace the drawing (e.g. reload a saved sample)."""
-        self._strokes = [Stroke(s.width, list(s.points)) for s in strokes]
+    def set_strokes(self, strokes: Sequence, pen: float | None = None) -> None:
+        """Replace the drawing (e.g. reload a saved sample), drawn with ``pen`` (default: the current pen)."""
+        self._strokes = _from_arrays(strokes, self._pen if pen is None else pen)
         self._current = None
         self._rerender()
 
@@ -156,6 +167,12 @@ class Canvas(QWidget):
             return qimage_to_array(self._done)
         img = self._done.copy()
         _paint_into(img, [self._current])
+        return qimage_to_array(img)
+
+    def prefix_image(self, count: int) -> np.ndarray:
+        """The image of only the first ``count`` completed strokes (how the drawing looked back then)."""
+        img = _blank(self._image_size)
+        _paint_into(img, self._strokes[:count])
         return qimage_to_array(img)
 
     def is_empty(self) -> bool:
@@ -207,7 +224,7 @@ class Canvas(QWidget):
 
     def _begin(self, pos: QPointF, pressure: float) -> None:
         x, y = self._to_unit(pos)
-        self._current = Stroke(self._pen, [(x, y, pressure)])
+        self._current = _Stroke(self._pen, [(x, y, pressure)])
         self.update()
         self.drawing_changed.emit()
 
@@ -269,7 +286,7 @@ class Canvas(QWidget):
         self._paint_background(painter, sq)
         painter.translate(sq.topLeft())
         painter.setClipRect(QRectF(0, 0, sq.width(), sq.height()))
-        paint_strokes(painter, self.strokes(), sq.width(), INK)
+        paint_strokes(painter, self._strokes + ([self._current] if self._current else []), sq.width(), INK)
         if self.is_empty():
             self._paint_hint(painter, sq.width())
         painter.end()

@@ -6,9 +6,10 @@ event loop and events never queue up behind inference. The saliency map (a backw
 further, to one every :data:`SALIENCY_INTERVAL_MS` while drawing.
 
 Hook for the training tab: pressing a digit key 0-9 on the pad emits
-``sample_labelled(label: int, strokes: list[Stroke], image: np.ndarray)`` with the drawing's strokes (see
-:class:`~mnist_pad.qt.canvas.Stroke`, ``to_dict()`` for JSON) and its 280x280 float32 ink-high image, then
-clears the canvas for the next sample. Connect it to the sample store.
+``sample_labelled(label: int, strokes: list[np.ndarray], image: np.ndarray)`` with the drawing's strokes
+(float32 (N, 3) arrays of x, y, pressure in 0..1 of the canvas side: the core.strokes format) and its
+280x280 float32 ink-high image, then clears the canvas for the next sample. Connect it to the sample
+store, e.g. ``pad.sample_labelled.connect(lambda label, strokes, image: store.add(label, image, strokes))``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.inspect import Prediction, UNSURE_BELOW
-from .canvas import PEN_RANGE, Canvas, Stroke, render_strokes
+from .canvas import PEN_RANGE, Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView
 from .model_state import ModelState
@@ -40,7 +41,7 @@ def _section(text: str) -> QLabel:
 
 class PadTab(QWidget):
     predicted = Signal(object)  # a Prediction, after every (coalesced) update of the views
-    sample_labelled = Signal(int, list, object)  # label, strokes (list[Stroke]), image (280x280 float32)
+    sample_labelled = Signal(int, list, object)  # label, strokes (list of (N, 3) arrays), image (280x280 float32)
 
     def __init__(self, model_state: ModelState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,7 +184,7 @@ class PadTab(QWidget):
         else:
             predictor = self.model_state.predictor
             for k in range(len(self._history), done):
-                self._history.append(self._probabilities(predictor.predict(render_strokes(strokes[: k + 1]))))
+                self._history.append(self._probabilities(predictor.predict(self.canvas.prefix_image(k + 1))))
         self.timeline.set_history(self._history)
 
     @staticmethod
@@ -200,6 +201,3 @@ class PadTab(QWidget):
         self.help.show_model(self.model_state.checkpoint)
         self.refresh()
         self._update_saliency()
-
-    def strokes(self) -> list[Stroke]:
-        return self.canvas.strokes()
