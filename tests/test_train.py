@@ -1,0 +1,155 @@
+"""The training loop on a small subset of real MNIST: it learns, reports, stops, repeats, schedules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+from mnist_pad.core.augment import NO_AUGMENT
+from mnist_pad.core.data import load_split
+from mnist_pad.core.evaluate import evaluate
+from mnist_pad.core.recipes import recipe_for
+from mnist_pad.core.train import TrainConfig, Trainer, lr_factor, split_validation
+
+# Two epochs of the 24k-parameter net on 2,000 images, batch 32, no augmentation: about 3 s on one core.
+QUICK = replace(
+    recipe_for("fast"), epochs=2, batch_size=32, log_every=10, device="cpu", augment=NO_AUGMENT, val_size=500
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """Batches this small train faster on one thread, and so does the shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def subset(mnist_dir):
+    """(2,000 training images, 500 validation images, 2,000 test images) of the real MNIST."""
+    train, val = split_validation(load_split("mnist", "train", mnist_dir).subset(slice(0, 2500)), 500, seed=0)
+    return train, val, load_split("mnist", "test", mnist_dir).subset(slice(0, 2000))
+
+
+@pytest.fixture(scope="module")
+def short_run(subset):
+    train, val, _ = subset
+    trainer = Trainer(QUICK, train, val)
+    return trainer, list(trainer.run())
+
+
+def test_short_run_loss_falls_and_accuracy_passes_a_bar(short_run, subset):
+    trainer, reports = short_run
+    assert reports[-1].loss < reports[0].loss / 3  # about 2.2 at first, under 0.4 at the end
+    assert reports[-1].val_accuracy >= 0.85
+    assert evaluate(trainer.model, subset[2]).accuracy >= 0.85
+    assert not trainer.model.training
+
+
+def test_progress_reports_steps_and_epochs(short_run):
+    trainer, reports = short_run
+    steps_per_epoch = 2000 // QUICK.batch_size
+    assert [r.step for r in reports if r.kind == "step"][:3] == [10, 20, 30]
+    epochs = [r for r in reports if r.kind == "epoch"]
+    assert [(r.epoch, r.step) for r in epochs] == [(1, steps_per_epoch), (2, 2 * steps_per_epoch)]
+    assert trainer.history == epochs
+    assert all(r.val_accuracy is not None and r.val_loss is not None for r in epochs)
+    assert all(r.val_accuracy is None for r in reports if r.kind == "step")
+    steps = [r.step for r in reports]
+    assert steps == sorted(set(steps)) and reports[-1].steps == steps[-1]
+    assert reports[-1].eta == 0 and all(r.images_per_s > 0 for r in reports)
+
+
+def test_reported_learning_rate_follows_the_schedule(short_run):
+    _, reports = short_run
+    steps_per_epoch = 2000 // QUICK.batch_size
+    total = steps_per_epoch * QUICK.epochs
+    for r in reports:
+        assert r.lr == pytest.approx(QUICK.lr * lr_factor(QUICK, r.step, total, steps_per_epoch), abs=1e-9)
+
+
+def test_closing_the_generator_stops_training(subset):
+    train, val, _ = subset
+    trainer = Trainer(replace(QUICK, epochs=5), train, val)
+    run = trainer.run()
+    first = next(run)
+    weights = {k: v.clone() for k, v in trainer.net.state_dict().items()}
+    run.close()
+    with pytest.raises(StopIteration):
+        next(run)
+    assert first.kind == "step" and first.step == QUICK.log_every
+    assert trainer.history == []  # never reached an epoch's end
+    assert all(torch.equal(v, trainer.net.state_dict()[k]) for k, v in weights.items())
+
+
+def _weights_after(cfg: TrainConfig, train) -> dict[str, torch.Tensor]:
+    trainer = Trainer(cfg, train)
+    for _ in trainer.run():
+        pass
+    return trainer.model.state_dict()
+
+
+def test_the_same_seed_gives_the_same_weights(subset):
+    train = subset[0].subset(slice(0, 640))
+    cfg = replace(QUICK, epochs=1, batch_size=64, augment=recipe_for("fast").augment, optimizer="sgd", lr=0.05)
+    a, b = _weights_after(cfg, train), _weights_after(cfg, train)
+    c = _weights_after(replace(cfg, seed=1), train)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_ema_model_is_an_average_of_the_trained_one(subset):
+    trainer = Trainer(replace(QUICK, epochs=1, ema=0.9), subset[0].subset(slice(0, 640)))
+    for _ in trainer.run():
+        pass
+    ema, net = trainer.model.state_dict(), trainer.net.state_dict()
+    assert trainer.model is not trainer.net
+    assert not torch.equal(ema["classifier.0.weight"], net["classifier.0.weight"])
+    assert torch.allclose(ema["classifier.0.weight"], net["classifier.0.weight"], atol=0.5)
+
+
+def test_too_few_images_for_one_batch_is_refused(subset):
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        next(Trainer(QUICK, subset[0].subset(slice(0, 10))).run())
+
+
+def test_onecycle_warms_up_then_decays_to_zero():
+    cfg = TrainConfig(schedule="onecycle", warmup=0.2)
+    f = [lr_factor(cfg, s, 100, 10) for s in range(101)]
+    assert f[0] == pytest.approx(1 / 20) and f[19] == pytest.approx(1.0) and f[20] == pytest.approx(1.0)
+    assert all(a < b for a, b in zip(f[:19], f[1:20]))
+    assert all(a > b for a, b in zip(f[20:100], f[21:101]))
+    assert f[100] == 0.0 and max(f) == 1.0
+
+
+def test_step_schedule_decays_every_step_size_epochs():
+    cfg = TrainConfig(schedule="step", step_size=2, gamma=0.1)
+    assert [lr_factor(cfg, s, 100, 10) for s in (0, 19, 20, 39, 40)] == pytest.approx([1, 1, 0.1, 0.1, 0.01])
+
+
+def test_constant_and_unknown_schedules():
+    assert lr_factor(TrainConfig(schedule="constant"), 57, 100, 10) == 1.0
+    with pytest.raises(ValueError, match="unknown schedule"):
+        lr_factor(TrainConfig(schedule="cosine"), 0, 100, 10)
+
+
+def test_split_validation_is_fixed_and_disjoint(subset):
+    train = subset[0]
+    a_train, a_val = split_validation(train, 300, seed=3)
+    b_train, b_val = split_validation(train, 300, seed=3)
+    assert len(a_val) == 300 and len(a_train) == len(train) - 300
+    assert torch.equal(a_val.images, b_val.images) and torch.equal(a_train.labels, b_train.labels)
+    flat = lambda s: {bytes(img.numpy()) for img in s.images}  # noqa: E731
+    assert not flat(a_train) & flat(a_val)
+    assert split_validation(train, 0) == (train, None)
+    with pytest.raises(ValueError, match="leaves no training images"):
+        split_validation(train, len(train))
+
+
+def test_train_config_round_trips_through_a_dict():
+    cfg = replace(recipe_for("seed-torch", "article"), ema=0.99)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
