@@ -1,0 +1,259 @@
+"""The drawing pad, driven with real mouse and key events (offscreen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from mnist_pad.core.checkpoint import Checkpoint, load, save
+from mnist_pad.core.inspect import Prediction
+from mnist_pad.core.models import build
+from mnist_pad.core.paths import shipped_weights
+from mnist_pad.core.preprocess import preprocess
+from mnist_pad.qt.canvas import Canvas, render_strokes
+from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.pad import PadTab
+from mnist_pad.qt.window import MainWindow
+
+
+def _random_checkpoint(arch: str, seed: int = 0) -> Checkpoint:
+    torch.manual_seed(seed)
+    model = build(arch).eval()
+    return Checkpoint(model, {"arch": model.cfg.to_dict(), "name": f"random-{arch}"}, None)
+
+
+@pytest.fixture(scope="module")
+def checkpoint() -> Checkpoint:
+    """The shipped model when there is one; the UI does not need accuracy, so random weights otherwise."""
+    path = shipped_weights("default")
+    return load(path) if path.is_file() else _random_checkpoint("small")
+
+
+@pytest.fixture
+def pad(qtbot, checkpoint) -> PadTab:
+    widget = PadTab(ModelState(checkpoint))
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _point(canvas: Canvas, x: float, y: float) -> QPoint:
+    """A point given as fractions of the canvas's drawing square, in widget pixels."""
+    side = min(canvas.width(), canvas.height())
+    return QPoint(round((canvas.width() - side) / 2 + x * side), round((canvas.height() - side) / 2 + y * side))
+
+
+def _move_with_button(canvas: Canvas, pos: QPoint) -> None:
+    """A mouse move with the left button held: qtbot.mouseMove carries no buttons, so send a raw event (as
+    labelme's tests do)."""
+    event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(pos), QPointF(canvas.mapToGlobal(pos)),
+                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas, event)
+
+
+def draw(qtbot, canvas: Canvas, points: list[tuple[float, float]], steps: int = 6) -> None:
+    """Press at the first point, move through the others (interpolated), release at the last."""
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, *points[0]))
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in np.linspace(0, 1, steps + 1)[1:]:
+            _move_with_button(canvas, _point(canvas, x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, *points[-1]))
+
+
+SEVEN = [(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]
+BAR = [(0.4, 0.5), (0.62, 0.5)]
+
+
+def test_drawing_with_the_mouse_gives_a_28x28_input_and_a_prediction(qtbot, pad):
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    pred = pad.prediction
+    assert pad.canvas.stroke_count() == 1
+    stroke = pad.canvas.strokes()[0]
+    assert stroke.shape[1] == 3 and len(stroke) >= 12
+    assert np.allclose(stroke[0, :2], SEVEN[0], atol=0.01) and np.allclose(stroke[-1, :2], SEVEN[-1], atol=0.01)
+    assert pred.pre.image.shape == (28, 28) and pred.pre.image.max() > 0.5
+    assert pred.probabilities is not None and pred.probabilities.shape == (10,)
+    assert pred.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    assert np.allclose(pad.chart.heights, pred.probabilities)
+    if pred.confident:
+        assert str(pred.top) in pad.answer.text()
+    else:
+        assert "unsure" in pad.answer.text()
+
+
+def test_moves_while_drawing_are_coalesced_into_one_update(qtbot, pad):
+    canvas = pad.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, 0.3, 0.3))
+    qtbot.wait(20)
+    before = pad.updates
+    for i in range(1, 41):  # delivered synchronously, with no event-loop pass in between
+        _move_with_button(canvas, _point(canvas, 0.3 + i * 0.01, 0.3 + i * 0.01))
+    assert pad.updates == before  # nothing ran yet: no prediction per mouse event
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        pass
+    qtbot.wait(20)
+    assert pad.updates == before + 1
+    assert len(canvas.strokes()[0]) == 41  # yet every point was kept
+
+
+def test_undo_and_clear(qtbot, pad):
+    draw(qtbot, pad.canvas, SEVEN)
+    draw(qtbot, pad.canvas, BAR)
+    qtbot.waitUntil(lambda: len(pad.timeline.history) == 2, timeout=5000)
+    two = pad.canvas.image()
+    pad.canvas.setFocus()
+    qtbot.keyClick(pad.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert pad.canvas.stroke_count() == 1
+    assert (pad.canvas.image() < two).any()
+    qtbot.waitUntil(lambda: len(pad.timeline.history) == 1, timeout=5000)
+    qtbot.keyClick(pad.canvas, Qt.Key.Key_Escape)
+    assert pad.canvas.is_empty()
+    qtbot.waitUntil(lambda: pad.prediction.probabilities is None, timeout=5000)
+    assert pad.answer.text() == "draw a digit"
+    assert not pad.chart.heights.any()
+    assert len(pad.timeline.history) == 0
+
+
+def test_an_empty_canvas_shows_no_prediction(pad):
+    assert pad.canvas.is_empty()
+    assert pad.prediction is not None and pad.prediction.probabilities is None and pad.prediction.top is None
+    assert pad.answer.text() == "draw a digit"
+    assert not pad.chart.heights.any()
+    assert pad.feature_maps.grid.count == 0
+
+
+def test_an_unsure_model_says_so_instead_of_guessing(pad):
+    pre = preprocess(render_strokes([np.array(SEVEN + [(0.45, 0.8)], np.float32)]))
+    probs = np.full(10, 0.1, np.float32)
+    probs[3] = 0.19
+    probs /= probs.sum()
+    pad._show_answer(Prediction(pre, probs, {}))
+    assert pad.answer.text().startswith("unsure")
+
+
+def test_the_feature_map_and_filter_views_show_one_image_per_channel(qtbot, pad):
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    layers = pad.model_state.checkpoint.model.conv_layers()
+    assert len(layers) >= 2
+    assert pad.feature_maps.layer_box.count() == len(layers) == pad.filters.layer_box.count()
+    for name, conv in layers.items():
+        pad.feature_maps.set_layer(name)
+        pad.filters.set_layer(name)
+        assert pad.feature_maps.grid.count == conv.out_channels == pad.prediction.activations[name].shape[0]
+        assert pad.filters.grid.count == conv.out_channels
+
+
+def test_a_new_model_is_used_at_once(qtbot, pad):
+    draw(qtbot, pad.canvas, SEVEN)
+    qtbot.waitUntil(lambda: pad.prediction.probabilities is not None, timeout=5000)
+    other = _random_checkpoint("fast", seed=1)
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        pad.model_state.set_checkpoint(other)
+    expected = pad.model_state.predictor.predict(pad.canvas.image()).probabilities
+    assert np.allclose(pad.prediction.probabilities, expected)
+    pad.filters.set_layer("conv1")
+    assert pad.filters.grid.count == other.model.conv_layers()["conv1"].out_channels
+    assert "random-fast" in pad.help.toPlainText()
+    assert len(pad.timeline.history) == 1  # recomputed with the new model
+
+
+def test_a_digit_key_keeps_the_drawing_as_a_labelled_sample(qtbot, pad):
+    draw(qtbot, pad.canvas, SEVEN)
+    strokes = pad.canvas.strokes()
+    with qtbot.waitSignal(pad.sample_labelled, timeout=2000) as signal:
+        qtbot.keyClick(pad.canvas, Qt.Key.Key_7)
+    label, got_strokes, image = signal.args
+    assert label == 7
+    assert len(got_strokes) == 1 and np.allclose(got_strokes[0], strokes[0])
+    assert image.shape == (280, 280) and image.max() > 0.5
+    assert pad.canvas.is_empty()
+
+
+def test_pen_width_keys_and_slider_agree(qtbot, pad):
+    width = pad.canvas.pen_width()
+    qtbot.keyClick(pad.canvas, Qt.Key.Key_BracketRight)
+    assert pad.canvas.pen_width() > width
+    assert pad.pen_slider.value() == round(pad.canvas.pen_width() * 1000)
+
+
+def test_the_drawing_is_the_same_whatever_the_widget_size(qtbot):
+    images = []
+    for size in (250, 600):
+        canvas = Canvas()
+        qtbot.addWidget(canvas)
+        canvas.resize(size, size + 100)  # not square either
+        canvas.show()
+        qtbot.waitExposed(canvas)
+        draw(qtbot, canvas, SEVEN)
+        assert canvas.image().shape == (280, 280)
+        images.append(canvas.image())
+    assert np.abs(images[0] - images[1]).mean() < 0.01
+
+
+def test_strokes_round_trip(qtbot):
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    strokes = [np.array([(0.2, 0.2, 1.0), (0.8, 0.8, 0.5)], np.float32), np.array([(0.5, 0.5, 1.0)], np.float32)]
+    canvas.set_strokes(strokes)
+    assert all(np.allclose(a, b) for a, b in zip(canvas.strokes(), strokes))
+    assert np.allclose(canvas.image(), render_strokes(strokes))
+    with pytest.raises(ValueError, match="stroke 0"):
+        canvas.set_strokes([np.zeros((3, 5))])
+
+
+def test_saliency_follows_the_picked_class(qtbot, pad):
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    qtbot.waitUntil(lambda: pad.saliency.target == pad.prediction.top, timeout=5000)
+    pad.saliency.class_box.setCurrentText("2")
+    assert pad.saliency.target == 2
+    assert pad.saliency.panel.item.image.shape == (28, 28, 3)
+
+
+def test_main_window_has_the_pad_first_and_shows_model_and_device(qtbot, checkpoint):
+    window = MainWindow(ModelState(checkpoint), "cpu (2 threads)")
+    qtbot.addWidget(window)
+    assert window.tabs.widget(0) is window.pad and window.tabs.tabText(0) == "Pad"
+    assert "cpu" in window._device_label.text() and checkpoint.name in window._model_label.text()
+
+
+def test_launch_with_bad_weights_explains_and_fails(monkeypatch, tmp_path):
+    from mnist_pad.qt import app
+
+    shown = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    assert app.launch(str(bad), "cpu") == 2
+    assert shown and "broken.safetensors" in shown[0]
+
+
+def test_launch_opens_the_window_with_given_weights(monkeypatch, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from mnist_pad.qt import app
+
+    path = save(tmp_path / "tiny.safetensors", build("fast"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(app, "_settings", lambda: settings)
+    shown = []
+
+    def fake_exec(self) -> int:  # instead of the event loop: look at the window that is up
+        shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        for w in shown:
+            w.close()
+        return 0
+
+    monkeypatch.setattr(app.QApplication, "exec", fake_exec)
+    assert app.launch(str(path), "cpu") == 0
+    assert len(shown) == 1 and "tiny" in shown[0]._model_label.text()
+    assert "cpu" in shown[0]._device_label.text()
+    assert settings.value("window/geometry") is not None
