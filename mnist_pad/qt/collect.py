@@ -1,0 +1,97 @@
+"""Collecting labelled drawings in the training tab: a canvas, label buttons 0-9, Add, and a prompt that
+asks for the classes with the fewest samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ..core.samples import CLASSES
+from .canvas import Canvas
+
+PROMPT_CLASSES = 3  # how many of the least-collected classes the prompt asks for
+
+
+def prompt_text(counts: Sequence[int], k: int = PROMPT_CLASSES) -> str:
+    """'Draw more 3, 5 and 8 (fewest samples: 0, 1, 1)': the classes fine-tuning needs most."""
+    fewest = sorted(range(len(counts)), key=lambda c: (counts[c], c))[:k]
+    digits = [str(c) for c in fewest]
+    listed = ", ".join(digits[:-1]) + f" and {digits[-1]}" if len(digits) > 1 else digits[0]
+    if min(counts) == max(counts) and counts[0] > 0:
+        return f"Every digit has {counts[0]} samples. Keep going: any digit helps."
+    return f"Draw more {listed} (fewest samples: {', '.join(str(counts[c]) for c in fewest)})"
+
+
+class CollectPanel(QWidget):
+    """Draw, pick the label, Add. ``sample_ready(label, strokes, image)`` has the same signature as the
+    pad's ``sample_labelled``, so both feed the same store."""
+
+    sample_ready = Signal(int, list, object)  # label, strokes ((N, 3) arrays), image (280x280 float32)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = Canvas()
+        self.canvas.setMinimumSize(220, 220)
+        self.labels = QButtonGroup(self)
+        self.labels.setExclusive(True)
+        grid = QGridLayout()
+        grid.setSpacing(3)
+        for c in range(CLASSES):
+            button = QPushButton(str(c))
+            button.setCheckable(True)
+            button.setMinimumWidth(34)
+            button.setToolTip(f"Label the drawing as {c} (key {c})")
+            self.labels.addButton(button, c)
+            grid.addWidget(button, c // 5, c % 5)
+            QShortcut(QKeySequence(str(c)), self, lambda c=c: self.labels.button(c).setChecked(True),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.labels.idToggled.connect(lambda *_: self._update_add())
+        self.add_button = QPushButton("Add")
+        self.add_button.setDefault(True)
+        self.add_button.setToolTip("Keep the drawing with the chosen label (Enter)")
+        self.add_button.clicked.connect(self.add)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(QKeySequence(key), self, self.add, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        clear = QPushButton("Clear")
+        clear.setToolTip("Clear the canvas (Esc)")
+        clear.clicked.connect(self.canvas.clear)
+        self.canvas.drawing_changed.connect(self._update_add)
+        self.canvas.stroke_finished.connect(self._update_add)
+        self.prompt = QLabel()
+        self.prompt.setWordWrap(True)
+        self.prompt.setStyleSheet("font-weight: bold; color: #2b5fad")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(clear)
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(grid)
+        layout.addLayout(buttons)
+        self._update_add()
+
+    def label(self) -> int | None:
+        c = self.labels.checkedId()
+        return None if c < 0 else c
+
+    def set_label(self, label: int) -> None:
+        self.labels.button(label).setChecked(True)
+
+    def add(self) -> None:
+        label = self.label()
+        if label is None or self.canvas.is_empty():
+            return
+        self.sample_ready.emit(label, self.canvas.strokes(), self.canvas.image())
+        self.canvas.clear()
+
+    def show_counts(self, counts: Sequence[int]) -> None:
+        self.prompt.setText(prompt_text(counts))
+
+    def _update_add(self) -> None:
+        self.add_button.setEnabled(self.label() is not None and not self.canvas.is_empty())

@@ -1,0 +1,55 @@
+"""Live training curves: loss and accuracy against the step, one line per series (train, validation).
+
+Points are appended as progress reports arrive; each append is one ``setData`` of a few hundred points,
+cheap enough to run on the UI thread at every report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+COLOURS = {"train": "#4c8bf5", "validation": "#f5a04c", "held-out": "#4cc38a"}
+
+
+class LiveCurves(pg.GraphicsLayoutWidget):
+    """Two plots side by side, ``loss`` and ``accuracy`` (in %), sharing the step axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plots = {
+            "loss": self.addPlot(row=0, col=0, title="loss"),
+            "accuracy": self.addPlot(row=0, col=1, title="accuracy (%)"),
+        }
+        for plot in self.plots.values():
+            plot.setLabel("bottom", "step")
+            plot.showGrid(x=True, y=True, alpha=0.3)
+            plot.addLegend(offset=(-10, 10))
+            plot.setMenuEnabled(False)
+        self.plots["accuracy"].setXLink(self.plots["loss"])
+        self._series: dict[tuple[str, str], tuple[pg.PlotDataItem, list[float], list[float]]] = {}
+
+    def add_point(self, plot: str, series: str, x: float, y: float) -> None:
+        key = (plot, series)
+        if key not in self._series:
+            colour = COLOURS.get(series, "#888888")
+            item = self.plots[plot].plot(name=series, pen=pg.mkPen(colour, width=2), symbol="o" if series != "train" else None,
+                                         symbolSize=5, symbolBrush=colour, symbolPen=None)
+            self._series[key] = (item, [], [])
+        item, xs, ys = self._series[key]
+        xs.append(float(x))
+        ys.append(float(y))
+        item.setData(np.asarray(xs), np.asarray(ys))
+
+    def points(self, plot: str, series: str) -> list[tuple[float, float]]:
+        _, xs, ys = self._series.get((plot, series), (None, [], []))
+        return list(zip(xs, ys))
+
+    def clear_curves(self) -> None:
+        for plot in self.plots.values():
+            plot.clear()
+            if plot.legend is not None:
+                plot.legend.clear()
+        self._series.clear()

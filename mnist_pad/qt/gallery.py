@@ -1,0 +1,258 @@
+"""The gallery of the user's samples: per-class filter with counts, thumbnails, delete and relabel.
+
+Thousands of samples stay smooth because nothing is built per sample up front: a :class:`QListView`
+over :class:`SampleListModel` asks only for the rows it paints (uniform item sizes, so it never measures
+the others), and each thumbnail is made on first paint and kept in a bounded cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.samples import CLASSES, SampleStore
+
+THUMB = 56  # thumbnail side in pixels (2x the 28x28 sample)
+THUMB_CACHE = 2000  # thumbnails kept in memory (about 12 MB); others are remade when scrolled back to
+SampleIndex = QModelIndex | QPersistentModelIndex
+ALL = CLASSES  # id of the filter button that shows every class (QButtonGroup reserves -1)
+
+
+def thumbnail(image: np.ndarray, side: int = THUMB) -> QPixmap:
+    """A 28x28 ink-high sample as dark ink on paper, scaled without blur so the pixels stay visible."""
+    paper = np.ascontiguousarray(255 - image, np.uint8)
+    img = QImage(paper.data, paper.shape[1], paper.shape[0], paper.shape[1], QImage.Format.Format_Grayscale8)
+    return QPixmap.fromImage(img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+
+
+class SampleListModel(QAbstractListModel):
+    """The store's samples (one class's, or all), oldest first. Row data: the label as text, the
+    thumbnail as decoration, the sample id under :data:`ID_ROLE`."""
+
+    ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, store: SampleStore, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._label: int | None = None
+        self._ids: list[str] = []
+        self._thumbs: OrderedDict[str, QPixmap] = OrderedDict()
+        self.reload()
+
+    @property
+    def label_filter(self) -> int | None:
+        return self._label
+
+    def set_label_filter(self, label: int | None) -> None:
+        self._label = label
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-list the samples from the store (after changes made elsewhere, e.g. the pad)."""
+        self.beginResetModel()
+        self._ids = [s.id for s in self.store.samples(self._label)]
+        self.endResetModel()
+
+    def rowCount(self, parent: SampleIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: SampleIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        sample_id = self._ids[index.row()]
+        if role == self.ID_ROLE:
+            return sample_id
+        if sample_id not in self.store:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self.store.get(sample_id).label)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnail(sample_id)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            s = self.store.get(sample_id)
+            return f"label {s.label}, id {s.id}" + ("" if s.strokes is not None else " (from an image file)")
+        return None
+
+    def _thumbnail(self, sample_id: str) -> QPixmap:
+        pix = self._thumbs.get(sample_id)
+        if pix is None:
+            pix = self._thumbs[sample_id] = thumbnail(self.store.get(sample_id).image)
+            if len(self._thumbs) > THUMB_CACHE:
+                self._thumbs.popitem(last=False)
+        else:
+            self._thumbs.move_to_end(sample_id)
+        return pix
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    # --- edits: the store first (on disk), then the rows --------------------------------------------------
+    def add(self, label: int, image: np.ndarray | None = None, strokes=None, meta: dict | None = None) -> str:
+        sample_id = self.store.add(label, image, strokes, meta)
+        self.sample_added(sample_id)
+        return sample_id
+
+    def sample_added(self, sample_id: str) -> None:
+        """A sample was added to the store (here or elsewhere): show it if it passes the filter. New samples
+        are the newest, so they go at the end."""
+        if self._label is None or self.store.get(sample_id).label == self._label:
+            row = len(self._ids)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._ids.append(sample_id)
+            self.endInsertRows()
+
+    def delete(self, ids: list[str]) -> None:
+        for sample_id in ids:
+            self.store.delete(sample_id)
+            self._thumbs.pop(sample_id, None)
+            self._remove_row(sample_id)
+
+    def relabel(self, ids: list[str], label: int) -> None:
+        for sample_id in ids:
+            self.store.relabel(sample_id, label)
+            if self._label is not None and label != self._label:
+                self._remove_row(sample_id)
+            elif sample_id in self._ids:
+                index = self.index(self._ids.index(sample_id))
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
+
+    def _remove_row(self, sample_id: str) -> None:
+        if sample_id in self._ids:
+            row = self._ids.index(sample_id)
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._ids[row]
+            self.endRemoveRows()
+
+
+class Gallery(QWidget):
+    """Class filter buttons with counts, the thumbnail grid, and delete / relabel of the selection.
+    ``counts_changed`` fires after every change, with the per-class counts (for the prompts)."""
+
+    counts_changed = Signal(list)
+
+    def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.model = SampleListModel(store, self)
+
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        filters = QHBoxLayout()
+        filters.setSpacing(2)
+        for key in [ALL, *range(CLASSES)]:
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            self.filter_group.addButton(button, key)
+            filters.addWidget(button)
+        filters.addStretch(1)
+        self.filter_group.button(ALL).setChecked(True)
+        self.filter_group.idClicked.connect(lambda key: self.model.set_label_filter(None if key == ALL else key))
+
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setUniformItemSizes(True)  # no per-row measuring: 5,000 rows lay out at once
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(500)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setIconSize(QSize(THUMB, THUMB))
+        self.view.setGridSize(QSize(THUMB + 12, THUMB + 22))
+        self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.view.setSpacing(2)
+
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected samples (Del)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected)
+        self.relabel_box = QComboBox()
+        self.relabel_box.addItems([str(c) for c in range(CLASSES)])
+        self.relabel_button = QPushButton("Relabel as")
+        self.relabel_button.clicked.connect(lambda: self.relabel_selected(self.relabel_box.currentIndex()))
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+        actions.addWidget(self.relabel_button)
+        actions.addWidget(self.relabel_box)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(actions)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b35c00")
+        layout.addWidget(self.problems)
+        self._show_problems()
+        self.update_counts()
+        self._update_buttons()
+
+    def selected_ids(self) -> list[str]:
+        return [self.model.id_at(i.row()) for i in sorted(self.view.selectionModel().selectedIndexes(), key=lambda i: i.row())]
+
+    def add(self, label: int, image: np.ndarray | None = None, strokes=None, meta: dict | None = None) -> str:
+        sample_id = self.model.add(label, image, strokes, meta)
+        self.update_counts()
+        self.view.scrollToBottom()
+        return sample_id
+
+    def sample_added(self, sample_id: str) -> None:
+        """Someone else (the pad) added to the store."""
+        self.model.sample_added(sample_id)
+        self.update_counts()
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.model.delete(ids)
+            self.update_counts()
+
+    def relabel_selected(self, label: int) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.model.relabel(ids, label)
+            self.update_counts()
+
+    def reload(self) -> None:
+        self.store.reload()
+        self.model.reload()
+        self._show_problems()
+        self.update_counts()
+
+    def update_counts(self) -> None:
+        counts = self.store.counts()
+        self.filter_group.button(ALL).setText(f"All {sum(counts)}")
+        for c in range(CLASSES):
+            self.filter_group.button(c).setText(f"{c}: {counts[c]}")
+        self.counts_changed.emit(counts)
+
+    def _show_problems(self) -> None:
+        problems = self.store.problems
+        self.problems.setVisible(bool(problems))
+        if problems:
+            lines = [str(p) for p in problems[:3]] + ([f"... and {len(problems) - 3} more"] if len(problems) > 3 else [])
+            self.problems.setText(f"{len(problems)} damaged sample file(s) skipped:\n" + "\n".join(lines))
+
+    def _update_buttons(self) -> None:
+        has_selection = self.view.selectionModel().hasSelection()
+        self.delete_button.setEnabled(has_selection)
+        self.relabel_button.setEnabled(has_selection)

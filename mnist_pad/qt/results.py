@@ -1,0 +1,89 @@
+"""What fine-tuning did: held-out accuracy on the user's samples per class, before and after, and MNIST
+test accuracy before and after, with a warning when the model is forgetting MNIST."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from ..core.evaluate import Report
+from ..core.finetune import FORGET_WARN_PP, FinetuneReport
+
+BETTER, WORSE = QColor("#d8f3dc"), QColor("#ffd6d6")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _recalls(report: Report | None) -> list[float | None]:
+    if report is None:
+        return [None] * 10
+    return [m["recall"] if m["support"] else None for m in report.per_class]
+
+
+class FinetuneResults(QWidget):
+    """A per-class before/after table (columns: the classes) and a summary line."""
+
+    ROWS = ("held out", "before", "after")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.table = QTableWidget(len(self.ROWS), 11)
+        self.table.setHorizontalHeaderLabels([str(c) for c in range(10)] + ["all"])
+        self.table.setVerticalHeaderLabels(list(self.ROWS))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 3 * 24 + 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.clear()
+
+    def clear(self) -> None:
+        self.table.clearContents()
+        self.summary.setText("Before/after accuracy appears here after fine-tuning.")
+        self.report: FinetuneReport | None = None
+
+    def show_report(self, report: FinetuneReport) -> None:
+        self.report = report
+        before, after = report.heldout_before, report.heldout_after
+        support = [int(m["support"]) for m in before.per_class] if before is not None else [0] * 10
+        columns = list(zip(support, _recalls(before), _recalls(after)))
+        columns.append((report.heldout, before.accuracy if before else None, after.accuracy if after else None))
+        for col, (n, b, a) in enumerate(columns):
+            self._set(0, col, str(n))
+            self._set(1, col, _pct(b))
+            self._set(2, col, _pct(a), None if a is None or b is None or a == b else (BETTER if a > b else WORSE))
+        self.summary.setText(summary_html(report))
+
+    def _set(self, row: int, col: int, text: str, colour: QColor | None = None) -> None:
+        item = QTableWidgetItem(text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        if colour is not None:
+            item.setBackground(QBrush(colour))
+        self.table.setItem(row, col, item)
+
+
+def summary_html(report: FinetuneReport) -> str:
+    parts = [f"Trained on {report.samples_used} samples in {report.seconds:.1f} s."]
+    if report.heldout_before is not None and report.heldout_after is not None:
+        parts.append(f"Your held-out samples: {_pct(report.heldout_before.accuracy)} &rarr; "
+                     f"<b>{_pct(report.heldout_after.accuracy)}</b>.")
+    else:
+        parts.append("No samples were held out (add more per class to measure).")
+    if report.mnist_before is not None and report.mnist_after is not None:
+        drop = report.mnist_drop_pp or 0.0
+        parts.append(f"MNIST test: {report.mnist_before * 100:.2f}% &rarr; {report.mnist_after * 100:.2f}% "
+                     f"({-drop:+.2f} pp).")
+        if report.forgot:
+            parts.append(f"<span style='color:#b00020'><b>Warning:</b> MNIST accuracy fell by more than "
+                         f"{FORGET_WARN_PP} points: the model is forgetting MNIST. Try fewer steps, a lower "
+                         f"learning rate or more MNIST replay, or revert to the base model.</span>")
+    return " ".join(parts)

@@ -1,0 +1,334 @@
+"""The Train tab: collect labelled drawings, fine-tune the current model on them, train from scratch, and
+pick the model the whole window uses.
+
+Long jobs run in a :class:`Worker` (one at a time); the tab plots their progress and, when one finishes,
+sets the saved model on the shared :class:`ModelState`, so the pad uses it at once. Cancel stops a job at
+its next report and saves nothing. Missing datasets show the core's :class:`DataError` message here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.checkpoint import Checkpoint
+from ..core.data import DATASETS, ENV_VAR
+from ..core.device import resolve_device
+from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress
+from ..core.models import ARCHS
+from ..core.recipes import recipe_for
+from ..core.samples import SampleStore
+from ..core.train import Progress
+from .collect import CollectPanel
+from .curves import LiveCurves
+from .gallery import Gallery
+from .model_picker import ModelPicker
+from .model_state import ModelState
+from .results import FinetuneResults
+from .train_jobs import DataSource, FinetuneOutcome, SplitLoader, finetune_job, train_job
+from .worker import Worker
+
+DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files
+LAYER_CHOICES = {
+    "all-bn-frozen": "all layers, batch-norm statistics kept",
+    "all": "all layers",
+    "head": "last layer only",
+}
+assert set(LAYER_CHOICES) == set(LAYERS), "every layer choice of core.finetune needs a label here"
+
+
+class TrainTab(QWidget):
+    def __init__(self, model_state: ModelState, store: SampleStore | None = None, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_state = model_state
+        self.settings = settings if settings is not None else QSettings("mnist-pad", "mnist-pad")  # as app.py
+        self.store = store if store is not None else SampleStore()
+        self.load_split: SplitLoader | None = None  # tests put a loader of small splits here
+        self.worker: Worker | None = None
+
+        self.collect = CollectPanel()
+        self.gallery = Gallery(self.store)
+        self.collect.sample_ready.connect(self.add_labelled)
+        self.gallery.counts_changed.connect(self.collect.show_counts)
+        self.collect.show_counts(self.store.counts())
+
+        self.picker = ModelPicker(model_state)
+        self.picker.error.connect(self._show_error)
+        self.curves = LiveCurves()
+        self.curves.setMinimumHeight(180)
+        self.results = FinetuneResults()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p%")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.status = QLabel("Ready.")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        jobs = QTabWidget()
+        jobs.addTab(self._finetune_options(), "Fine-tune")
+        jobs.addTab(self._scratch_options(), "Train from scratch")
+        running = QHBoxLayout()
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.cancel_button)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(self.picker)
+        right_layout.addWidget(self._data_row())
+        right_layout.addWidget(jobs)
+        right_layout.addLayout(running)
+        right_layout.addWidget(self.status)
+        right_layout.addWidget(self.curves, 1)
+        right_layout.addWidget(self.results)
+
+        collect_box = QGroupBox("Draw and label")
+        QVBoxLayout(collect_box).addWidget(self.collect)
+        gallery_box = QGroupBox("Your samples")
+        QVBoxLayout(gallery_box).addWidget(self.gallery)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        for widget, stretch in ((collect_box, 0), (gallery_box, 1), (right, 1)):
+            split.addWidget(widget)
+            split.setStretchFactor(split.count() - 1, stretch)
+        split.setSizes([300, 420, 560])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(split)
+
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # --- building the option panels ---------------------------------------------------------------------
+    def _finetune_options(self) -> QWidget:
+        defaults = FinetuneConfig()
+        self.ft_layers = QComboBox()
+        for key, text in LAYER_CHOICES.items():
+            self.ft_layers.addItem(text, key)
+        self.ft_layers.setCurrentIndex(self.ft_layers.findData(defaults.layers))
+        self.ft_steps = _spin(1, 10_000, defaults.steps, "optimizer steps")
+        self.ft_lr = QDoubleSpinBox()
+        self.ft_lr.setDecimals(5)
+        self.ft_lr.setRange(1e-5, 0.1)
+        self.ft_lr.setSingleStep(1e-4)
+        self.ft_lr.setValue(defaults.lr)
+        self.ft_replay = QDoubleSpinBox()
+        self.ft_replay.setRange(0.0, 16.0)
+        self.ft_replay.setSingleStep(0.5)
+        self.ft_replay.setValue(defaults.replay)
+        self.ft_replay.setToolTip("MNIST training images mixed into each batch per sample of yours (0: none). "
+                                  "Replay keeps the model's MNIST skill.")
+        self.finetune_button = QPushButton("Fine-tune on my samples")
+        self.finetune_button.clicked.connect(self.start_finetune)
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("Layers to train", self.ft_layers)
+        form.addRow("Steps", self.ft_steps)
+        form.addRow("Learning rate", self.ft_lr)
+        form.addRow("MNIST replay", self.ft_replay)
+        form.addRow(self.finetune_button)
+        return page
+
+    def _scratch_options(self) -> QWidget:
+        self.tr_arch = QComboBox()
+        self.tr_arch.addItems(list(ARCHS))
+        self.tr_arch.setCurrentText("fast")
+        for i, name in enumerate(ARCHS):
+            self.tr_arch.setItemData(i, ARCHS[name].description, Qt.ItemDataRole.ToolTipRole)
+        self.tr_dataset = QComboBox()
+        self.tr_dataset.addItems(list(DATASETS))
+        self.tr_epochs = _spin(1, 200, recipe_for("fast").epochs, "passes over the training set")
+        self.tr_arch.currentTextChanged.connect(lambda arch: self.tr_epochs.setValue(recipe_for(arch).epochs))
+        self.train_button = QPushButton(f"Train from scratch on {resolve_device('auto').type}")
+        self.train_button.clicked.connect(self.start_training)
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("Architecture", self.tr_arch)
+        form.addRow("Dataset", self.tr_dataset)
+        form.addRow("Epochs", self.tr_epochs)
+        form.addRow(self.train_button)
+        return page
+
+    def _data_row(self) -> QWidget:
+        self.data_dir_edit = QLineEdit(str(self.settings.value(DATA_DIR_KEY, "") or ""))
+        self.data_dir_edit.setPlaceholderText(f"dataset folder (default: ${ENV_VAR} or the download cache)")
+        self.data_dir_edit.editingFinished.connect(lambda: self.set_data_dir(self.data_dir_edit.text()))
+        browse = QPushButton("Browse...")
+        browse.clicked.connect(self._browse_data_dir)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Data:"))
+        layout.addWidget(self.data_dir_edit, 1)
+        layout.addWidget(browse)
+        return row
+
+    # --- samples -----------------------------------------------------------------------------------------
+    def add_labelled(self, label: int, strokes: Sequence, image: np.ndarray) -> str | None:
+        """Keep a labelled drawing (from this tab's canvas or the pad's correct-and-learn); returns its id,
+        or None (with the reason shown) when the drawing cannot be kept."""
+        try:
+            return self.gallery.add(int(label), image, list(strokes) or None)
+        except (ValueError, OSError) as exc:
+            self._show_error(f"sample not kept: {exc}")
+            return None
+
+    def connect_pad(self, pad: QWidget) -> None:
+        """Correct-and-learn: digits labelled on the pad join the sample set."""
+        pad.sample_labelled.connect(self.add_labelled)
+
+    # --- data --------------------------------------------------------------------------------------------
+    def data_dir(self) -> str | None:
+        return str(self.settings.value(DATA_DIR_KEY, "") or "") or None
+
+    def set_data_dir(self, folder: str) -> None:
+        self.settings.setValue(DATA_DIR_KEY, folder.strip())
+        self.data_dir_edit.setText(folder.strip())
+
+    def _browse_data_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.data_dir() or "")
+        if folder:
+            self.set_data_dir(folder)
+
+    def _loader(self) -> SplitLoader:
+        return self.load_split or DataSource(self.data_dir())
+
+    # --- jobs --------------------------------------------------------------------------------------------
+    def finetune_config(self) -> FinetuneConfig:
+        return FinetuneConfig(layers=self.ft_layers.currentData(), steps=self.ft_steps.value(), lr=self.ft_lr.value(),
+                              replay=self.ft_replay.value())
+
+    def start_finetune(self, cfg: FinetuneConfig | None = None) -> None:
+        cfg = cfg or self.finetune_config()
+        if len(self.store) == 0:
+            self._show_error("No samples yet: draw a few digits, label them and press Add first.")
+            return
+        base, samples, data = self.model_state.checkpoint, self.store.as_split(), self._loader()
+        self.results.clear()
+        self._run(lambda: finetune_job(base, samples, cfg, data),
+                  f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
+
+    def start_training(self, **overrides) -> None:
+        arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
+        data, home = self._loader(), next(self.model_state.checkpoint.model.parameters()).device
+        self._run(lambda: train_job(arch, dataset, epochs, data, inference_device=home, **overrides),
+                  f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+
+    def _run(self, job: Callable, message: str) -> None:
+        if self.is_running():
+            return
+        self.curves.clear_curves()
+        self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
+        self.worker = worker = Worker(job, self)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._show_error)
+        worker.cancelled.connect(lambda: self._set_status("Cancelled: nothing was saved and the model in use is unchanged."))
+        worker.stopped.connect(self._on_stopped)
+        self._set_running(True)
+        self._set_status(message)
+        worker.start()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self._set_status("Cancelling...")
+
+    def shutdown(self) -> None:
+        """Stop any job and wait for its thread (the window is closing)."""
+        if self.worker is not None:
+            self.worker.shutdown()
+
+    def _on_progress(self, item: object) -> None:
+        if isinstance(item, FinetuneProgress):
+            self.progress.setRange(0, item.steps)
+            self.progress.setValue(item.step)
+            if item.phase == "step":
+                self.curves.add_point("loss", "train", item.step, item.loss)
+                self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
+                self._set_status(f"Fine-tuning: step {item.step}/{item.steps}, loss {item.loss:.3f}, {item.seconds:.1f} s")
+            elif item.phase == "done":
+                self._set_status("Evaluated; saving the fine-tuned model...")
+        elif isinstance(item, Progress):
+            self.progress.setRange(0, item.steps)
+            self.progress.setValue(item.step)
+            self.curves.add_point("loss", "train", item.step, item.loss)
+            self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
+            if item.val_accuracy is not None:
+                self.curves.add_point("accuracy", "validation", item.step, item.val_accuracy * 100)
+                self.curves.add_point("loss", "validation", item.step, item.val_loss)
+            eta = f", {item.eta:.0f} s left" if item.step < item.steps else ""
+            self._set_status(f"Training: epoch {item.epoch}/{item.epochs}, step {item.step}/{item.steps}, "
+                             f"{item.images_per_s:,.0f} images/s{eta}")
+
+    def _on_finished(self, outcome: object) -> None:
+        if isinstance(outcome, FinetuneOutcome):
+            checkpoint = outcome.checkpoint
+            self.results.show_report(outcome.report)
+        else:
+            checkpoint = outcome
+        assert isinstance(checkpoint, Checkpoint)
+        self.picker.refresh()
+        self.model_state.set_checkpoint(checkpoint)
+        acc = checkpoint.meta.get("test_accuracy")
+        self._set_status(f"Saved {checkpoint.path} and switched to it"
+                         + (f" ({acc * 100:.2f}% on {checkpoint.meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
+
+    def _on_stopped(self) -> None:
+        self._set_running(False)
+        if self.progress.maximum() == 0:  # stopped before the first report: leave the busy state
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+
+    def _set_running(self, running: bool) -> None:
+        self.finetune_button.setEnabled(not running)
+        self.train_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def _set_status(self, text: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+
+    def _show_error(self, message: str) -> None:
+        self.status.setStyleSheet("color: #b00020")
+        self.status.setText(message)
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+def for_window(window) -> tuple[TrainTab, str]:
+    """The main window's Train tab (shared ModelState; the pad's labelled drawings join its sample store)."""
+    tab = TrainTab(window.model_state)
+    tab.connect_pad(window.pad)
+    return tab, "Train"
