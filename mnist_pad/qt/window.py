@@ -16,6 +16,8 @@ def _extra_tabs(window: "MainWindow") -> list[tuple[QWidget, str]]:
     a tab's module is only loaded with the window. ``window.model_state`` is the shared model and
     ``window.pad`` the pad (its ``sample_labelled`` signal gives labelled drawings)."""
     tabs: list[tuple[QWidget, str]] = []
+    from .train_tab import for_window as train_tab
+    tabs.append(train_tab(window))
     return tabs
 
 
