@@ -35,7 +35,8 @@ def make_model(arch: str = "fast", normalize=(0.1307, 0.3081)):
 @pytest.fixture
 def saved(tmp_path):
     model = make_model()
-    path = save(tmp_path / "net.safetensors", model, name="mine", dataset="mnist", test_accuracy=0.5, recipe={"lr": 0.1})
+    meta = dict(name="mine", dataset="mnist", test_accuracy=0.5, recipe={"lr": 0.1})
+    path = save(tmp_path / "net.safetensors", model, **meta)
     return path, model
 
 
