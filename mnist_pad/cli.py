@@ -65,6 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_weights_arg(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    p = sub.add_parser("finetune", help="fine-tune a checkpoint on your own labelled drawings")
+    p.add_argument("--samples", required=True, help="folder of <label>/*.png [+ manifest.json], or a sample store")
+    _add_weights_arg(p)
+    p.add_argument("--out", required=True, help="checkpoint to write (.safetensors); never the base")
+    p.add_argument("--layers", help="head | all | all-bn-frozen (default: the benchmark's best)")
+    p.add_argument("--steps", type=int, help="optimizer steps")
+    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--replay", type=float, help="MNIST training images per sample in each batch (0: none)")
+    p.add_argument("--holdout", type=float, help="fraction of each class held out for the before/after accuracy")
+    p.add_argument("--mnist-eval", type=int, help="MNIST test images for the forgetting check (0: skip)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_device_arg(p, "cpu")
+    _add_data_args(p)
+
     p = sub.add_parser("download", help="download a dataset into the user cache (needs internet)")
     p.add_argument("--dataset", default="mnist")
     p.add_argument("--dest", help="folder to download into (default: the user cache)")
@@ -213,4 +228,68 @@ def cmd_download(args) -> int:
     t = time.perf_counter()
     folder = download(args.dataset, args.dest)
     print(f"{args.dataset} is in {folder} ({time.perf_counter() - t:.0f} s)")
+    return 0
+
+
+def cmd_finetune(args) -> int:
+    from dataclasses import replace
+
+    from tqdm import tqdm
+
+    from .core.checkpoint import save
+    from .core.data import load_or_download
+    from .core.finetune import FinetuneConfig, finetune
+    from .core.paths import shipped_weights
+    from .core.samples import read_folder, samples_to_split
+
+    base = Path(args.weights or shipped_weights("default"))
+    out = Path(args.out)
+    if out.resolve() == base.resolve():
+        raise ValueError(f"--out {out} is the base checkpoint; fine-tuning never overwrites it")
+    try:
+        samples, problems = read_folder(args.samples)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from None
+    for problem in problems:
+        print(f"mnist-pad finetune: skipped {problem}", file=sys.stderr)
+    if not samples:
+        raise ValueError(f"{args.samples}: no readable samples")
+    overrides = {"device": args.device}
+    for key in ("layers", "steps", "lr", "replay", "holdout", "mnist_eval", "seed"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    cfg = replace(FinetuneConfig(), **overrides)
+    ckpt = _load_model(str(base))
+    load = lambda split: load_or_download("mnist", split, args.data_dir, not args.no_download)  # noqa: E731
+    replay = load("train") if cfg.replay > 0 else None
+    test = load("test") if cfg.mnist_eval > 0 else None
+    bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True, desc="fine-tuning")
+    try:
+        for p in finetune(ckpt.model, samples_to_split(samples), replay, cfg, test):
+            bar.update(p.step - bar.n)
+            if p.loss is not None:
+                bar.set_postfix_str(f"loss {p.loss:.3f} acc {p.accuracy * 100:.0f}%")
+            result = p.result
+    except KeyboardInterrupt:
+        print(f"interrupted: nothing written to {out}", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+    rep = result.report
+    meta = {k: ckpt.meta[k] for k in ("dataset", "classes") if k in ckpt.meta}
+    save(out, result.model, name=out.stem, **meta, base=str(base), test_accuracy=rep.mnist_after,
+         finetune=rep.to_dict())
+    if args.json:
+        print(json.dumps({"weights": str(base), "out": str(out), "samples": str(args.samples),
+                          "skipped": [str(p) for p in problems], **rep.to_dict()}))
+        return 0
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{v * 100:.2f}%"
+
+    print(f"fine-tuned on {rep.samples_used} samples in {rep.seconds:.1f} s ({rep.heldout} held out)")
+    print(f"held-out samples: {pct(rep.heldout_before and rep.heldout_before.accuracy)} -> "
+          f"{pct(rep.heldout_after and rep.heldout_after.accuracy)}")
+    print(f"MNIST test: {pct(rep.mnist_before)} -> {pct(rep.mnist_after)}")
+    print(f"wrote {out}")
     return 0

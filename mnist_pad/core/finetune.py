@@ -38,13 +38,14 @@ class FinetuneConfig:
     steps: int = 60  # optimizer steps; a few seconds on a 2-core CPU for the default net
     batch_size: int = 32  # user samples per step, drawn with replacement and augmented anew each time
     replay: float = 1.0  # MNIST training images per user sample in each batch (0: no replay)
+    distill: float = 1.0  # weight of matching the base model's outputs on the replay images (0: off)
     lr: float = 1e-3  # peak learning rate (AdamW); low, so that the net adapts rather than relearns
     weight_decay: float = 0.0  # decoupled; pulling towards 0 is not pulling towards the base weights
     schedule: str = "onecycle"  # see train.lr_factor: onecycle | constant
     warmup: float = 0.1  # onecycle: fraction of the steps spent warming up
     label_smoothing: float = 0.1  # as in training the base model
     augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(rotate=12.0, scale=0.12, shear=0.15,
-                                                                         translate=2.0, elastic=1.5))
+                                                                         translate=2.0, elastic=0.0))
     holdout: float = 0.2  # fraction of each class's samples held out for the before/after accuracy
     mnist_eval: int = 10_000  # MNIST test images for the forgetting monitor (0: skip it)
     seed: int = 0
@@ -213,6 +214,9 @@ def finetune(
     user = train.to(device)
     mnist = replay.to(device) if replay is not None and cfg.replay > 0 and len(replay) else None
     n_replay = round(cfg.batch_size * cfg.replay) if mnist is not None else 0
+    # Distillation (as in "Learning without Forgetting"): on the replay images the copy is pulled towards
+    # the base model's full output distribution, which holds the MNIST skill more tightly than the labels.
+    teacher = copy.deepcopy(model).to(device).eval() if n_replay and cfg.distill > 0 else None
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, cfg.steps, cfg.steps))
     _train_mode(net, cfg)
@@ -228,6 +232,11 @@ def finetune(
         x = augment(to_input(images), cfg.augment, gen)
         logits = net(x)
         loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
+        if teacher is not None:
+            with torch.no_grad():
+                target = F.log_softmax(teacher(x[cfg.batch_size :]), 1)
+            student = F.log_softmax(logits[cfg.batch_size :], 1)
+            loss = loss + cfg.distill * F.kl_div(student, target, reduction="batchmean", log_target=True)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
