@@ -1,0 +1,98 @@
+"""Train the shipped weights and measure the accuracy targets of issue 2 in one go.
+
+For each architecture, trains our recipe (mnist_pad.core.recipes.OURS) once per seed, evaluates the final
+epoch on the MNIST test set (no checkpoint is ever chosen by test accuracy), saves every run's checkpoint, and
+copies seed 0's into resources/weights/. Results go to docs/results/train_shipped.json.
+
+    python scripts/train_shipped.py --data-dir ../shared/datasets/mnist            # default x3 seeds, small x1
+    python scripts/train_shipped.py --arch default --seeds 0 1 2 --arch-small-seeds 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mnist_pad.core.checkpoint import save  # noqa: E402
+from mnist_pad.core.data import load_split  # noqa: E402
+from mnist_pad.core.evaluate import evaluate  # noqa: E402
+from mnist_pad.core.recipes import recipe_for  # noqa: E402
+from mnist_pad.core.train import Trainer, format_progress, split_validation  # noqa: E402
+
+
+def train_one(arch: str, seed: int, train_full, test, out: Path, device: str) -> dict:
+    cfg = replace(recipe_for(arch), seed=seed, device=device)
+    train, val = split_validation(train_full, cfg.val_size, cfg.seed)
+    trainer = Trainer(cfg, train, val)
+    curve = []  # (training seconds, test accuracy) at each epoch's end; evaluation time is not counted
+    for p in trainer.run():
+        if p.kind == "epoch":
+            curve.append((p.seconds, evaluate(trainer.model, test).accuracy))
+            print(f"  {arch} seed {seed} epoch {p.epoch}/{p.epochs}: {format_progress(p)} test {curve[-1][1] * 100:.2f}%"
+                  f" ({p.seconds:.0f} s)", flush=True)
+    last = trainer.history[-1]
+    acc = curve[-1][1]
+    save(
+        out, trainer.model, name=arch, dataset="mnist", classes=list("0123456789"), val_accuracy=last.val_accuracy,
+        test_accuracy=acc, train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(),
+        train_images=len(train),
+    )
+    print(f"{arch} seed {seed}: test {acc * 100:.2f}% in {last.seconds:.0f} s -> {out}", flush=True)
+    return {"arch": arch, "seed": seed, "test_accuracy": acc, "val_accuracy": last.val_accuracy,
+            "train_seconds": last.seconds, "images_per_s": last.images_per_s, "checkpoint": str(out),
+            "seconds_to_99.0": next((t for t, a in curve if a >= 0.990), None),
+            "seconds_to_99.5": next((t for t, a in curve if a >= 0.995), None), "curve": curve}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "datasets" / "mnist"))
+    ap.add_argument("--runs-dir", default=str(REPO / "out" / "runs"), help="where every run's checkpoint goes")
+    ap.add_argument("--default-seeds", type=int, nargs="*", default=[0, 1, 2])
+    ap.add_argument("--small-seeds", type=int, nargs="*", default=[0])
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--no-ship", action="store_true", help="don't copy seed 0 into resources/weights")
+    args = ap.parse_args()
+
+    train_full = load_split("mnist", "train", args.data_dir)
+    test = load_split("mnist", "test", args.data_dir)
+    runs_dir = Path(args.runs_dir)
+    results = []
+    for arch, seeds in (("default", args.default_seeds), ("small", args.small_seeds)):
+        for seed in seeds:
+            out = runs_dir / f"{arch}-seed{seed}.safetensors"
+            results.append(train_one(arch, seed, train_full, test, out, args.device))
+            if seed == 0 and not args.no_ship:
+                shutil.copyfile(out, REPO / "resources" / "weights" / f"{arch}.safetensors")
+    summary = {}
+    for arch in ("default", "small"):
+        accs = [r["test_accuracy"] for r in results if r["arch"] == arch]
+        if accs:
+            summary[arch] = {"mean_test_accuracy": sum(accs) / len(accs), "runs": len(accs)}
+            print(f"{arch}: mean final-epoch test accuracy {summary[arch]['mean_test_accuracy'] * 100:.3f}% over {len(accs)} seeds")
+    record = {
+        "machine": f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores",
+        "date": time.strftime("%Y-%m-%d"),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "runs": results,
+        "summary": summary,
+    }
+    dest = REPO / "docs" / "results" / "train_shipped.json"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(record, indent=2))
+    print(f"wrote {dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
