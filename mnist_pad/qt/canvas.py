@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..core.strokes import MIN_PRESSURE
+from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image

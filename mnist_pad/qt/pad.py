@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.inspect import Prediction, UNSURE_BELOW
+from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 from .canvas import PEN_RANGE, Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView
@@ -67,10 +68,8 @@ class PadTab(QWidget):
         self._build_layout()
         self._build_shortcuts()
 
-        self._timer = QTimer(self, singleShot=True, interval=0)
-        self._timer.timeout.connect(self.refresh)
-        self._saliency_timer = QTimer(self, singleShot=True, interval=SALIENCY_INTERVAL_MS)
-        self._saliency_timer.timeout.connect(self._update_saliency)
+        self._timer = self._single_shot(0, self.refresh)
+        self._saliency_timer = self._single_shot(SALIENCY_INTERVAL_MS, self._update_saliency)
         self.canvas.drawing_changed.connect(self.schedule)
         self.canvas.stroke_finished.connect(self.schedule)
         self.saliency.target_changed.connect(self._update_saliency)
@@ -101,12 +100,12 @@ class PadTab(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
+        left.addWidget(_section("What the network receives (28x28)"))
+        left.addWidget(self.steps)
 
         middle = QVBoxLayout()
         middle.addWidget(self.answer)
         middle.addWidget(self.chart, 1)
-        middle.addWidget(_section("What the network receives (28x28)"))
-        middle.addWidget(self.steps)
         middle.addWidget(_section("Why: where the evidence is"))
         middle.addWidget(self.saliency, 1)
 
@@ -133,6 +132,15 @@ class PadTab(QWidget):
         key(Qt.Key.Key_BracketRight, lambda: self.canvas.set_pen_width(self.canvas.pen_width() + 0.01))
         for digit in range(10):
             key(Qt.Key(Qt.Key.Key_0.value + digit), lambda d=digit: self.label_sample(d))
+
+    def _single_shot(self, interval_ms: int, slot) -> QTimer:
+        # setters, not QTimer(singleShot=True): PySide6 6.12 mis-counts references to a bool keyword
+        # argument, which crashes the interpreter at exit
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(slot)
+        return timer
 
     # --- behaviour ----------------------------------------------------------------------------------------
     def schedule(self) -> None:

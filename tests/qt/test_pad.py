@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from mnist_pad.core.checkpoint import Checkpoint, load, save
@@ -17,6 +16,7 @@ from mnist_pad.core.preprocess import preprocess
 from mnist_pad.qt.canvas import Canvas, render_strokes
 from mnist_pad.qt.model_state import ModelState
 from mnist_pad.qt.pad import PadTab
+from mnist_pad.qt.replay import canvas_point, send_mouse
 from mnist_pad.qt.window import MainWindow
 
 
@@ -44,17 +44,12 @@ def pad(qtbot, checkpoint) -> PadTab:
 
 
 def _point(canvas: Canvas, x: float, y: float) -> QPoint:
-    """A point given as fractions of the canvas's drawing square, in widget pixels."""
-    side = min(canvas.width(), canvas.height())
-    return QPoint(round((canvas.width() - side) / 2 + x * side), round((canvas.height() - side) / 2 + y * side))
+    return canvas_point(canvas, x, y).toPoint()
 
 
 def _move_with_button(canvas: Canvas, pos: QPoint) -> None:
-    """A mouse move with the left button held: qtbot.mouseMove carries no buttons, so send a raw event (as
-    labelme's tests do)."""
-    event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(pos), QPointF(canvas.mapToGlobal(pos)),
-                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(canvas, event)
+    """qtbot.mouseMove carries no buttons: a raw move event with the left button held (as labelme does)."""
+    send_mouse(canvas, QEvent.Type.MouseMove, QPointF(pos))
 
 
 def draw(qtbot, canvas: Canvas, points: list[tuple[float, float]], steps: int = 6) -> None:
