@@ -17,8 +17,12 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-download", action="store_true", help="never download missing data")
 
 
-def _add_weights_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", help="checkpoint (.safetensors) to use; default: the shipped 'default' model")
+def _add_weights_arg(p: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
+    # Subcommands suppress their default: argparse lets a subparser's default overwrite the main parser's
+    # value, which silently dropped X in 'mnist-pad --weights X eval'.
+    p.add_argument(
+        "--weights", default=default, help="checkpoint (.safetensors) to use; default: the shipped 'default' model"
+    )
 
 
 def _add_device_arg(p: argparse.ArgumentParser, default: str = "auto") -> None:
@@ -31,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a subcommand, opens the window."
     )
     parser.add_argument("--version", action="version", version=f"mnist-pad {__version__}")
-    _add_weights_arg(parser)
+    _add_weights_arg(parser, None)
     _add_device_arg(parser, "auto")
     sub = parser.add_subparsers(dest="command")
 

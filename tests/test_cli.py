@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mnist_pad.cli import build_parser
 from mnist_pad.core.checkpoint import load
 from mnist_pad.core.data import DATASETS, ENV_VAR
 from mnist_pad.core.models import ARCHS, build, parameter_count
@@ -173,3 +174,9 @@ def test_core_never_imports_qt(home):
     modules = json.loads(result.stdout)
     assert "mnist_pad.core.train" in modules and "mnist_pad.core.inspect" in modules
     assert [m for m in modules if m.split(".")[0] in QT_PACKAGES or m.startswith("mnist_pad.qt")] == []
+
+
+@pytest.mark.parametrize("argv", [["--weights", "X.safetensors", "eval"], ["eval", "--weights", "X.safetensors"]])
+def test_weights_given_before_or_after_the_subcommand_are_kept(argv):
+    assert build_parser().parse_args(argv).weights == "X.safetensors"
+    assert build_parser().parse_args(["eval"]).weights is None  # the shipped model
