@@ -93,6 +93,14 @@ def test_random_bytes_are_refused(tmp_path):
         load(path)
 
 
+@pytest.mark.parametrize("header", [b"[1, 2]", b'"text"', b'{"__metadata__": [1]}'])
+def test_json_header_of_another_shape_is_refused(tmp_path, header):
+    path = tmp_path / "odd.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header)
+    with pytest.raises(CheckpointError, match="not an mnist-pad checkpoint"):
+        load(path)
+
+
 class _Trap:
     """Unpickling this creates a marker file: proof that a loader unpickled."""
 
@@ -142,6 +150,7 @@ def test_same_layers_with_other_widths_are_refused(tmp_path):
     "change, message",
     [
         (lambda m: "{not json", "not valid JSON"),
+        (lambda m: [m], "not a JSON object"),
         (lambda m: {**m, "format": 99}, "format 99"),
         (lambda m: {**m, "arch": {**m["arch"], "activation": "gelu"}}, "cannot be built"),
         (lambda m: {k: v for k, v in m.items() if k != "arch"}, "cannot be built"),

@@ -84,13 +84,16 @@ def read_meta(path: str | os.PathLike) -> dict:
             header = json.loads(f.read(n))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{path}: not a safetensors checkpoint ({exc})") from exc
-    raw = (header.get("__metadata__") or {}).get(META_KEY)
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    raw = metadata.get(META_KEY) if isinstance(metadata, dict) else None
     if raw is None:
         raise CheckpointError(f"{path}: a safetensors file, but not an mnist-pad checkpoint (no '{META_KEY}' metadata)")
     try:
         meta = json.loads(raw)
     except ValueError as exc:
         raise CheckpointError(f"{path}: its mnist-pad metadata is not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: its mnist-pad metadata is not a JSON object")
     if meta.get("format") != FORMAT_VERSION:
         raise CheckpointError(f"{path}: checkpoint format {meta.get('format')!r}; this version reads {FORMAT_VERSION}")
     return meta
