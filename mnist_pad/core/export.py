@@ -1,32 +1,59 @@
-"""ONNX export (the ``onnx`` extra: onnx, onnxscript; ``onnxruntime`` to check the result)."""
+"""ONNX export: for other tools (``mnist-pad export``) and for the pad's fast single-image inference
+through ONNX Runtime (see :mod:`mnist_pad.core.runtime`)."""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from .models import ConvNet
 
 
-def export_onnx(model: ConvNet, path: str | os.PathLike) -> Path:
-    """Write ``model`` as ONNX taking float (batch, 1, 28, 28) in 0..1 and giving logits (batch, classes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model = model.eval().to("cpu")
-    x = torch.zeros(1, 1, 28, 28)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+class _WithActivations(nn.Module):
+    """The model's logits followed by each conv layer's feature map, as separate outputs."""
+
+    def __init__(self, model: ConvNet) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        logits, maps = self.model.forward_with_activations(x)
+        return (logits, *maps.values())
+
+
+def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
+    """The model as an ONNX graph taking float (batch, 1, 28, 28) in 0..1, giving logits (batch, classes)
+    and, with ``with_activations``, one output per conv layer named like the layer."""
+    model = model.eval()
+    device = next(model.parameters()).device
+    net = _WithActivations(model) if with_activations else model
+    outputs = ["logits", *model.conv_layers()] if with_activations else ["logits"]
+    buf = io.BytesIO()
     try:
         torch.onnx.export(
-            model, (x,), tmp, input_names=["image"], output_names=["logits"],
-            dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False,
+            net, (torch.zeros(1, 1, 28, 28, device=device),), buf, input_names=["image"], output_names=outputs,
+            dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]}, dynamo=False,
         )
-        os.replace(tmp, path)
     except ImportError as exc:
-        raise RuntimeError(f"ONNX export needs the 'onnx' extra: pip install 'mnist-pad[onnx]' ({exc})") from exc
+        raise RuntimeError(f"ONNX export needs the 'onnx' package: pip install onnx ({exc})") from exc
+    return buf.getvalue()
+
+
+def export_onnx(model: ConvNet, path: str | os.PathLike) -> Path:
+    """Write the model as ONNX to ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = onnx_bytes(model)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path

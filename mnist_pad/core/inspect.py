@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
+from .runtime import make_engine
 
 UNSURE_BELOW = 0.6  # top-class probability under which the pad says it is unsure instead of guessing
 
@@ -32,20 +33,23 @@ class Prediction:
 
 
 class Predictor:
-    """Preprocess + forward pass with activations, for one drawing at a time."""
+    """Preprocess + forward pass with activations, for one drawing at a time. ``backend``: auto | torch |
+    onnxruntime (see :mod:`mnist_pad.core.runtime`); the model itself is left as it is."""
 
-    def __init__(self, model: ConvNet) -> None:
+    def __init__(self, model: ConvNet, backend: str = "auto") -> None:
         self.model = model.eval()
-        self.device = next(model.parameters()).device
+        self.engine = make_engine(model, backend)
 
-    @torch.inference_mode()
     def predict(self, drawing: np.ndarray) -> Prediction:
-        pre = preprocess(drawing)
+        return self.predict_preprocessed(preprocess(drawing))
+
+    def predict_preprocessed(self, pre: Preprocessed) -> Prediction:
         if pre.empty:
             return Prediction(pre, None, {})
-        logits, maps = self.model.forward_with_activations(pre.tensor().to(self.device))
-        probs = torch.softmax(logits.float(), 1)[0].cpu().numpy()
-        return Prediction(pre, probs, {k: v[0].float().cpu().numpy() for k, v in maps.items()})
+        logits, maps = self.engine(pre.image.reshape(1, 1, 28, 28))
+        z = logits[0].astype(np.float64)
+        probs = np.exp(z - z.max())
+        return Prediction(pre, (probs / probs.sum()).astype(np.float32), {k: v[0] for k, v in maps.items()})
 
 
 def filters(model: ConvNet) -> dict[str, np.ndarray]:

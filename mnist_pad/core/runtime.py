@@ -1,0 +1,60 @@
+"""Single-image inference for the pad: ONNX Runtime on the CPU when it is installed, torch otherwise.
+
+Why: one 28x28 image through the default net costs about 3x less in ONNX Runtime than in eager torch
+(per-operator overhead dominates at this size; figures in docs/benchmarks.md), which keeps the pad's
+stroke-to-repaint latency within a frame. Both engines give the logits and every conv layer's feature map.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .models import ConvNet
+
+Outputs = tuple[np.ndarray, dict[str, np.ndarray]]  # logits (n, classes), layer -> feature maps (n, c, h, w)
+
+
+class TorchEngine:
+    name = "torch"
+
+    def __init__(self, model: ConvNet) -> None:
+        self.model = model.eval()
+        self.device = next(model.parameters()).device
+
+    @torch.inference_mode()
+    def __call__(self, x: np.ndarray) -> Outputs:
+        logits, maps = self.model.forward_with_activations(torch.from_numpy(x).to(self.device))
+        return logits.float().cpu().numpy(), {k: v.float().cpu().numpy() for k, v in maps.items()}
+
+
+class OnnxEngine:
+    name = "onnxruntime"
+
+    def __init__(self, model: ConvNet, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        from .export import onnx_bytes
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # one image: more threads cost more than they give
+        options.inter_op_num_threads = 1
+        self.layers = list(model.conv_layers())
+        self.session = ort.InferenceSession(onnx_bytes(model, with_activations=True), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, x: np.ndarray) -> Outputs:
+        logits, *maps = self.session.run(None, {"image": np.ascontiguousarray(x, np.float32)})
+        return logits, dict(zip(self.layers, maps))
+
+
+def make_engine(model: ConvNet, backend: str = "auto") -> TorchEngine | OnnxEngine:
+    """``auto``: ONNX Runtime for a model on the CPU when onnxruntime and onnx are installed, else torch."""
+    on_cpu = next(model.parameters()).device.type == "cpu"
+    if backend == "torch" or (backend == "auto" and not on_cpu):
+        return TorchEngine(model)
+    try:
+        return OnnxEngine(model)
+    except (ImportError, RuntimeError):
+        if backend == "onnxruntime":
+            raise
+        return TorchEngine(model)
