@@ -1,0 +1,468 @@
+"""The Evaluate tab: where does a model fail?
+
+Pick a model and a dataset; the evaluation runs in a :class:`Worker` (on CUDA when present) and shows the
+accuracy, per-class precision/recall/F1 and a colour-mapped confusion matrix. Clicking a cell lists exactly
+its images, most confident first; clicking an image opens it in the pad. Also: the most confident mistakes,
+a comparison with a second model on the same images, the nearest neighbours of the pad's drawing among the
+MNIST training images and the user's samples, and export of the report (JSON + PNG).
+
+Every computation is in :mod:`mnist_pad.core.analysis`; this module only wires it to widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import analysis
+from ..core.catalog import list_models
+from ..core.checkpoint import load as load_checkpoint
+from ..core.data import DataError, Split, get_spec, locate
+from ..core.device import resolve_device
+from ..core.models import ConvNet
+from ..core.samples import SampleStore
+from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
+from .eval_views import ConfusionView, ImageList, fill_table, table
+from .model_state import ModelState
+from .train_jobs import DataSource, SplitLoader
+from .train_tab import DATA_DIR_KEY
+from .worker import Worker
+
+MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many
+NEIGHBOURS = 12
+SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    label: str  # shown in the picker and the report
+    dataset: str  # a core.data dataset name, or SAMPLES
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return analysis.DIGITS if self.dataset == SAMPLES else get_spec(self.dataset).classes
+
+
+def dataset_choices(data_dir: str | None) -> list[DatasetChoice]:
+    """MNIST test (its absence is reported when evaluating), Fashion-MNIST test when its files are found,
+    and the user's samples."""
+    choices = [DatasetChoice("MNIST test", "mnist")]
+    try:
+        locate("fashion-mnist", data_dir)
+        choices.append(DatasetChoice("Fashion-MNIST test", "fashion-mnist"))
+    except DataError:
+        pass
+    return choices + [DatasetChoice("my samples", SAMPLES)]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    result: analysis.EvalResult
+    split: Split  # the images evaluated (a comparison reuses exactly these)
+    model: str
+    dataset: str
+    device: str
+
+
+ModelLoader = Callable[[], tuple[ConvNet, str]]  # called in the worker: (model, its name)
+
+
+def eval_job(load_model: ModelLoader, load_data: Callable[[], Split], choice: DatasetChoice, device: str) -> Iterator:
+    split = load_data()
+    model, name = load_model()
+    result = yield from analysis.evaluate_steps(model, split, choice.classes, device)
+    return Evaluated(result, split, name, choice.label, device)
+
+
+def neighbour_refs(data: SplitLoader) -> list[analysis.ReferenceSet]:
+    """MNIST training images and the user's samples (when there are any)."""
+    train = data("mnist", "train")
+    refs = [analysis.ReferenceSet("MNIST train", "mnist-train", train.images, train.labels)]
+    store = SampleStore()
+    samples = store.as_split()
+    if len(samples):
+        newest = store.samples()[-1].id
+        refs.append(analysis.ReferenceSet("my samples", f"samples:{len(samples)}:{newest}", samples.images, samples.labels))
+    return refs
+
+
+class EvalTab(QWidget):
+    def __init__(self, model_state: ModelState, open_in_pad: Callable[[np.ndarray], None] | None = None,
+                 current_drawing: Callable[[], np.ndarray | None] | None = None, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        """``open_in_pad(image)`` shows a (28, 28) uint8 image in the pad; ``current_drawing()`` gives the pad's
+        28x28 network input (None when empty), for the nearest neighbours."""
+        super().__init__(parent)
+        self.model_state = model_state
+        self.open_in_pad = open_in_pad
+        self.current_drawing = current_drawing
+        self.settings = settings if settings is not None else QSettings("mnist-pad", "mnist-pad")
+        self.load_split: SplitLoader | None = None  # tests put a loader of small splits here
+        self.device = str(resolve_device("auto"))
+        self.evaluated: Evaluated | None = None
+        self.comparison: analysis.Comparison | None = None
+        self.worker: Worker | None = None
+        self._on_done: Callable[[object], None] = lambda _: None
+        self.neighbour_index = analysis.NeighbourIndex(self.device)
+        self._build()
+        self.refresh_choices()
+        model_state.changed.connect(self.refresh_choices)
+
+    # --- layout ------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_a, self.model_b, self.dataset = QComboBox(), QComboBox(), QComboBox()
+        for combo in (self.model_a, self.model_b):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.compare_button = QPushButton("Compare")
+        self.cancel_button = QPushButton("Cancel")
+        self.export_button = QPushButton("Export report…")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.message = QLabel("Pick a model and a dataset, then Evaluate.")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.evaluate_button.clicked.connect(self.start_evaluation)
+        self.compare_button.clicked.connect(self.start_comparison)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button.clicked.connect(self._export_dialog)
+
+        controls = QGridLayout()
+        controls.addWidget(QLabel("Model"), 0, 0)
+        controls.addWidget(self.model_a, 0, 1)
+        controls.addWidget(QLabel("Dataset"), 0, 2)
+        controls.addWidget(self.dataset, 0, 3)
+        controls.addWidget(self.evaluate_button, 0, 4)
+        controls.addWidget(self.cancel_button, 0, 5)
+        controls.addWidget(self.progress, 0, 6)
+        controls.addWidget(QLabel("Compare with"), 1, 0)
+        controls.addWidget(self.model_b, 1, 1)
+        controls.addWidget(self.compare_button, 1, 4)
+        controls.addWidget(self.export_button, 1, 5)
+        controls.setColumnStretch(7, 1)
+
+        self.accuracy = QLabel("–")
+        font = QFont(self.accuracy.font())
+        font.setPointSize(16)
+        self.accuracy.setFont(font)
+        self.metrics = table(("class", "precision", "recall", "F1", "support"))
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.accuracy)
+        lv.addWidget(self.metrics, 1)
+
+        self.confusion = ConfusionView()
+        self.confusion.cell_clicked.connect(self.show_cell)
+        self.normalised = QCheckBox("normalised (fraction of each true class)")
+        self.normalised.toggled.connect(self.confusion.set_normalised)
+        middle = QWidget()
+        mv = QVBoxLayout(middle)
+        mv.setContentsMargins(0, 0, 0, 0)
+        mv.addWidget(self.confusion, 1)
+        mv.addWidget(self.normalised)
+
+        self.cell_list = ImageList("Click a cell of the confusion matrix to see its images.")
+        self.mistakes = ImageList("The most confident mistakes appear here after an evaluation.")
+        self.only_a, self.only_b = ImageList(""), ImageList("")
+        self.neighbour_list = ImageList("Draw on the pad, then find the closest training images and samples.")
+        for gallery in (self.cell_list, self.mistakes, self.only_a, self.only_b):
+            gallery.chosen.connect(self._open_evaluated)
+        self.neighbour_list.chosen.connect(self._open_neighbour)
+        self.diff_table = table(("class", "accuracy A", "accuracy B", "B − A"))
+        compare_page = QSplitter(Qt.Orientation.Vertical)
+        for w in (self.diff_table, self.only_a, self.only_b):
+            compare_page.addWidget(w)
+        self.neighbours_button = QPushButton("Find neighbours of the pad drawing")
+        self.neighbours_button.clicked.connect(self.start_neighbours)
+        neighbours_page = QWidget()
+        nv = QVBoxLayout(neighbours_page)
+        nv.addWidget(self.neighbours_button)
+        nv.addWidget(self.neighbour_list, 1)
+        self.pages = QTabWidget()
+        self.pages.addTab(self.cell_list, "Cell")
+        self.pages.addTab(self.mistakes, "Confident mistakes")
+        self.pages.addTab(compare_page, "Comparison")
+        self.pages.addTab(neighbours_page, "Neighbours")
+
+        split = QSplitter()
+        for w, stretch in ((left, 2), (middle, 3), (self.pages, 3)):
+            split.addWidget(w)
+            split.setStretchFactor(split.count() - 1, stretch)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        self._set_running(False)
+
+    def refresh_choices(self) -> None:
+        """Re-read the model catalog (new fine-tuned models appear) and the datasets, keeping selections."""
+        entries, problems = list_models()
+        current = self.model_state.checkpoint
+        items = [(f"current: {current.name}", None)] + [(e.name + (" (shipped)" if e.shipped else ""), e.path) for e in entries]
+        for combo in (self.model_a, self.model_b):
+            _refill(combo, items)
+        _refill(self.dataset, [(c.label, c) for c in dataset_choices(self._data_dir())])
+        if problems:
+            self._say("Some model files were skipped: " + "; ".join(problems), error=True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self.is_running():
+            self.refresh_choices()
+        super().showEvent(event)
+
+    # --- jobs --------------------------------------------------------------------------------------------
+    def _data_dir(self) -> str | None:
+        return str(self.settings.value(DATA_DIR_KEY, "") or "") or None
+
+    def _loader(self) -> SplitLoader:
+        return self.load_split or DataSource(self._data_dir())
+
+    def _model_loader(self, combo: QComboBox) -> ModelLoader:
+        path: Path | None = combo.currentData()
+        if path is None:
+            ckpt = self.model_state.checkpoint
+            return lambda: (ckpt.model, ckpt.name)
+        device = self.device
+
+        def load() -> tuple[ConvNet, str]:
+            ckpt = load_checkpoint(path, device)
+            return ckpt.model, ckpt.name
+
+        return load
+
+    def _data_loader(self, choice: DatasetChoice) -> Callable[[], Split]:
+        if choice.dataset == SAMPLES:
+            def samples() -> Split:
+                split = SampleStore().as_split()
+                if not len(split):
+                    raise DataError("You have no samples yet: label drawings on the pad or in the Train tab first.")
+                return split
+            return samples
+        loader = self._loader()
+        return lambda: loader(choice.dataset, "test")
+
+    def start_evaluation(self) -> None:
+        choice: DatasetChoice = self.dataset.currentData()
+        job = lambda: eval_job(self._model_loader(self.model_a), self._data_loader(choice), choice, self.device)  # noqa: E731
+        self._run(job, self._show_evaluation, f"evaluating on {choice.label} ({self.device})…")
+
+    def start_comparison(self) -> None:
+        if self.evaluated is None:
+            self._say("Evaluate a model first; the comparison runs the second model on the same images.", error=True)
+            return
+        ev, load_b = self.evaluated, self._model_loader(self.model_b)
+
+        def job() -> Iterator:
+            model, name = load_b()
+            result = yield from analysis.evaluate_steps(model, ev.split, ev.result.report.classes, self.device)
+            return name, result
+
+        self._run(job, self._show_comparison, f"evaluating {self.model_b.currentText()} on the same images…")
+
+    def start_neighbours(self) -> None:
+        image = self.current_drawing() if self.current_drawing else None
+        if image is None:
+            self._say("The pad is empty: draw a digit there first.", error=True)
+            return
+        model, index, loader = self.model_state.checkpoint.model, self.neighbour_index, self._loader()
+
+        def job() -> Iterator:
+            refs = neighbour_refs(loader)
+            yield from index.build(model, refs)
+            return index.nearest(model, image, refs, NEIGHBOURS)
+
+        self._run(job, self._show_neighbours, "embedding the reference images (once per model)…")
+
+    def _run(self, job: Callable[[], Iterator], on_done: Callable[[object], None], message: str) -> None:
+        if self.is_running():
+            return
+        self._on_done = on_done
+        self.worker = Worker(job, self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(lambda outcome: self._on_done(outcome))
+        self.worker.failed.connect(lambda text: self._say(text, error=True))
+        self.worker.cancelled.connect(lambda: self._say("Cancelled."))
+        self.worker.stopped.connect(lambda: self._set_running(False))
+        self.progress.setValue(0)
+        self._say(message)
+        self._set_running(True)
+        self.worker.start()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def shutdown(self) -> None:
+        """Stop a running job and wait for its thread (the window calls this when closing)."""
+        if self.worker is not None:
+            self.worker.shutdown()
+
+    def _on_progress(self, p: analysis.EvalProgress) -> None:
+        self.progress.setMaximum(p.total)
+        self.progress.setValue(p.done)
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.evaluate_button, self.compare_button, self.neighbours_button, self.model_a, self.model_b, self.dataset):
+            w.setEnabled(not running)
+        self.export_button.setEnabled(not running and self.evaluated is not None)
+        self.cancel_button.setEnabled(running)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setText(text)
+
+    # --- results -----------------------------------------------------------------------------------------
+    def _show_evaluation(self, ev: Evaluated) -> None:
+        self.evaluated, self.comparison = ev, None
+        rep, res = ev.result.report, ev.result
+        self.accuracy.setText(f"{rep.accuracy:.2%} correct")
+        self._say(f"{ev.model} on {ev.dataset}: {rep.n:,} images in {res.seconds:.2f} s on {ev.device}.")
+        fill_table(self.metrics, [(c, f"{m['precision']:.2%}", f"{m['recall']:.2%}", f"{m['f1']:.2%}", f"{int(m['support'])}")
+                                  for c, m in zip(rep.classes, rep.per_class)])
+        self.confusion.set_result(res)
+        self.cell_list.show_items("Click a cell of the confusion matrix to see its images.", self._images(), [], str)
+        worst = res.mistakes(MISTAKES_SHOWN)
+        wrong = int((res.predictions != res.labels).sum())
+        self.mistakes.show_items(f"{len(worst)} most confident of {wrong} mistakes (click one to open it in the pad)",
+                                 self._images(), worst, self._read_as, self._describe)
+        fill_table(self.diff_table, [])
+        for gallery in (self.only_a, self.only_b):
+            gallery.show_items("", self._images(), [], str)
+
+    def show_cell(self, true: int, predicted: int) -> None:
+        """List the images of class ``true`` read as ``predicted``, most confident first."""
+        if self.evaluated is None:
+            return
+        classes = self.evaluated.result.report.classes
+        index = self.evaluated.result.cell(true, predicted)
+        self.confusion.select(true, predicted)
+        what = f"{classes[true]} read as {classes[predicted]}" if true != predicted else f"{classes[true]} read right"
+        self.cell_list.show_items(f"{what}: {len(index)} images, most confident first", self._images(), index,
+                                  self._confidence, self._describe)
+        self.pages.setCurrentWidget(self.cell_list)
+
+    def _show_comparison(self, outcome: tuple[str, analysis.EvalResult]) -> None:
+        name_b, result_b = outcome
+        ev = self.evaluated
+        try:
+            cmp = analysis.compare(ev.result, result_b)
+        except ValueError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.comparison = cmp
+        rows = [(c["class"], f"{c['accuracy_a']:.2%}", f"{c['accuracy_b']:.2%}", f"{c['difference'] * 100:+.2f} pt")
+                for c in cmp.per_class]
+        tints = [None if c["difference"] == 0 else "#1e8449" if c["difference"] > 0 else "#c0392b" for c in cmp.per_class]
+        fill_table(self.diff_table, rows, tints)
+        self.only_a.show_items(f"A ({ev.model}) right, B ({name_b}) wrong: {len(cmp.only_a)} images", self._images(),
+                               cmp.only_a, lambda i: self._read_as(i, result_b), lambda i: self._describe(i, result_b))
+        self.only_b.show_items(f"B ({name_b}) right, A ({ev.model}) wrong: {len(cmp.only_b)} images", self._images(),
+                               cmp.only_b, self._read_as, self._describe)
+        verdict = "no differences" if cmp.identical else f"{(cmp.accuracy[1] - cmp.accuracy[0]) * 100:+.2f} pt"
+        self._say(f"A = {ev.model}: {cmp.accuracy[0]:.2%}, B = {name_b}: {cmp.accuracy[1]:.2%} on {ev.dataset} ({verdict}).")
+        self.pages.setCurrentIndex(2)
+
+    def _show_neighbours(self, found: list[analysis.Neighbour]) -> None:
+        self._neighbours = found
+        images = np.stack([n.image for n in found]) if found else np.zeros((0, 28, 28), np.uint8)
+        self.neighbour_list.show_items(
+            f"The {len(found)} nearest in {self.model_state.checkpoint.name}'s penultimate layer (cosine distance)",
+            images, range(len(found)), lambda i: f"{found[i].label}  d={found[i].distance:.3f}",
+            lambda i: f"{found[i].source} #{found[i].index}, label {found[i].label}, distance {found[i].distance:.4f}")
+        self._say(f"Nearest neighbours found among {', '.join(sorted({n.source for n in found}))}.")
+        self.pages.setCurrentIndex(3)
+
+    def _images(self) -> np.ndarray:
+        return self.evaluated.split.images.numpy()
+
+    def _confidence(self, i: int) -> str:
+        return f"{self.evaluated.result.confidence[i]:.0%}"
+
+    def _read_as(self, i: int, result: analysis.EvalResult | None = None) -> str:
+        result = result or self.evaluated.result
+        classes = result.report.classes
+        return f"{classes[result.labels[i]][:5]}→{classes[result.predictions[i]][:5]} {result.confidence[i]:.0%}"
+
+    def _describe(self, i: int, result: analysis.EvalResult | None = None) -> str:
+        result = result or self.evaluated.result
+        classes = result.report.classes
+        return (f"image #{i}: true {classes[result.labels[i]]}, read as {classes[result.predictions[i]]} "
+                f"with {result.confidence[i]:.1%}")
+
+    def _open_evaluated(self, i: int) -> None:
+        if self.open_in_pad is not None:
+            self.open_in_pad(self._images()[i])
+
+    def _open_neighbour(self, i: int) -> None:
+        if self.open_in_pad is not None:
+            self.open_in_pad(self._neighbours[i].image)
+
+    # --- export ------------------------------------------------------------------------------------------
+    def export(self, json_path: str | Path) -> list[Path]:
+        """Write the report as JSON and the confusion matrix as a PNG beside it (same name, .png)."""
+        ev = self.evaluated
+        json_path = Path(json_path)
+        return analysis.export_report(ev.result, json_path, json_path.with_suffix(".png"), self.normalised.isChecked(),
+                                      model=ev.model, dataset=ev.dataset, device=ev.device)
+
+    def _export_dialog(self) -> None:
+        if self.evaluated is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", "evaluation.json", "JSON report (*.json)")
+        if path:
+            try:
+                written = self.export(path)
+            except OSError as exc:
+                self._say(f"Export failed: {exc}", error=True)
+                return
+            self._say("Exported " + " and ".join(str(p) for p in written))
+
+
+def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
+    """Replace ``combo``'s items, keeping the selected one when it is still there."""
+    previous = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    for text, data in items:
+        combo.addItem(text, data)
+    found = combo.findText(previous)
+    combo.setCurrentIndex(max(found, 0))
+    combo.blockSignals(False)
+
+
+def for_window(window) -> tuple[EvalTab, str]:
+    """The main window's Evaluate tab: the shared ModelState; images open in the pad, neighbours of its drawing."""
+    pad = window.pad
+
+    def open_in_pad(image: np.ndarray) -> None:
+        pad.show_image(image)
+        window.tabs.setCurrentWidget(pad)
+
+    def drawing() -> np.ndarray | None:
+        pred = pad.prediction
+        return None if pred is None or pred.pre.empty else pred.pre.image
+
+    return EvalTab(window.model_state, open_in_pad, drawing), "Evaluate"

@@ -1,0 +1,206 @@
+"""Views of the evaluation tab: the clickable confusion matrix, image lists and metric tables.
+
+The confusion matrix is coloured with exactly the mapping of the exported PNG (:func:`core.analysis.colour`).
+Image lists are a :class:`QListView` over a model that makes each thumbnail only when it is painted, so a
+cell of a thousand images opens at once and lists every one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGraphicsRectItem,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.analysis import EvalResult, colour
+from .gallery import THUMB, thumbnail
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class _Cells(pg.ImageItem):
+    """The matrix image; a left click reports the cell (row = true class, column = predicted class)."""
+
+    clicked = Signal(int, int)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's name
+        if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
+            return
+        row, col = int(ev.pos().y()), int(ev.pos().x())
+        if 0 <= row < self.image.shape[0] and 0 <= col < self.image.shape[1]:
+            ev.accept()
+            self.clicked.emit(row, col)
+
+
+class ConfusionView(pg.PlotWidget):
+    """Counts or row-normalised fractions of a result, colour-mapped; ``cell_clicked(true, predicted)``."""
+
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setMouseEnabled(False, False)
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.invertY(True)
+        self.setAspectLocked(True)
+        self.setLabel("left", "true class")
+        self.setLabel("bottom", "predicted class")
+        self.cells = _Cells(axisOrder="row-major")
+        self.cells.clicked.connect(self.cell_clicked)
+        self.addItem(self.cells)
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)
+        self.marker.setPen(QPen(QColor("#e8491d"), 0.08))
+        self.marker.setVisible(False)
+        self.addItem(self.marker)
+        self._texts: list[pg.TextItem] = []
+        self.normalised = False
+        self.result: EvalResult | None = None
+
+    def set_result(self, result: EvalResult | None) -> None:
+        self.result = result
+        self.marker.setVisible(False)
+        self._draw()
+
+    def set_normalised(self, on: bool) -> None:
+        self.normalised = on
+        self._draw()
+
+    def select(self, true: int, predicted: int) -> None:
+        self.marker.setRect(QRectF(predicted, true, 1, 1))
+        self.marker.setVisible(True)
+
+    def text_of(self, true: int, predicted: int) -> str:
+        """What the cell shows (tests read it)."""
+        return self._texts[true * len(self.result.report.classes) + predicted].textItem.toPlainText()
+
+    def _draw(self) -> None:
+        for item in self._texts:
+            self.removeItem(item)
+        self._texts = []
+        if self.result is None:
+            self.cells.clear()
+            return
+        classes = self.result.report.classes
+        k = len(classes)
+        fractions = self.result.normalised_confusion()
+        counts = np.asarray(self.result.report.confusion)
+        rgb = np.array([[colour(f) for f in row] for row in fractions], np.uint8)
+        self.cells.setImage(rgb, levels=(0, 255), autoLevels=False)
+        for i in range(k):
+            for j in range(k):
+                text = f"{fractions[i, j]:.2f}" if self.normalised else str(counts[i, j])
+                ink = "k" if sum(rgb[i, j].tolist()) > 380 else "w"
+                item = pg.TextItem(text, color=ink, anchor=(0.5, 0.5))
+                item.setPos(j + 0.5, i + 0.5)
+                self.addItem(item)
+                self._texts.append(item)
+        ticks = [[(i + 0.5, name[:7]) for i, name in enumerate(classes)]]
+        self.getAxis("left").setTicks(ticks)
+        self.getAxis("bottom").setTicks(ticks)
+        self.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+
+
+class ImageListModel(QAbstractListModel):
+    """Rows are indices into ``images`` (uint8 (n, 28, 28), ink high); thumbnails are made when painted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images = np.zeros((0, 28, 28), np.uint8)
+        self.indices = np.zeros(0, np.int64)
+        self._caption: Callable[[int], str] = str
+        self._tooltip: Callable[[int], str] = str
+
+    def set_items(self, images: np.ndarray, indices: Sequence[int], caption: Callable[[int], str],
+                  tooltip: Callable[[int], str] | None = None) -> None:
+        """``caption(i)`` and ``tooltip(i)`` take an index into ``images``."""
+        self.beginResetModel()
+        self.images, self.indices = images, np.asarray(indices, np.int64)
+        self._caption, self._tooltip = caption, tooltip or caption
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.indices)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        i = int(self.indices[index.row()])
+        if role == Qt.ItemDataRole.DecorationRole:
+            return thumbnail(self.images[i])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._caption(i)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(i)
+        return None
+
+
+class ImageList(QWidget):
+    """A titled grid of thumbnails; clicking one emits ``chosen(index into images)``."""
+
+    chosen = Signal(int)
+
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(hint)
+        self.title.setWordWrap(True)
+        self.model = ImageListModel()
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(QSize(THUMB, THUMB))
+        self.view.setGridSize(QSize(THUMB + 34, THUMB + 24))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setModel(self.model)
+        self.view.clicked.connect(lambda index: self.chosen.emit(int(self.model.indices[index.row()])))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.view, 1)
+
+    def show_items(self, title: str, images: np.ndarray, indices: Sequence[int], caption: Callable[[int], str],
+                   tooltip: Callable[[int], str] | None = None) -> None:
+        self.title.setText(title)
+        self.model.set_items(images, indices, caption, tooltip)
+        self.view.scrollToTop()
+
+    def indices(self) -> list[int]:
+        return self.model.indices.tolist()
+
+
+def table(headers: Sequence[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(list(headers))
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    return t
+
+
+def fill_table(t: QTableWidget, rows: Sequence[Sequence[str]], colours: Sequence[str | None] | None = None) -> None:
+    """Set every cell's text; ``colours[r]`` (a CSS colour or None) tints row r's last column."""
+    t.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if colours and colours[r] and c == len(row) - 1:
+                item.setForeground(QBrush(QColor(colours[r])))
+            t.setItem(r, c, item)

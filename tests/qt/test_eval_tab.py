@@ -1,0 +1,207 @@
+"""The Evaluate tab, offscreen: evaluation in the worker, the confusion matrix and its cells (clicked with the
+mouse), opening an image in the pad, comparison, nearest neighbours, export, a missing dataset, and that the
+UI keeps running while it evaluates. Real MNIST images with an untrained (seeded) net: plenty of mistakes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+
+from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.data import DataMissing, load_split
+from mnist_pad.core.models import build
+from mnist_pad.core.paths import models_dir
+from mnist_pad.core.samples import SampleStore
+from mnist_pad.qt.eval_tab import EvalTab
+from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.stall import StallMeter
+
+pytestmark = pytest.mark.timeout(120)
+N_TEST = 1200
+STALL_BAR_MS = 250  # lenient, for a loaded 2-core machine; evaluation itself runs in the worker
+
+
+@pytest.fixture(scope="module")
+def small_train(mnist_dir):
+    return load_split("mnist", "train", mnist_dir).subset(slice(0, 2000))
+
+
+@pytest.fixture
+def opened():
+    return []
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path, mnist_test, small_train, opened):
+    torch.manual_seed(0)
+    state = ModelState(load(save(tmp_path / "base.safetensors", build("fast"), name="base")))
+    drawing = {"image": None}
+    widget = EvalTab(state, opened.append, lambda: drawing["image"], QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    widget.drawing = drawing  # tests set the "pad drawing" here
+    widget.load_split = lambda dataset, split: mnist_test.subset(slice(0, N_TEST)) if split == "test" else small_train
+    qtbot.addWidget(widget)
+    widget.resize(1300, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()  # no thread outlives a test
+
+
+def evaluate(qtbot, tab):
+    with qtbot.waitSignal(tab.confusion.cells.sigImageChanged, timeout=60_000):
+        tab.start_evaluation()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
+
+
+def click_cell(qtbot, tab, true: int, predicted: int) -> None:
+    """A real left click in the middle of the cell, through the view's viewport."""
+    view = tab.confusion
+
+    def cell_pos():
+        return view.mapFromScene(view.cells.mapToScene(QPointF(predicted + 0.5, true + 0.5)))
+
+    qtbot.waitUntil(lambda: view.viewport().rect().contains(cell_pos()), timeout=5_000)  # pyqtgraph lays out lazily
+    pos = cell_pos()
+    QTest.mouseMove(view.viewport(), pos)  # pyqtgraph finds the item under the cursor from the last move
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+
+def test_evaluation_shows_accuracy_metrics_and_a_confusion_matrix_summing_to_n(qtbot, tab, mnist_test):
+    evaluate(qtbot, tab)
+    res = tab.evaluated.result
+    counts = np.asarray(res.report.confusion)
+    assert counts.sum() == N_TEST == len(tab.evaluated.split)
+    assert tab.progress.value() == tab.progress.maximum() == N_TEST
+    assert f"{res.report.accuracy:.2%}" in tab.accuracy.text()
+    assert tab.metrics.rowCount() == 10
+    assert tab.metrics.item(3, 4).text() == str(int((mnist_test.labels[:N_TEST] == 3).sum()))
+    shown = sum(int(tab.confusion.text_of(i, j)) for i in range(10) for j in range(10))
+    assert shown == N_TEST
+    tab.normalised.setChecked(True)
+    row = [float(tab.confusion.text_of(2, j)) for j in range(10)]
+    assert sum(row) == pytest.approx(1, abs=0.06)  # ten values rounded to 2 decimals
+    assert tab.export_button.isEnabled() and not tab.cancel_button.isEnabled()
+
+
+def test_clicking_a_cell_lists_exactly_its_images_and_a_click_opens_one_in_the_pad(qtbot, tab, opened):
+    evaluate(qtbot, tab)
+    res = tab.evaluated.result
+    counts = np.asarray(res.report.confusion)
+    off = counts - np.diag(np.diag(counts))
+    t, p = (int(v) for v in np.unravel_index(np.argmax(off), off.shape))
+    click_cell(qtbot, tab, t, p)
+    listed = tab.cell_list.indices()
+    expected = np.flatnonzero((res.labels == t) & (res.predictions == p))
+    assert sorted(listed) == sorted(expected.tolist()) and len(listed) == counts[t, p] > 0
+    assert np.all(np.diff(res.confidence[listed]) <= 0)  # most confident first
+    assert f"{len(listed)} images" in tab.cell_list.title.text()
+    assert tab.pages.currentWidget() is tab.cell_list
+
+    view = tab.cell_list.view
+    rect = view.visualRect(tab.cell_list.model.index(0))
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
+    assert len(opened) == 1
+    assert np.array_equal(opened[0], tab.evaluated.split.images[listed[0]].numpy())
+
+    click_cell(qtbot, tab, 1, 1)  # the diagonal: every 1 read right
+    assert len(tab.cell_list.indices()) == counts[1, 1]
+
+
+def test_confident_mistakes_gallery(qtbot, tab):
+    evaluate(qtbot, tab)
+    res = tab.evaluated.result
+    shown = tab.mistakes.indices()
+    assert shown == res.mistakes(len(shown)).tolist() and len(shown) > 10
+    assert all(res.labels[i] != res.predictions[i] for i in shown)
+
+
+def test_a_model_compared_with_itself_shows_no_differences(qtbot, tab):
+    evaluate(qtbot, tab)
+    tab.model_b.setCurrentIndex(0)  # "current: base", the same model as A
+    tab.start_comparison()
+    qtbot.waitUntil(lambda: tab.comparison is not None, timeout=60_000)
+    assert tab.comparison.identical
+    assert tab.only_a.indices() == [] and tab.only_b.indices() == []
+    assert [tab.diff_table.item(r, 3).text() for r in range(10)] == ["+0.00 pt"] * 10
+    assert "no differences" in tab.message.text()
+
+
+def test_comparison_with_another_model_lists_images_one_gets_right(qtbot, tab):
+    torch.manual_seed(1)
+    save(models_dir() / "other.safetensors", build("fast"), name="other")
+    tab.refresh_choices()
+    evaluate(qtbot, tab)
+    tab.model_b.setCurrentIndex(tab.model_b.findText("other"))
+    tab.start_comparison()
+    qtbot.waitUntil(lambda: tab.comparison is not None, timeout=60_000)
+    a = tab.evaluated.result
+    cmp = tab.comparison
+    assert not cmp.identical
+    assert tab.only_b.indices() == cmp.only_b.tolist()
+    assert all(a.predictions[i] != a.labels[i] for i in tab.only_b.indices())
+    assert all(a.predictions[i] == a.labels[i] for i in tab.only_a.indices())
+
+
+def test_nearest_neighbours_of_a_training_image_start_with_itself(qtbot, tab, small_train):
+    tab.start_neighbours()
+    assert "empty" in tab.message.text()  # nothing drawn yet
+    tab.drawing["image"] = small_train.images[123].numpy().astype(np.float32) / 255
+    tab.start_neighbours()
+    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
+    first = tab.neighbour_list.model.images[0]
+    assert np.array_equal(first, small_train.images[123].numpy())
+    assert "MNIST train #123" in tab.neighbour_list.model.data(tab.neighbour_list.model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_export_writes_valid_json_and_a_png(qtbot, tab, tmp_path):
+    evaluate(qtbot, tab)
+    json_path, png_path = tab.export(tmp_path / "report.json")
+    data = json.loads(json_path.read_text())
+    assert data["model"] == "base" and data["dataset"] == "MNIST test" and data["n"] == N_TEST
+    assert np.asarray(data["confusion"]).sum() == N_TEST
+    assert data["accuracy"] == pytest.approx(tab.evaluated.result.report.accuracy)
+    with Image.open(png_path) as png:
+        assert png.format == "PNG" and png_path.suffix == ".png"
+
+
+def test_a_missing_dataset_shows_the_data_error_in_the_tab(qtbot, tab):
+    def missing(dataset, split):
+        raise DataMissing("mnist data not found. Put these four files ...")
+
+    tab.load_split = missing
+    tab.start_evaluation()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
+    assert "mnist data not found" in tab.message.text()
+    assert tab.evaluated is None and tab.evaluate_button.isEnabled()
+
+
+def test_my_samples_without_samples_says_so_and_with_samples_evaluates_them(qtbot, tab, small_train):
+    tab.dataset.setCurrentIndex(tab.dataset.findText("my samples"))
+    tab.start_evaluation()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
+    assert "no samples yet" in tab.message.text()
+    store = SampleStore()
+    for i in range(12):
+        store.add(int(small_train.labels[i]), small_train.images[i].numpy())
+    evaluate(qtbot, tab)
+    assert tab.evaluated.result.report.n == 12 and tab.evaluated.dataset == "my samples"
+
+
+def test_the_ui_keeps_running_during_evaluation_and_cancel_stops_it(qtbot, tab, mnist_test):
+    tab.load_split = lambda dataset, split: mnist_test  # all 10,000 images
+    meter = StallMeter(interval_ms=5)
+    meter.start()
+    tab.start_evaluation()
+    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=60_000)
+    assert tab.is_running()
+    with qtbot.waitSignal(tab.worker.cancelled, timeout=30_000):
+        tab.cancel()
+    meter.stop()
+    assert tab.evaluated is None and "Cancelled" in tab.message.text()
+    assert len(meter.gaps_ms) > 5
+    assert meter.longest_ms < STALL_BAR_MS, meter.summary()
