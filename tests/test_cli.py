@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_pad.cli import build_parser
+from mnist_pad.cli import build_parser, run
 from mnist_pad.core.checkpoint import load
 from mnist_pad.core.data import DATASETS, ENV_VAR
 from mnist_pad.core.models import ARCHS, build, parameter_count
@@ -24,16 +24,15 @@ QT_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph")
 TINY = ["--arch", "fast", "--epochs", "1", "--limit", "3000", "--val-size", "500", "--device", "cpu", "--no-download"]
 
 
-def cli_env(home: Path, **extra: str) -> dict[str, str]:
+def cli_env(home: Path) -> dict[str, str]:
     """The environment of a CLI subprocess: this checkout importable, a private user folder and cache, one
-    thread (tiny batches are faster so on the shared 2-core machine), no data folder from the caller."""
+    thread (tiny batches run faster on one on the shared 2-core machine), no data folder from the caller."""
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         MNIST_PAD_HOME=str(home),
         XDG_CACHE_HOME=str(home / "cache"),
         OMP_NUM_THREADS="1",
-        **extra,
     )
     return env
 
@@ -116,9 +115,9 @@ def test_missing_data_exits_2_naming_files_and_folders(home, tmp_path):
     assert "Traceback" not in result.stderr and not out.exists()
 
 
-def test_unknown_architecture_exits_2(home, tmp_path):
-    result = cli(home, "train", "--arch", "resnet", "--out", str(tmp_path / "x.safetensors"))
-    assert result.returncode == 2 and "unknown architecture 'resnet'" in result.stderr
+def test_unknown_architecture_exits_2(tmp_path, capsys):
+    assert run(["train", "--arch", "resnet", "--out", str(tmp_path / "x.safetensors")]) == 2
+    assert "unknown architecture 'resnet'" in capsys.readouterr().err
 
 
 def test_ctrl_c_during_training_leaves_no_file(home, mnist_dir, tmp_path):
