@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..core.checkpoint import CheckpointError, load
 from ..core.device import describe, resolve_device
 from ..core.paths import shipped_weights
-from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 
 
 def _settings() -> QSettings:

@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..core.strokes import MIN_PRESSURE
-from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image
@@ -179,7 +178,12 @@ class Canvas(QWidget):
     def is_empty(self) -> bool:
         return not self._strokes and self._current is None
 
+    def is_drawing(self) -> bool:
+        """A stroke is in progress (the pen is down)."""
+        return self._current is not None
+
     def stroke_count(self) -> int:
+        """Completed strokes."""
         return len(self._strokes)
 
     def undo(self) -> None:

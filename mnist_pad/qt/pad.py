@@ -20,7 +20,6 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.inspect import Prediction, UNSURE_BELOW
-from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 from .canvas import PEN_RANGE, Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView
@@ -183,17 +182,20 @@ class PadTab(QWidget):
 
     def _sync_timeline(self, pred: Prediction) -> None:
         """Keep one probability vector per completed stroke: pop on undo, append on a new stroke, and
-        recompute from the strokes when the drawing was replaced or the model changed."""
-        strokes = self.canvas.strokes()
+        recompute from the strokes when the drawing was replaced or the model changed. The plot is only
+        touched when the history changed (redrawing ten curves costs more than the prediction)."""
         done = self.canvas.stroke_count()
+        before = len(self._history)
+        changed = before > done
         del self._history[done:]
-        if len(self._history) == done - 1 and len(strokes) == done:  # the stroke just finished is in pred
+        if len(self._history) == done - 1 and not self.canvas.is_drawing():  # the stroke just finished
             self._history.append(self._probabilities(pred))
         else:
             predictor = self.model_state.predictor
             for k in range(len(self._history), done):
                 self._history.append(self._probabilities(predictor.predict(self.canvas.prefix_image(k + 1))))
-        self.timeline.set_history(self._history)
+        if changed or len(self._history) != before or len(self.timeline.history) != len(self._history):
+            self.timeline.set_history(self._history)
 
     @staticmethod
     def _probabilities(pred: Prediction) -> np.ndarray:
