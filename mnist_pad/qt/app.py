@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..core.checkpoint import CheckpointError, load
 from ..core.device import describe, resolve_device
 from ..core.paths import shipped_weights
+from . import pyside_fix  # noqa: F401  (guards against PySide6 6.12 on Python 3.11: see the module)
 
 
 def _settings() -> QSettings:
