@@ -17,16 +17,16 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-download", action="store_true", help="never download missing data")
 
 
+# Subcommands suppress their defaults for the options the main parser has too: argparse lets a subparser's
+# default overwrite the main parser's value, which silently dropped X in 'mnist-pad --weights X eval'.
 def _add_weights_arg(p: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
-    # Subcommands suppress their default: argparse lets a subparser's default overwrite the main parser's
-    # value, which silently dropped X in 'mnist-pad --weights X eval'.
     p.add_argument(
         "--weights", default=default, help="checkpoint (.safetensors) to use; default: the shipped 'default' model"
     )
 
 
-def _add_device_arg(p: argparse.ArgumentParser, default: str = "auto") -> None:
-    p.add_argument("--device", default=default, help=f"auto | cpu | cuda (default: {default})")
+def _add_device_arg(p: argparse.ArgumentParser, default: str = argparse.SUPPRESS) -> None:
+    p.add_argument("--device", default=default, help="auto | cpu | cuda (default: auto, CUDA when present)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mnist-eval", type=int, help="MNIST test images for the forgetting check (0: skip)")
     p.add_argument("--seed", type=int)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _add_device_arg(p, "cpu")
+    _add_device_arg(p)
     _add_data_args(p)
 
     p = sub.add_parser("download", help="download a dataset into the user cache (needs internet)")
