@@ -103,4 +103,4 @@ class FiltersView(_LayerGrid):
         bound = float(np.abs(images).max()) or 1.0
         self.grid.set_images(images, (-bound, bound))
         what = "kernels" if in_c == 1 else f"kernels, strongest of {in_c} input channels each"
-        self.caption.setText(f"{out_c} filters, {kh}x{kw} {what}")
+        self.caption.setText(f"{out_c} filters, {kh}x{kw} {what}; red positive, blue negative")

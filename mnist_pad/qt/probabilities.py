@@ -11,6 +11,8 @@ from .images import BACKGROUND
 BAR = "#5b6b7f"
 TOP = "#f0a030"  # the top class when the model is confident
 TOP_UNSURE = "#a08a60"  # the top class when it is not
+# one colour per class, told apart easily (matplotlib's "tab10")
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def _plot(widget: pg.PlotWidget, classes: int) -> None:
@@ -59,14 +61,14 @@ class Timeline(pg.PlotWidget):
     def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _plot(self, classes)
-        self.setYRange(0, 1, padding=0.02)
+        self.setYRange(0, 1.3, padding=0.02)  # the legend sits above the 100% line, clear of the curves
+        self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self.setLabel("bottom", "strokes")
-        self.setLabel("left", "probability")
         self.addLegend(offset=(-4, 4), colCount=5, labelTextColor="#dddddd", brush=pg.mkBrush(30, 31, 34, 200))
+        colours = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(classes)]
         self.curves = [
-            self.plot([], [], pen=pg.mkPen(pg.intColor(i, classes, maxValue=230), width=2), symbol="o", symbolSize=6,
-                      symbolBrush=pg.intColor(i, classes, maxValue=230), symbolPen=None, name=str(i))
-            for i in range(classes)
+            self.plot([], [], pen=pg.mkPen(c, width=2), symbol="o", symbolSize=6, symbolBrush=c, symbolPen=None, name=str(i))
+            for i, c in enumerate(colours)
         ]
         self.history = np.zeros((0, classes))
 
@@ -76,5 +78,6 @@ class Timeline(pg.PlotWidget):
         x = np.arange(1, len(history) + 1)
         for i, curve in enumerate(self.curves):
             curve.setData(x, self.history[:, i])
-        self.setXRange(0.5, max(len(history), 4) + 0.5, padding=0)
-        self.getAxis("bottom").setTicks([[(int(v), str(int(v))) for v in x]] if len(x) else None)
+        last = max(len(history), 4)
+        self.setXRange(0.5, last + 0.5, padding=0)
+        self.getAxis("bottom").setTicks([[(i, str(i)) for i in range(1, last + 1)]])
