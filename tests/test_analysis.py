@@ -155,12 +155,21 @@ def test_an_empty_dataset_is_refused_with_a_message(split):
         analysis.evaluate_all(_net(0), split.subset(slice(0, 0)))
 
 
+def test_onnxruntime_and_torch_engines_agree(split):
+    pytest.importorskip("onnxruntime")
+    model = _net(2, "small")
+    fast = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="onnxruntime")
+    plain = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="torch")
+    assert (fast.engine, plain.engine) == ("onnxruntime", "torch")
+    np.testing.assert_allclose(fast.probabilities, plain.probabilities, atol=1e-4)
+
+
 def test_inference_copy_gives_the_same_probabilities_and_leaves_the_model_alone(split):
     torch.manual_seed(3)
-    model = build("small")
+    model = build("fast")
     model.train()
     for _ in range(2):  # give the batchnorm layers non-trivial running statistics
-        model(split.images[:256].float().unsqueeze(1) / 255)
+        model(split.images[:128].float().unsqueeze(1) / 255)
     model.eval()
     twin = analysis.inference_copy(model)
     x = split.images[:64].float().unsqueeze(1) / 255

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -126,6 +126,9 @@ class EvalTab(QWidget):
         self._build()
         self.refresh_choices()
         model_state.changed.connect(self.refresh_choices)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)  # no evaluation thread outlives the window
 
     # --- layout ------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -166,6 +169,7 @@ class EvalTab(QWidget):
         self.accuracy.setFont(font)
         self.metrics = table(("class", "precision", "recall", "F1", "support"))
         left = QWidget()
+        left.setMinimumWidth(300)
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.accuracy)
@@ -200,14 +204,14 @@ class EvalTab(QWidget):
         nv.addWidget(self.neighbour_list, 1)
         self.pages = QTabWidget()
         self.pages.addTab(self.cell_list, "Cell")
-        self.pages.addTab(self.mistakes, "Confident mistakes")
-        self.pages.addTab(compare_page, "Comparison")
+        self.pages.addTab(self.mistakes, "Mistakes")
+        self.pages.addTab(compare_page, "Compare")
         self.pages.addTab(neighbours_page, "Neighbours")
 
         split = QSplitter()
-        for w, stretch in ((left, 2), (middle, 3), (self.pages, 3)):
+        for w in (left, middle, self.pages):
             split.addWidget(w)
-            split.setStretchFactor(split.count() - 1, stretch)
+        split.setSizes([320, 560, 440])
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.message)
@@ -339,10 +343,10 @@ class EvalTab(QWidget):
         self.evaluated, self.comparison = ev, None
         rep, res = ev.result.report, ev.result
         self.accuracy.setText(f"{rep.accuracy:.2%} correct")
-        self._say(f"{ev.model} on {ev.dataset}: {rep.n:,} images in {res.seconds:.2f} s on {ev.device}.")
-        fill_table(self.metrics, [(c, f"{m['precision']:.2%}", f"{m['recall']:.2%}", f"{m['f1']:.2%}", f"{int(m['support'])}")
+        self._say(f"{ev.model} on {ev.dataset}: {rep.n:,} images in {res.seconds:.2f} s on {ev.device} ({res.engine}).")
+        fill_table(self.metrics, [(c, f"{m['precision']:.1%}", f"{m['recall']:.1%}", f"{m['f1']:.1%}", f"{int(m['support'])}")
                                   for c, m in zip(rep.classes, rep.per_class)])
-        self.confusion.set_result(res)
+        self.confusion.set_result(res, f"{ev.model} on {ev.dataset}")
         self.cell_list.show_items("Click a cell of the confusion matrix to see its images.", self._images(), [], str)
         worst = res.mistakes(MISTAKES_SHOWN)
         wrong = int((res.predictions != res.labels).sum())
@@ -458,11 +462,16 @@ def for_window(window) -> tuple[EvalTab, str]:
     pad = window.pad
 
     def open_in_pad(image: np.ndarray) -> None:
-        pad.show_image(image)
+        show = getattr(pad, "show_image", None)  # PadTab.show_image(28x28 uint8): see docs/evaluation.md
+        if show is None:
+            tab._say("This pad cannot show an image yet (PadTab.show_image is missing).", error=True)
+            return
+        show(image)
         window.tabs.setCurrentWidget(pad)
 
     def drawing() -> np.ndarray | None:
         pred = pad.prediction
         return None if pred is None or pred.pre.empty else pred.pre.image
 
-    return EvalTab(window.model_state, open_in_pad, drawing), "Evaluate"
+    tab = EvalTab(window.model_state, open_in_pad, drawing)
+    return tab, "Evaluate"

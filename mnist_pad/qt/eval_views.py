@@ -71,8 +71,9 @@ class ConfusionView(pg.PlotWidget):
         self.normalised = False
         self.result: EvalResult | None = None
 
-    def set_result(self, result: EvalResult | None) -> None:
+    def set_result(self, result: EvalResult | None, title: str = "") -> None:
         self.result = result
+        self.setTitle(title)
         self.marker.setVisible(False)
         self._draw()
 
@@ -165,7 +166,7 @@ class ImageList(QWidget):
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
         self.view.setIconSize(QSize(THUMB, THUMB))
-        self.view.setGridSize(QSize(THUMB + 34, THUMB + 24))
+        self.view.setGridSize(QSize(THUMB + 48, THUMB + 24))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setModel(self.model)
         self.view.clicked.connect(lambda index: self.chosen.emit(int(self.model.indices[index.row()])))

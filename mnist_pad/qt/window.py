@@ -18,6 +18,8 @@ def _extra_tabs(window: "MainWindow") -> list[tuple[QWidget, str]]:
     tabs: list[tuple[QWidget, str]] = []
     from .train_tab import for_window as train_tab
     tabs.append(train_tab(window))
+    from .eval_tab import for_window as eval_tab
+    tabs.append(eval_tab(window))
     return tabs
 
 
