@@ -252,3 +252,30 @@ def test_launch_opens_the_window_with_given_weights(monkeypatch, tmp_path):
     assert len(shown) == 1 and "tiny" in shown[0]._model_label.text()
     assert "cpu" in shown[0]._device_label.text()
     assert settings.value("window/geometry") is not None
+
+
+def test_tablet_pressure_sets_the_width(qtbot):
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+
+    pen = QPointingDevice("pen", 1, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 300)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, x: float, pressure: float, button, buttons) -> None:
+        pos = canvas_point(canvas, x, 0.5)
+        event = QTabletEvent(kind, pen, pos, pos, pressure, 0, 0, 0, 0, 0, Qt.KeyboardModifier.NoModifier, button, buttons)
+        QApplication.sendEvent(canvas, event)
+        assert event.isAccepted()  # no synthesised mouse events on top
+
+    ink = []
+    for pressure in (0.3, 1.0):
+        send(QEvent.Type.TabletPress, 0.2, pressure, left, left)
+        send(QEvent.Type.TabletMove, 0.8, pressure, none, left)
+        send(QEvent.Type.TabletRelease, 0.8, 0.0, left, none)
+        assert canvas.strokes()[0][:, 2] == pytest.approx([pressure, pressure])
+        ink.append(canvas.image().sum())
+        canvas.clear()
+    assert ink[0] < 0.5 * ink[1]
