@@ -84,13 +84,14 @@ def test_closing_the_generator_leaves_the_input_intact(hand):
     assert not model.training and all(p.requires_grad for p in model.parameters())
 
 
-def test_head_only_trains_only_the_classifier(hand):
-    model = build("fast").eval()
+@pytest.mark.parametrize("layers, trained", [("head", {"classifier"}), ("top", {"classifier", "features.conv3"})])
+def test_head_and_top_train_only_their_layers(hand, layers, trained):
+    model = build("fast").eval()  # features conv1, conv2, conv3, then the classifier
     before = snapshot(model)
-    tuned = run_finetune(model, hand, hand, replace(TINY, layers="head")).model.state_dict()
-    head = {k for k in before if k.startswith("classifier.")}
-    assert same(before, tuned, [k for k in before if k not in head])
-    assert not same(before, tuned, head)
+    tuned = run_finetune(model, hand, hand, replace(TINY, layers=layers)).model.state_dict()
+    changed = [k for k in before if not torch.equal(before[k], tuned[k])]
+    assert {".".join(k.split(".")[:2]) if k.startswith("features.") else "classifier" for k in changed} == trained
+    assert not any(k.endswith(("running_mean", "running_var")) for k in changed)
 
 
 @pytest.mark.parametrize("layers, stats_kept", [("all-bn-frozen", True), ("all", False)])

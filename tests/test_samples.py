@@ -191,3 +191,18 @@ def test_sigkill_while_adding_loses_at_most_one(tmp_path):
     assert store.problems == []
     assert len(store) == len(files) >= 20
     assert len(list(tmp_path.glob(".*.tmp"))) <= 1  # at most the sample being written is lost
+
+
+def test_render_is_resolution_independent_and_pressure_thins_the_pen():
+    from mnist_pad.core.preprocess import preprocess
+
+    small, big = render(digit_one(), 112), render(digit_one(), 448)
+    assert small.shape == (112, 112) and small.dtype == np.uint8 and small.max() == 255
+    other = render([np.array([[0.2, 0.3, 1.0], [0.8, 0.3, 1.0], [0.4, 0.9, 1.0]], np.float32)], 448)
+    same = np.abs(preprocess(small).image - preprocess(big).image).mean()
+    different = np.abs(preprocess(other).image - preprocess(big).image).mean()
+    assert same < 0.5 * different  # the same digit once preprocessed, whatever the canvas size
+    light = [np.concatenate([digit_one()[0][:, :2], np.full((3, 1), 0.3, np.float32)], 1)]
+    assert (render(light) > 127).sum() < 0.5 * (render(digit_one()) > 127).sum()
+    with pytest.raises(ValueError, match="stroke"):
+        render([np.zeros(5)])
