@@ -37,7 +37,8 @@ class MainWindow(QMainWindow):
             self.add_tab(widget, title)
 
         self._model_label = QLabel()
-        self._device_label = QLabel(f"inference: {device}")
+        self._device = device
+        self._device_label = QLabel()
         self.statusBar().addPermanentWidget(self._model_label)
         self.statusBar().addPermanentWidget(self._device_label)
         model_state.changed.connect(self._show_model)
@@ -52,3 +53,4 @@ class MainWindow(QMainWindow):
         ckpt = self.model_state.checkpoint
         acc = ckpt.meta.get("test_accuracy")
         self._model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
+        self._device_label.setText(f"inference: {self._device}, {self.model_state.predictor.engine.name}")
