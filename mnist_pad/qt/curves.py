@@ -29,6 +29,8 @@ class LiveCurves(pg.GraphicsLayoutWidget):
             plot.addLegend(offset=(-10, 10))
             plot.setMenuEnabled(False)
         self.plots["accuracy"].setXLink(self.plots["loss"])
+        self.plots["accuracy"].setYRange(0, 100, padding=0.02)  # a fixed scale: 99.9% must not look like a dive
+        self.plots["accuracy"].enableAutoRange(axis="y", enable=False)
         self._series: dict[tuple[str, str], tuple[pg.PlotDataItem, list[float], list[float]]] = {}
 
     def add_point(self, plot: str, series: str, x: float, y: float) -> None:

@@ -48,12 +48,12 @@ from .train_jobs import DataSource, FinetuneOutcome, SplitLoader, finetune_job, 
 from .worker import Worker
 
 DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files
-LAYER_CHOICES = {
-    "all-bn-frozen": "all layers, batch-norm statistics kept",
+LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
+    "top": "last conv block + classifier",
+    "head": "classifier only",
     "all": "all layers",
-    "head": "last layer only",
+    "all-bn-frozen": "all layers, batch-norm statistics kept",
 }
-assert set(LAYER_CHOICES) == set(LAYERS), "every layer choice of core.finetune needs a label here"
 
 
 class TrainTab(QWidget):
@@ -125,8 +125,8 @@ class TrainTab(QWidget):
     def _finetune_options(self) -> QWidget:
         defaults = FinetuneConfig()
         self.ft_layers = QComboBox()
-        for key, text in LAYER_CHOICES.items():
-            self.ft_layers.addItem(text, key)
+        for key in LAYERS:
+            self.ft_layers.addItem(LAYER_LABELS.get(key, key), key)
         self.ft_layers.setCurrentIndex(self.ft_layers.findData(defaults.layers))
         self.ft_steps = _spin(1, 10_000, defaults.steps, "optimizer steps")
         self.ft_lr = QDoubleSpinBox()
@@ -173,7 +173,9 @@ class TrainTab(QWidget):
 
     def _data_row(self) -> QWidget:
         self.data_dir_edit = QLineEdit(str(self.settings.value(DATA_DIR_KEY, "") or ""))
-        self.data_dir_edit.setPlaceholderText(f"dataset folder (default: ${ENV_VAR} or the download cache)")
+        self.data_dir_edit.setPlaceholderText(f"MNIST folder (default: ${ENV_VAR} or the cache)")
+        self.data_dir_edit.setToolTip("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: $" + ENV_VAR
+                                      + ", then the download cache (downloading when missing)")
         self.data_dir_edit.editingFinished.connect(lambda: self.set_data_dir(self.data_dir_edit.text()))
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse_data_dir)

@@ -1,0 +1,210 @@
+"""How responsive the window stays while the Train tab works, and how the gallery copes with 5,000 samples.
+
+A 5 ms timer on the UI thread records the gaps between its firings (mnist_pad.qt.stall.StallMeter) while
+  idle      nothing runs: the floor set by the machine's load;
+  finetune  the default fine-tune (FinetuneConfig()) of the base model on 50 user samples, with MNIST replay
+            and the before/after MNIST evaluation, runs in the worker (loading MNIST included);
+  finetune+pad  the same while the pad predicts a drawing every 20 ms (the user keeps drawing; the pad's
+            own work on the UI thread counts in the gaps);
+  train     training from scratch (arch "fast", 1 epoch on --train-images MNIST images) runs in the worker;
+  gallery   5,000 samples are written to a store, then loading the store, opening the tab and scrolling the
+            gallery from top to bottom are timed (each scroll step is one full repaint).
+The figures go to docs/training-tab.md. Usage:
+
+    PYTHONPATH=. python3 scripts/bench_ui_stall.py [--scenario finetune train gallery] [--weights W] [--json]
+
+MNIST comes from $MNIST_PAD_DATA or ../shared/datasets/mnist; the base model from --weights, else the
+shipped default weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("MNIST_PAD_DATA", str(REPO.parent / "shared" / "datasets" / "mnist"))
+os.environ["MNIST_PAD_HOME"] = tempfile.mkdtemp(prefix="bench-ui-stall-")  # samples and models go here only
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from mnist_pad.core.checkpoint import load  # noqa: E402
+from mnist_pad.core.data import load_split  # noqa: E402
+from mnist_pad.core.finetune import FinetuneConfig  # noqa: E402
+from mnist_pad.core.paths import shipped_weights  # noqa: E402
+from mnist_pad.core.samples import SampleStore  # noqa: E402
+from mnist_pad.core.strokes import render  # noqa: E402
+from mnist_pad.qt.model_state import ModelState  # noqa: E402
+from mnist_pad.qt.pad import PadTab  # noqa: E402
+from mnist_pad.qt.stall import StallMeter  # noqa: E402
+from mnist_pad.qt.train_tab import TrainTab  # noqa: E402
+
+SEVEN = [np.array([[0.25, 0.25, 1], [0.75, 0.25, 1], [0.45, 0.8, 1]], np.float32)]
+
+
+def _settings(folder: Path) -> QSettings:
+    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def _wait(tab: TrainTab, timeout_s: float = 600) -> None:
+    loop = QEventLoop()
+    tab.worker.stopped.connect(loop.quit)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    if tab.is_running():
+        loop.exec()
+
+
+def _user_samples(store: SampleStore, per_class: int) -> None:
+    """Another hand: MNIST test digits thickened and slanted, per_class of each class."""
+    test = load_split("mnist", "test")
+    for c in range(10):
+        idx = torch.nonzero(test.labels == c).flatten()[:per_class]
+        for i in idx.tolist():
+            img = torch.from_numpy(np.roll(test.images[i].numpy(), 1, axis=1))
+            thick = torch.nn.functional.max_pool2d(img[None, None].float(), 3, 1, 1)[0, 0]
+            store.add(c, thick.clamp(0, 255).to(torch.uint8).numpy())
+
+
+def bench_idle(seconds: float = 10.0) -> dict:
+    """The floor: the same timer with nothing running (what the machine's load alone costs)."""
+    meter = StallMeter()
+    meter.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    meter.stop()
+    return {"scenario": "idle", "wall_s": seconds, **meter.summary()}
+
+
+def bench_finetune(state: ModelState, folder: Path, with_pad: bool) -> dict:
+    store = SampleStore(folder / "samples-ft")
+    _user_samples(store, 5)
+    tab = TrainTab(state, store, _settings(folder))
+    pad = PadTab(state)
+    tab.resize(1280, 800)
+    tab.show()
+    pad.canvas.set_strokes(SEVEN)
+    drawing = QTimer()
+    drawing.setInterval(20)
+    drawing.timeout.connect(pad.refresh)  # the user keeps drawing: one prediction every 20 ms
+    meter = StallMeter()
+    QApplication.processEvents()
+    if with_pad:
+        drawing.start()
+    meter.start()
+    t0 = time.perf_counter()
+    tab.start_finetune(FinetuneConfig())
+    _wait(tab)
+    seconds = time.perf_counter() - t0
+    meter.stop()
+    drawing.stop()
+    report = tab.results.report
+    out = {"scenario": "finetune+pad" if with_pad else "finetune", "wall_s": round(seconds, 2), "pad_predictions": pad.updates, **meter.summary()}
+    if report is not None:
+        out.update(finetune_s=round(report.seconds, 2), heldout_before=report.heldout_before.accuracy,
+                   heldout_after=report.heldout_after.accuracy, mnist_before=report.mnist_before,
+                   mnist_after=report.mnist_after)
+    tab.close()
+    pad.close()
+    return out
+
+
+def bench_train(state: ModelState, folder: Path, train_images: int) -> dict:
+    tab = TrainTab(state, SampleStore(folder / "samples-tr"), _settings(folder))
+    tab.resize(1280, 800)
+    tab.show()
+    full = load_split("mnist", "train")
+    test = load_split("mnist", "test")
+    tab.load_split = lambda dataset, split: full.subset(slice(0, train_images)) if split == "train" else test
+    tab.tr_arch.setCurrentText("fast")
+    tab.tr_epochs.setValue(1)
+    meter = StallMeter()
+    QApplication.processEvents()
+    meter.start()
+    t0 = time.perf_counter()
+    tab.start_training()
+    _wait(tab)
+    seconds = time.perf_counter() - t0
+    meter.stop()
+    acc = state.checkpoint.meta.get("test_accuracy")
+    tab.close()
+    return {"scenario": "train", "train_images": train_images, "wall_s": round(seconds, 2), "test_accuracy": acc,
+            **meter.summary()}
+
+
+def bench_gallery(state: ModelState, folder: Path, n: int) -> dict:
+    root = folder / "samples-5k"
+    store = SampleStore(root)
+    image = render(SEVEN, 280)
+    t0 = time.perf_counter()
+    for i in range(n):
+        store.add(i % 10, image, SEVEN)
+    write_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    store = SampleStore(root)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tab = TrainTab(state, store, _settings(folder))
+    tab.resize(1280, 800)
+    tab.show()
+    QApplication.processEvents()
+    open_s = time.perf_counter() - t0
+    view = tab.gallery.view
+    bar = view.verticalScrollBar()
+    frames = []
+    while True:
+        t0 = time.perf_counter()
+        bar.setValue(bar.value() + max(1, bar.pageStep() // 2))
+        view.viewport().repaint()
+        QApplication.processEvents()
+        frames.append((time.perf_counter() - t0) * 1000)
+        if bar.value() >= bar.maximum():
+            break
+    tab.close()
+    return {"scenario": "gallery", "samples": len(store), "write_s": round(write_s, 2), "store_load_s": round(load_s, 3),
+            "tab_open_s": round(open_s, 3), "scroll_frames": len(frames),
+            "scroll_frame_longest_ms": round(max(frames), 1), "scroll_frame_median_ms": round(float(np.median(frames)), 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", nargs="+", choices=("idle", "finetune", "finetune+pad", "train", "gallery"),
+                        default=["idle", "finetune", "finetune+pad", "train", "gallery"])
+    parser.add_argument("--weights", default=None, help="base model (default: the shipped default weights)")
+    parser.add_argument("--train-images", type=int, default=10_000, help="MNIST images for the train scenario")
+    parser.add_argument("--samples", type=int, default=5000, help="samples for the gallery scenario")
+    parser.add_argument("--json", action="store_true", help="one JSON object per scenario")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    weights = args.weights or shipped_weights("default")
+    state = ModelState(load(weights))
+    folder = Path(os.environ["MNIST_PAD_HOME"])
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}, base {weights}", file=sys.stderr)
+    for scenario in args.scenario:
+        if scenario == "idle":
+            result = bench_idle()
+        elif scenario.startswith("finetune"):
+            result = bench_finetune(state, folder, with_pad=scenario == "finetune+pad")
+        elif scenario == "train":
+            result = bench_train(state, folder, args.train_images)
+        else:
+            result = bench_gallery(state, folder, args.samples)
+        result["load_average"] = round(os.getloadavg()[0], 1)
+        print(json.dumps(result) if args.json else "  ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
