@@ -40,7 +40,6 @@ from ..core.data import DataError, Split, get_spec, locate
 from ..core.device import resolve_device
 from ..core.models import ConvNet
 from ..core.samples import SampleStore
-from . import pyside_fix  # noqa: F401  (before any signal is emitted: see the module)
 from .eval_views import ConfusionView, ImageList, fill_table, table
 from .model_state import ModelState
 from .train_jobs import DataSource, SplitLoader
