@@ -162,6 +162,8 @@ def test_onnxruntime_and_torch_engines_agree(split):
     plain = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="torch")
     assert (fast.engine, plain.engine) == ("onnxruntime", "torch")
     np.testing.assert_allclose(fast.probabilities, plain.probabilities, atol=1e-4)
+    assert analysis.probability_engine(model) is analysis.probability_engine(model)  # made once per model
+    assert analysis.probability_engine(model) is not analysis.probability_engine(_net(2, "small"))
 
 
 def test_inference_copy_gives_the_same_probabilities_and_leaves_the_model_alone(split):

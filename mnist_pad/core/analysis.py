@@ -18,6 +18,7 @@ import time
 import weakref
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +71,28 @@ def _torch_forward(model: ConvNet, head: Callable[[ConvNet, torch.Tensor], torch
     return lambda images: head(model, to_input(images.to(device, non_blocking=True))).float().cpu()
 
 
-def probability_engine(model: ConvNet, device: torch.device | str = "cpu", backend: str = "auto") -> tuple[str, Forward]:
-    """(engine name, forward giving class probabilities) for a private copy of ``model`` on ``device``.
+# Engines made for a model, per (device, backend). Weak keys: a model no longer used takes its engines along.
+# Models are never changed in place here (fine-tuning and training make new model objects), so a cached
+# engine stays right; it saves the ONNX export, which holds the GIL for up to ~0.1 s (a UI hiccup).
+_ENGINES: weakref.WeakKeyDictionary[nn.Module, dict[tuple[str, str], tuple[str, Forward]]] = weakref.WeakKeyDictionary()
 
-    On the CPU, ``auto`` uses ONNX Runtime when it is installed: for batches of MNIST digits it ran about
-    4x faster than eager torch on the 2-core benchmark machine (docs/evaluation.md). ``torch`` forces torch."""
+
+def probability_engine(model: ConvNet, device: torch.device | str = "cpu", backend: str = "auto") -> tuple[str, Forward]:
+    """(engine name, forward giving class probabilities) running a private copy of ``model`` on ``device``.
+
+    On the CPU, ``auto`` uses ONNX Runtime when it is installed: for batches of MNIST digits it needs about
+    3x less CPU time than eager torch on the 2-core benchmark machine (docs/evaluation.md). ``torch`` forces
+    torch. Cached per model object."""
+    engines = _ENGINES.setdefault(model, {})
+    key = (str(torch.device(device)), backend)
+    if key not in engines:
+        engines[key] = _make_engine(model, torch.device(device), backend)
+    return engines[key]
+
+
+def _make_engine(model: ConvNet, device: torch.device, backend: str) -> tuple[str, Forward]:
     twin = inference_copy(model, device)
-    if torch.device(device).type == "cpu" and backend in ("auto", "onnxruntime"):
+    if device.type == "cpu" and backend in ("auto", "onnxruntime"):
         try:
             import onnxruntime as ort
 
@@ -103,11 +119,11 @@ class EvalResult:
     seconds: float  # wall-clock time of the forward passes
     engine: str = "torch"  # what ran them: "torch" or "onnxruntime"
 
-    @property
+    @cached_property  # cached: captions of image lists read it once per painted thumbnail
     def predictions(self) -> np.ndarray:
         return self.probabilities.argmax(1)
 
-    @property
+    @cached_property
     def confidence(self) -> np.ndarray:
         """The probability of the predicted class: how sure the model was of its answer."""
         return self.probabilities.max(1)

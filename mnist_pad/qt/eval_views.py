@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import EvalResult, colour
+from ..core.analysis import DIGITS, EvalResult, colour
 from .gallery import THUMB, thumbnail
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -68,6 +68,7 @@ class ConfusionView(pg.PlotWidget):
         self.marker.setVisible(False)
         self.addItem(self.marker)
         self._texts: list[pg.TextItem] = []
+        self._make_texts(len(DIGITS))  # at construction, so that showing the first result does not stall
         self.normalised = False
         self.result: EvalResult | None = None
 
@@ -90,11 +91,9 @@ class ConfusionView(pg.PlotWidget):
         return self._texts[true * len(self.result.report.classes) + predicted].textItem.toPlainText()
 
     def _draw(self) -> None:
-        for item in self._texts:
-            self.removeItem(item)
-        self._texts = []
         if self.result is None:
             self.cells.clear()
+            self._make_texts(0)
             return
         classes = self.result.report.classes
         k = len(classes)
@@ -102,18 +101,29 @@ class ConfusionView(pg.PlotWidget):
         counts = np.asarray(self.result.report.confusion)
         rgb = np.array([[colour(f) for f in row] for row in fractions], np.uint8)
         self.cells.setImage(rgb, levels=(0, 255), autoLevels=False)
+        self._make_texts(k)
         for i in range(k):
             for j in range(k):
                 text = f"{fractions[i, j]:.2f}" if self.normalised else str(counts[i, j])
-                ink = "k" if sum(rgb[i, j].tolist()) > 380 else "w"
-                item = pg.TextItem(text, color=ink, anchor=(0.5, 0.5))
-                item.setPos(j + 0.5, i + 0.5)
-                self.addItem(item)
-                self._texts.append(item)
+                self._texts[i * k + j].setText(text, color="k" if sum(rgb[i, j].tolist()) > 380 else "w")
         ticks = [[(i + 0.5, name[:7]) for i, name in enumerate(classes)]]
         self.getAxis("left").setTicks(ticks)
         self.getAxis("bottom").setTicks(ticks)
         self.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+
+    def _make_texts(self, k: int) -> None:
+        """One text item per cell, made once per matrix size (making 100 items costs a visible stall)."""
+        if len(self._texts) == k * k:
+            return
+        for item in self._texts:
+            self.removeItem(item)
+        self._texts = []
+        for i in range(k):
+            for j in range(k):
+                item = pg.TextItem(anchor=(0.5, 0.5))
+                item.setPos(j + 0.5, i + 0.5)
+                self.addItem(item)
+                self._texts.append(item)
 
 
 class ImageListModel(QAbstractListModel):
