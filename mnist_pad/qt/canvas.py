@@ -21,7 +21,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
     QTabletEvent,
@@ -66,36 +65,32 @@ def _pressure_scale(pressure: float) -> float:
     return min(max(pressure, MIN_PRESSURE), 1.0)
 
 
+def _paint_stroke(painter: QPainter, stroke: _Stroke, side: float, color: QColor, first_segment: int = 0) -> None:
+    """A round dot at the first point, then each segment from ``first_segment`` on as a line with round
+    caps, as wide as the pen at the pressure of its ends. Segment by segment, so that the stroke being drawn
+    can be painted incrementally and still come out pixel for pixel as a full repaint."""
+    pts = stroke.points
+    if not pts:
+        return
+    if first_segment == 0:
+        x, y, p = pts[0]
+        r = side * stroke.width * _pressure_scale(p) / 2
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawEllipse(QPointF(x * side, y * side), r, r)
+    pen = QPen(color, 1.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for (x0, y0, p0), (x1, y1, p1) in zip(pts[first_segment:], pts[first_segment + 1 :]):
+        pen.setWidthF(side * stroke.width * _pressure_scale((p0 + p1) / 2))
+        painter.setPen(pen)
+        painter.drawLine(QPointF(x0 * side, y0 * side), QPointF(x1 * side, y1 * side))
+
+
 def paint_strokes(painter: QPainter, strokes: list[_Stroke], side: float, color: QColor) -> None:
-    """Paint strokes into a square of ``side`` pixels at the painter's origin: antialiased, round caps and
-    joins. A stroke of constant pressure is one path (clean joins); varying pressure is drawn segment by
-    segment with the width of each segment."""
+    """Paint strokes into a square of ``side`` pixels at the painter's origin, antialiased."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     for stroke in strokes:
-        pts = stroke.points
-        if not pts:
-            continue
-        if len(pts) == 1:
-            x, y, p = pts[0]
-            r = side * stroke.width * _pressure_scale(p) / 2
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
-            painter.drawEllipse(QPointF(x * side, y * side), r, r)
-            continue
-        pen = QPen(color, side * stroke.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if all(p == pts[0][2] for _, _, p in pts):
-            pen.setWidthF(side * stroke.width * _pressure_scale(pts[0][2]))
-            painter.setPen(pen)
-            path = QPainterPath(QPointF(pts[0][0] * side, pts[0][1] * side))
-            for x, y, _ in pts[1:]:
-                path.lineTo(x * side, y * side)
-            painter.drawPath(path)
-            continue
-        for (x0, y0, p0), (x1, y1, p1) in zip(pts, pts[1:]):
-            pen.setWidthF(side * stroke.width * _pressure_scale((p0 + p1) / 2))
-            painter.setPen(pen)
-            painter.drawLine(QPointF(x0 * side, y0 * side), QPointF(x1 * side, y1 * side))
+        _paint_stroke(painter, stroke, side, color)
 
 
 def _blank(size: int) -> QImage:
@@ -107,6 +102,14 @@ def _blank(size: int) -> QImage:
 def _paint_into(img: QImage, strokes: list[_Stroke]) -> None:
     painter = QPainter(img)
     paint_strokes(painter, strokes, img.width(), QColor(255, 255, 255))
+    painter.end()
+
+
+def _paint_tail(img: QImage, stroke: _Stroke, first_segment: int) -> None:
+    """Paint only the part of ``stroke`` from ``first_segment`` on (0: the whole stroke, with its dot)."""
+    painter = QPainter(img)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    _paint_stroke(painter, stroke, img.width(), QColor(255, 255, 255), first_segment)
     painter.end()
 
 
@@ -141,7 +144,8 @@ class Canvas(QWidget):
         self._current: _Stroke | None = None
         self._pen = DEFAULT_PEN
         self._image_size = image_size
-        self._done = _blank(image_size)  # completed strokes, rendered once; the stroke in progress goes on top
+        self._done = _blank(image_size)  # completed strokes, rendered once
+        self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -163,11 +167,7 @@ class Canvas(QWidget):
 
     def image(self) -> np.ndarray:
         """The drawing as a (image_size, image_size) float32 array in 0..1, ink high."""
-        if self._current is None:
-            return qimage_to_array(self._done)
-        img = self._done.copy()
-        _paint_into(img, [self._current])
-        return qimage_to_array(img)
+        return qimage_to_array(self._done if self._live is None else self._live)
 
     def prefix_image(self, count: int) -> np.ndarray:
         """The image of only the first ``count`` completed strokes (how the drawing looked back then)."""
@@ -212,6 +212,7 @@ class Canvas(QWidget):
             self.pen_width_changed.emit(width)
 
     def _rerender(self) -> None:
+        self._live = None
         self._done = _blank(self._image_size)
         _paint_into(self._done, self._strokes)
         self.update()
@@ -230,6 +231,8 @@ class Canvas(QWidget):
     def _begin(self, pos: QPointF, pressure: float) -> None:
         x, y = self._to_unit(pos)
         self._current = _Stroke(self._pen, [(x, y, pressure)])
+        self._live = self._done.copy()
+        _paint_tail(self._live, self._current, 0)
         self.update()
         self.drawing_changed.emit()
 
@@ -241,15 +244,15 @@ class Canvas(QWidget):
         if abs(x - last[0]) < 1e-4 and abs(y - last[1]) < 1e-4:
             return  # sub-pixel jitter: nothing changes
         self._current.points.append((x, y, pressure))
+        _paint_tail(self._live, self._current, len(self._current.points) - 2)
         self.update()
         self.drawing_changed.emit()
 
     def _end(self) -> None:
         if self._current is None:
             return
-        stroke, self._current = self._current, None
-        self._strokes.append(stroke)
-        _paint_into(self._done, [stroke])
+        self._strokes.append(self._current)
+        self._done, self._live, self._current = self._live, None, None
         self.update()
         self.stroke_finished.emit()
 

@@ -2,8 +2,9 @@
 
 Updates are coalesced: every canvas change only marks the pad dirty and starts a 0 ms single-shot timer
 (if not already pending), so however fast mouse events arrive, at most one prediction runs per pass of the
-event loop and events never queue up behind inference. The saliency map (a backward pass) is throttled
-further, to one every :data:`SALIENCY_INTERVAL_MS` while drawing.
+event loop and events never queue up behind inference. The probabilities, the answer and the feature maps
+follow every update; the preprocessing steps and the saliency map (a backward pass) are refreshed at most
+every :data:`SLOW_INTERVAL_MS` while drawing, which keeps each update within a frame.
 
 Hook for the training tab: pressing a digit key 0-9 on the pad emits
 ``sample_labelled(label: int, strokes: list[np.ndarray], image: np.ndarray)`` with the drawing's strokes
@@ -28,7 +29,7 @@ from .probabilities import ProbabilityChart, Timeline
 from .saliency import SaliencyView
 from .steps import StepsView
 
-SALIENCY_INTERVAL_MS = 100  # at most ten saliency maps a second while drawing
+SLOW_INTERVAL_MS = 100  # steps and saliency: at most ten refreshes a second while drawing
 
 
 def _section(text: str) -> QLabel:
@@ -68,7 +69,7 @@ class PadTab(QWidget):
         self._build_shortcuts()
 
         self._timer = self._single_shot(0, self.refresh)
-        self._saliency_timer = self._single_shot(SALIENCY_INTERVAL_MS, self._update_saliency)
+        self._slow_timer = self._single_shot(SLOW_INTERVAL_MS, self._update_slow_views)
         self.canvas.drawing_changed.connect(self.schedule)
         self.canvas.stroke_finished.connect(self.schedule)
         self.saliency.target_changed.connect(self._update_saliency)
@@ -155,11 +156,10 @@ class PadTab(QWidget):
         self.updates += 1
         self._show_answer(pred)
         self.chart.set_probabilities(pred.probabilities, pred.confident)
-        self.steps.show_steps(pred.pre)
         self.feature_maps.set_activations(pred.activations)
         self._sync_timeline(pred)
-        if not self._saliency_timer.isActive():
-            self._saliency_timer.start()
+        if not self._slow_timer.isActive():
+            self._slow_timer.start()
         self.predicted.emit(pred)
         return pred
 
@@ -201,6 +201,11 @@ class PadTab(QWidget):
     def _probabilities(pred: Prediction) -> np.ndarray:
         return pred.probabilities if pred.probabilities is not None else np.full(10, np.nan, np.float32)
 
+    def _update_slow_views(self) -> None:
+        if self.prediction is not None:
+            self.steps.show_steps(self.prediction.pre)
+            self._update_saliency()
+
     def _update_saliency(self) -> None:
         if self.prediction is not None:
             self.saliency.show_for(self.model_state.checkpoint.model, self.prediction)
@@ -210,4 +215,4 @@ class PadTab(QWidget):
         self.filters.set_model(self.model_state.checkpoint.model)
         self.help.show_model(self.model_state.checkpoint)
         self.refresh()
-        self._update_saliency()
+        self._update_slow_views()

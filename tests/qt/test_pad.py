@@ -73,6 +73,9 @@ def test_drawing_with_the_mouse_gives_a_28x28_input_and_a_prediction(qtbot, pad)
     stroke = pad.canvas.strokes()[0]
     assert stroke.shape[1] == 3 and len(stroke) >= 12
     assert np.allclose(stroke[0, :2], SEVEN[0], atol=0.01) and np.allclose(stroke[-1, :2], SEVEN[-1], atol=0.01)
+    # painted a segment at a time while drawing, yet (up to antialiasing at a few joints) a full repaint
+    diff = np.abs(pad.canvas.image() - render_strokes(pad.canvas.strokes(), pen=pad.canvas.pen_width()))
+    assert diff.max() < 0.2 and (diff > 0).mean() < 0.002
     assert pred.pre.image.shape == (28, 28) and pred.pre.image.max() > 0.5
     assert pred.probabilities is not None and pred.probabilities.shape == (10,)
     assert pred.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
