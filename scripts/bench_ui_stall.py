@@ -56,12 +56,21 @@ def _settings(folder: Path) -> QSettings:
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def _spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def _wait(tab: TrainTab, timeout_s: float = 600) -> None:
+    """Until the job has stopped, then 500 ms more: the switch to the new model happens on the UI thread
+    after the job (ModelState builds its Predictor there), and its stall must be counted too."""
     loop = QEventLoop()
     tab.worker.stopped.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     if tab.is_running():
         loop.exec()
+    _spin(500)
 
 
 def _user_samples(store: SampleStore, per_class: int) -> None:
@@ -79,9 +88,7 @@ def bench_idle(seconds: float = 10.0) -> dict:
     """The floor: the same timer with nothing running (what the machine's load alone costs)."""
     meter = StallMeter()
     meter.start()
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
+    _spin(int(seconds * 1000))
     meter.stop()
     return {"scenario": "idle", "wall_s": seconds, **meter.summary()}
 
@@ -191,7 +198,9 @@ def main() -> int:
     folder = Path(os.environ["MNIST_PAD_HOME"])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}, base {weights}", file=sys.stderr)
+    base = state.checkpoint
     for scenario in args.scenario:
+        state.set_checkpoint(base)  # every scenario starts from the base model
         if scenario == "idle":
             result = bench_idle()
         elif scenario.startswith("finetune"):

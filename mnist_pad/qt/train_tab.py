@@ -241,6 +241,8 @@ class TrainTab(QWidget):
     def _run(self, job: Callable, message: str) -> None:
         if self.is_running():
             return
+        if self.worker is not None:
+            self.worker.deleteLater()  # the previous run's thread has ended (is_running() is False)
         self.curves.clear_curves()
         self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
         self.worker = worker = Worker(job, self)

@@ -24,7 +24,7 @@ from mnist_pad.qt.model_state import ModelState
 from mnist_pad.qt.stall import StallMeter
 from mnist_pad.qt.train_tab import TrainTab
 
-STALL_BAR_MS = 250  # lenient, for a loaded 2-core CI machine; scripts/bench_ui_stall.py measures the real figure
+STALL_BAR_MS = 1000  # lenient: 350-950 ms stalls were seen at load average 10 (docs/training-tab.md)
 
 
 def synthetic_split(n: int, seed: int = 0) -> Split:
@@ -240,7 +240,7 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
 
 
 # --- training from scratch --------------------------------------------------------------------------------
-def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot):
+def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot, base_path):
     tab.tr_arch.setCurrentText("fast")
     tab.tr_epochs.setValue(2)
     with qtbot.waitSignal(tab.model_state.changed, timeout=60_000):
@@ -250,9 +250,16 @@ def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot):
     assert tab.picker.combo.currentData() == str(ckpt.path)
     assert len(tab.curves.points("accuracy", "validation")) == 2
     assert next(ckpt.model.parameters()).device.type == "cpu"  # the pad's device
+    # picking the base (a --weights file outside the catalog stays listed) switches back to it
+    row = tab.picker.combo.findData(str(base_path))
+    assert row >= 0
+    tab.picker.combo.activated.emit(row)
+    assert tab.model_state.checkpoint.path == base_path and not tab.picker.revert_button.isEnabled()
 
 
 def test_ui_never_stalls_long_while_training(tab, qtbot):
+    """Lenient bars that hold on a loaded 2-core machine (scripts/bench_ui_stall.py has the real figures) but
+    fail if the job's work lands on the UI thread: the timer must keep firing all along."""
     meter = StallMeter(interval_ms=5)
     tab.tr_epochs.setValue(3)
     tab.load_split = lambda dataset, split: synthetic_split(1000 if split == "train" else 100)
@@ -261,6 +268,8 @@ def test_ui_never_stalls_long_while_training(tab, qtbot):
     with qtbot.waitSignal(tab.model_state.changed, timeout=120_000):
         tab.start_training(batch_size=50, val_size=100, log_every=2)
     meter.stop()
-    assert time.perf_counter() - t0 > 0.2  # it really trained for a while
-    assert len(meter.gaps_ms) > 20
+    elapsed_ms = (time.perf_counter() - t0) * 1000
+    gaps = sorted(meter.gaps_ms)
+    assert len(gaps) >= 0.25 * elapsed_ms / meter.interval_ms, f"{len(gaps)} ticks in {elapsed_ms:.0f} ms"
+    assert gaps[len(gaps) // 2] <= 20, f"median gap {gaps[len(gaps) // 2]:.1f} ms"
     assert meter.longest_ms <= STALL_BAR_MS, f"longest UI stall {meter.longest_ms:.0f} ms"
