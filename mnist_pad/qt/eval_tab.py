@@ -349,7 +349,8 @@ class EvalTab(QWidget):
         self.cell_list.show_items("Click a cell of the confusion matrix to see its images.", self._images(), [], str)
         worst = res.mistakes(MISTAKES_SHOWN)
         wrong = int((res.predictions != res.labels).sum())
-        self.mistakes.show_items(f"{len(worst)} most confident of {wrong} mistakes (click one to open it in the pad)",
+        shown = f"all {wrong}" if len(worst) == wrong else f"the {len(worst)} most confident of {wrong}"
+        self.mistakes.show_items(f"{shown} mistakes, most confident first (click one to open it in the pad)",
                                  self._images(), worst, self._read_as, self._describe)
         fill_table(self.diff_table, [])
         for gallery in (self.only_a, self.only_b):
