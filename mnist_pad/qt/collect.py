@@ -90,6 +90,12 @@ class CollectPanel(QWidget):
         self.sample_ready.emit(label, self.canvas.strokes(), self.canvas.image())
         self.canvas.clear()
 
+    def show_sample(self, strokes: Sequence | None, label: int) -> None:
+        """Put a kept sample back on the canvas (to look at it, or draw it again)."""
+        if strokes:
+            self.canvas.set_strokes(strokes)
+        self.set_label(label)
+
     def show_counts(self, counts: Sequence[int]) -> None:
         self.prompt.setText(prompt_text(counts))
 

@@ -8,6 +8,7 @@ the others), and each thumbnail is made on first paint and kept in a bounded cac
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -15,6 +16,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -60,6 +62,34 @@ class SampleListModel(QAbstractListModel):
     def set_label_filter(self, label: int | None) -> None:
         self._label = label
         self.reload()
+
+    def import_folder(self, folder: str) -> int:
+        """Add an exported folder's samples; returns how many were added. Unreadable files are listed."""
+        ids, problems = self.store.import_folder(folder)
+        for sample_id in ids:
+            self.model.sample_added(sample_id)
+        self.update_counts()
+        self._show_problems(problems)
+        return len(ids)
+
+    def export_folder(self, folder: str) -> None:
+        self.store.export_folder(folder)
+
+    def _ask_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import samples from a folder")
+        if folder:
+            try:
+                self.import_folder(folder)
+            except OSError as exc:
+                self._show_problems([exc])
+
+    def _ask_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export samples into a folder")
+        if folder:
+            try:
+                self.export_folder(folder)
+            except OSError as exc:
+                self._show_problems([exc])
 
     def reload(self) -> None:
         """Re-list the samples from the store (after changes made elsewhere, e.g. the pad)."""
@@ -139,10 +169,11 @@ class SampleListModel(QAbstractListModel):
 
 
 class Gallery(QWidget):
-    """Class filter buttons with counts, the thumbnail grid, and delete / relabel of the selection.
-    ``counts_changed`` fires after every change, with the per-class counts (for the prompts)."""
+    """Class filter buttons with counts, the thumbnail grid, delete / relabel of the selection, import and
+    export. ``counts_changed`` fires after every change, with the per-class counts (for the prompts)."""
 
     counts_changed = Signal(list)
+    sample_opened = Signal(str)  # a sample was double-clicked: its id
 
     def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,11 +215,22 @@ class Gallery(QWidget):
         self.relabel_box.addItems([str(c) for c in range(CLASSES)])
         self.relabel_button = QPushButton("Relabel as")
         self.relabel_button.clicked.connect(lambda: self.relabel_selected(self.relabel_box.currentIndex()))
+        self.view.doubleClicked.connect(lambda index: self.sample_opened.emit(self.model.id_at(index.row())))
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
 
+        import_button = QPushButton("Import...")
+        import_button.setToolTip("Add the samples of a folder <label>/*.png (with or without manifest.json)")
+        import_button.clicked.connect(self._ask_import)
+        export_button = QPushButton("Export...")
+        export_button.setToolTip("Write every sample as <label>/<id>.png plus manifest.json into a folder")
+        export_button.clicked.connect(self._ask_export)
+
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+        actions.addWidget(import_button)
+        actions.addWidget(export_button)
         actions.addStretch(1)
         actions.addWidget(self.relabel_button)
         actions.addWidget(self.relabel_box)
@@ -232,6 +274,34 @@ class Gallery(QWidget):
             self.model.relabel(ids, label)
             self.update_counts()
 
+    def import_folder(self, folder: str) -> int:
+        """Add an exported folder's samples; returns how many were added. Unreadable files are listed."""
+        ids, problems = self.store.import_folder(folder)
+        for sample_id in ids:
+            self.model.sample_added(sample_id)
+        self.update_counts()
+        self._show_problems(problems)
+        return len(ids)
+
+    def export_folder(self, folder: str) -> None:
+        self.store.export_folder(folder)
+
+    def _ask_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import samples from a folder")
+        if folder:
+            try:
+                self.import_folder(folder)
+            except OSError as exc:
+                self._show_problems([exc])
+
+    def _ask_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export samples into a folder")
+        if folder:
+            try:
+                self.export_folder(folder)
+            except OSError as exc:
+                self._show_problems([exc])
+
     def reload(self) -> None:
         self.store.reload()
         self.model.reload()
@@ -245,12 +315,13 @@ class Gallery(QWidget):
             self.filter_group.button(c).setText(f"{c}: {counts[c]}")
         self.counts_changed.emit(counts)
 
-    def _show_problems(self) -> None:
-        problems = self.store.problems
+    def _show_problems(self, problems: Sequence | None = None) -> None:
+        """Files that could not be read (the store's damaged files by default), reported and skipped."""
+        problems = list(self.store.problems if problems is None else problems)
         self.problems.setVisible(bool(problems))
         if problems:
             lines = [str(p) for p in problems[:3]] + ([f"... and {len(problems) - 3} more"] if len(problems) > 3 else [])
-            self.problems.setText(f"{len(problems)} damaged sample file(s) skipped:\n" + "\n".join(lines))
+            self.problems.setText(f"{len(problems)} file(s) could not be read and were skipped:\n" + "\n".join(lines))
 
     def _update_buttons(self) -> None:
         has_selection = self.view.selectionModel().hasSelection()

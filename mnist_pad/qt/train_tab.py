@@ -70,6 +70,8 @@ class TrainTab(QWidget):
         self.gallery = Gallery(self.store)
         self.collect.sample_ready.connect(self.add_labelled)
         self.gallery.counts_changed.connect(self.collect.show_counts)
+        self.gallery.sample_opened.connect(
+            lambda sample_id: self.collect.show_sample(self.store.get(sample_id).strokes, self.store.get(sample_id).label))
         self.collect.show_counts(self.store.counts())
 
         self.picker = ModelPicker(model_state)

@@ -97,6 +97,13 @@ def test_add_from_the_canvas_updates_gallery_store_and_prompt(tab, qtbot):
     assert SampleStore(tab.store.root).counts()[7] == 1  # on disk
 
 
+def test_double_click_puts_a_sample_back_on_the_canvas(tab):
+    tab.add_labelled(6, a_stroke(), sample_image(6))
+    tab.gallery.view.doubleClicked.emit(tab.gallery.model.index(0))
+    assert tab.collect.label() == 6
+    np.testing.assert_allclose(tab.collect.canvas.strokes()[0], a_stroke()[0])
+
+
 def test_delete_and_relabel_update_gallery_and_store(tab):
     for c in (1, 1, 2):
         tab.add_labelled(c, a_stroke(), sample_image(c))
@@ -273,3 +280,17 @@ def test_ui_never_stalls_long_while_training(tab, qtbot):
     assert len(gaps) >= 0.25 * elapsed_ms / meter.interval_ms, f"{len(gaps)} ticks in {elapsed_ms:.0f} ms"
     assert gaps[len(gaps) // 2] <= 20, f"median gap {gaps[len(gaps) // 2]:.1f} ms"
     assert meter.longest_ms <= STALL_BAR_MS, f"longest UI stall {meter.longest_ms:.0f} ms"
+
+
+def test_export_then_import_through_the_gallery(tab, tmp_path):
+    fill(tab, 1)
+    tab.gallery.export_folder(str(tmp_path / "exported"))
+    assert sorted(p.parent.name for p in (tmp_path / "exported").glob("*/*.png")) == [str(c) for c in range(10)]
+    (tmp_path / "exported" / "3" / "broken.png").write_bytes(b"not a png")
+    other = TrainTab(tab.model_state, SampleStore(tmp_path / "other"), tab.settings)
+    try:
+        assert other.gallery.import_folder(str(tmp_path / "exported")) == 10
+        assert other.store.counts() == [1] * 10 and other.gallery.model.rowCount() == 10
+        assert "broken.png" in other.gallery.problems.text()
+    finally:
+        other.deleteLater()
