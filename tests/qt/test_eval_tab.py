@@ -20,6 +20,7 @@ from mnist_pad.core.paths import models_dir
 from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt.eval_tab import EvalTab
 from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.replay import replay
 from mnist_pad.qt.stall import StallMeter
 
 pytestmark = pytest.mark.timeout(120)
@@ -205,3 +206,30 @@ def test_the_ui_keeps_running_during_evaluation_and_cancel_stops_it(qtbot, tab, 
     assert tab.evaluated is None and "Cancelled" in tab.message.text()
     assert len(meter.gaps_ms) > 5
     assert meter.longest_ms < STALL_BAR_MS, meter.summary()
+
+
+def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, tmp_path, mnist_test):
+    from mnist_pad.qt.pad import PadTab
+    from mnist_pad.qt.window import MainWindow
+
+    torch.manual_seed(0)
+    window = MainWindow(ModelState(load(save(tmp_path / "m.safetensors", build("fast"), name="base"))))
+    qtbot.addWidget(window)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert "Evaluate" in titles
+    tab = window.tabs.widget(titles.index("Evaluate"))
+    window.tabs.setCurrentWidget(tab)
+    tab.load_split = lambda dataset, split: mnist_test.subset(slice(0, 300))
+    evaluate(qtbot, tab)
+    tab.mistakes.chosen.emit(int(tab.mistakes.indices()[0]))
+    if hasattr(PadTab, "show_image"):
+        assert window.tabs.currentWidget() is window.pad
+    else:  # the pad cannot show images yet: the tab says so and stays
+        assert "show_image" in tab.message.text() and window.tabs.currentWidget() is tab
+
+    assert tab.current_drawing() is None  # an empty pad: nothing to find neighbours of
+    replay(window.pad.canvas, [[(0.5, 0.2), (0.5, 0.5), (0.5, 0.8)]])  # a 1, with real mouse events
+    window.pad.refresh()
+    drawing = tab.current_drawing()
+    assert drawing.shape == (28, 28) and drawing.max() > 0.5
+    tab.shutdown()
