@@ -320,3 +320,29 @@ def test_real_mnist_has_the_published_class_counts(mnist_dir):
         s = load_split("mnist", split, mnist_dir)
         assert s.images.shape == (sum(counts), 28, 28) and s.images.dtype == torch.uint8
         assert s.labels.bincount(minlength=10).tolist() == counts
+
+
+def test_recompressed_or_raw_mnist_passes_the_content_checksum(mnist_dir, tmp_path, monkeypatch):
+    """The checksum is of the IDX contents, so a re-gzipped or decompressed copy loads; altered contents don't."""
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):  # located as a set of four
+        (tmp_path / name).symlink_to(mnist_dir / name)
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        raw = gzip.open(mnist_dir / name).read()
+        (tmp_path / name).write_bytes(gzip.compress(raw, compresslevel=1))  # other bytes than the original .gz
+    assert len(load_split("mnist", "test", tmp_path)) == 10_000
+    labels = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.open(labels).read())
+    raw[-1] = (raw[-1] + 1) % 10  # one label changed: still a valid IDX file
+    labels.unlink()
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="md5"):
+        load_split("mnist", "test", tmp_path)
+
+
+@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist").is_dir(), reason="dataset-fashion-mnist not installed")
+def test_fashion_mnist_from_the_system_package(monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    split = load_split("fashion-mnist", "test")
+    assert split.images.shape == (10_000, 28, 28)
+    assert split.labels.bincount().tolist() == [1000] * 10

@@ -15,7 +15,7 @@ import struct
 import tempfile
 import urllib.request
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +39,12 @@ class DataMissing(DataError):
 class DatasetSpec:
     name: str
     files: dict[str, str]  # role ("train-images", ...) -> file name
-    md5: dict[str, str]  # file name -> published md5 (empty for sets we do not know)
+    md5: dict[str, str]  # file name -> published md5 of the .gz file, checked on download
     mirrors: tuple[str, ...]  # base URLs tried in order
     classes: tuple[str, ...]
+    # File name -> md5 of the decompressed IDX bytes, checked on every load: it holds for the raw file and for
+    # any re-compression of it (Debian's dataset-fashion-mnist ships re-gzipped files, for one).
+    content_md5: dict[str, str] = field(default_factory=dict)
 
 
 _ROLES = ("train-images", "train-labels", "test-images", "test-labels")
@@ -67,6 +70,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
             "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
         },
+        content_md5={
+            "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
+            "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+            "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+            "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+        },
         mirrors=(
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -76,11 +85,12 @@ DATASETS: dict[str, DatasetSpec] = {
     "fashion-mnist": DatasetSpec(
         name="fashion-mnist",
         files=_STD_FILES,
-        md5={
-            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
-            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        md5={},  # the .gz files are not all byte-identical across mirrors: contents are checked
+        content_md5={
+            "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+            "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
+            "t10k-images-idx3-ubyte.gz": "8181f5470baa50b63fa0f6fddb340f0a",
+            "t10k-labels-idx1-ubyte.gz": "15d484375f8d13e6eb1aabb0c3f46965",
         },
         mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
         classes=(
@@ -186,10 +196,14 @@ def _read_bytes(path: Path) -> bytes:
         raise DataError(f"{path}: cannot be read ({exc}); the file is truncated or corrupt") from exc
 
 
-def read_idx(path: str | os.PathLike, expect_magic: int | None = None) -> np.ndarray:
-    """Parse one IDX file (raw or .gz) of unsigned bytes, checking magic and length."""
+def read_idx(path: str | os.PathLike, expect_magic: int | None = None, expect_md5: str | None = None) -> np.ndarray:
+    """Parse one IDX file (raw or .gz) of unsigned bytes, checking magic, length and, if given, the md5 of
+    the decompressed bytes."""
     path = Path(path)
     raw = _read_bytes(path)
+    if expect_md5 and hashlib.md5(raw).hexdigest() != expect_md5:
+        raise DataError(f"{path}: md5 checksum of its contents does not match the published data ({expect_md5}); "
+                        "the file is corrupt or another data set's")
     if len(raw) < 4:
         raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
     magic = struct.unpack(">I", raw[:4])[0]
@@ -211,9 +225,21 @@ def read_idx(path: str | os.PathLike, expect_magic: int | None = None) -> np.nda
 
 
 def _verify_md5(spec: DatasetSpec, path: Path) -> None:
+    """Check a downloaded file: the md5 of its contents when known, else the published md5 of the file."""
+    if path.name in spec.content_md5:
+        read_idx(path, expect_md5=spec.content_md5[path.name])
+        return
     want = spec.md5.get(path.name)
     if want and md5sum(path) != want:
         raise DataError(f"{path}: md5 checksum does not match the published {want}; the file is corrupt")
+
+
+def _verified(spec: DatasetSpec, path: Path) -> bool:
+    try:
+        _verify_md5(spec, path)
+        return True
+    except DataError:
+        return False
 
 
 def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = None) -> Split:
@@ -223,10 +249,9 @@ def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = No
     spec = get_spec(dataset)
     paths = locate(dataset, data_dir)
     img_path, lbl_path = paths[f"{split}-images"], paths[f"{split}-labels"]
-    for p in (img_path, lbl_path):
-        _verify_md5(spec, p)
-    images = read_idx(img_path, IMAGES_MAGIC)
-    labels = read_idx(lbl_path, LABELS_MAGIC)
+    img_name, lbl_name = spec.files[f"{split}-images"], spec.files[f"{split}-labels"]
+    images = read_idx(img_path, IMAGES_MAGIC, spec.content_md5.get(img_name))
+    labels = read_idx(lbl_path, LABELS_MAGIC, spec.content_md5.get(lbl_name))
     if images.shape[1:] != (28, 28):
         raise DataError(f"{img_path}: images are {images.shape[1:]}, not 28x28")
     if len(images) != len(labels):
@@ -243,7 +268,7 @@ def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, prog
     folder.mkdir(parents=True, exist_ok=True)
     for name in spec.files.values():
         target = folder / name
-        if target.is_file() and (not spec.md5.get(name) or md5sum(target) == spec.md5[name]):
+        if target.is_file() and _verified(spec, target):
             continue
         errors = []
         for mirror in spec.mirrors:
