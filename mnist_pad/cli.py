@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
-    p.add_argument("--recipe", help="named recipe: ours (default) or the article's ('article') for seed nets")
+    p.add_argument("--recipe", help="ours (default), quick (short), or article (a seed article's own recipe)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--limit", type=int, help="train on only the first N training images (quick tries)")
