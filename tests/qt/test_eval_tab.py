@@ -233,3 +233,28 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
     drawing = tab.current_drawing()
     assert drawing.shape == (28, 28) and drawing.max() > 0.5
     tab.shutdown()
+
+
+def test_fashion_mnist_is_offered_when_found_and_a_corrupt_file_is_reported(qtbot, tab, tmp_path):
+    folder = tmp_path / "data" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (folder / name).write_bytes(b"not an idx file")
+    tab.settings.setValue("data/dir", str(tmp_path / "data"))
+    tab.refresh_choices()
+    tab.dataset.setCurrentIndex(tab.dataset.findText("Fashion-MNIST test"))
+    assert tab.dataset.currentData().classes[9] == "Ankle boot"
+    tab.load_split = None  # the real loader, reading the files above
+    tab.start_evaluation()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+    assert "t10k-images-idx3-ubyte" in tab.message.text() and tab.evaluated is None
+
+
+def test_neighbours_include_the_users_samples(qtbot, tab, small_train):
+    SampleStore().add(int(small_train.labels[5]), small_train.images[5].numpy())
+    tab.drawing["image"] = small_train.images[5].numpy()
+    tab.start_neighbours()
+    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
+    model = tab.neighbour_list.model
+    tips = [model.data(model.index(r), Qt.ItemDataRole.ToolTipRole) for r in range(2)]
+    assert sorted(t.split(",")[0] for t in tips) == ["MNIST train #5", "my samples #0"]  # both at distance 0
