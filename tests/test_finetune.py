@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from mnist_pad.core.data import Split
-from mnist_pad.core.finetune import FinetuneConfig, finetune, run_finetune, split_holdout
+from mnist_pad.core.finetune import FinetuneConfig, finetune, run_finetune, split_forward, split_holdout
 from mnist_pad.core.models import build
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import to_image28
@@ -102,6 +102,16 @@ def test_batchnorm_statistics_frozen_or_not(hand, layers, stats_kept):
     stats = [k for k in before if k.endswith(("running_mean", "running_var"))]
     assert stats and same(before, tuned, stats) == stats_kept
     assert not same(before, tuned, [k for k in before if k.endswith("conv.weight")])
+
+
+@pytest.mark.parametrize("arch", ["fast", "seed-convnet", "lenet5"])
+@pytest.mark.parametrize("layers", ["top", "head", "all"])
+def test_split_forward_is_the_whole_forward(arch, layers):
+    model = build(arch).eval()
+    x = torch.rand(3, 1, 28, 28)
+    trunk, top = split_forward(model, layers)
+    with torch.no_grad():
+        torch.testing.assert_close(top(trunk(x)), model(x))
 
 
 def test_bad_settings_are_refused(hand):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -29,6 +29,7 @@ from .models import ConvNet
 from .train import lr_factor
 
 LAYERS = ("top", "head", "all", "all-bn-frozen")
+Forward = Callable[[torch.Tensor], torch.Tensor]
 FORGET_WARN_PP = 0.5  # the UI warns when MNIST test accuracy falls by more than this (percentage points)
 
 
@@ -174,6 +175,29 @@ def _prepare(model: ConvNet, cfg: FinetuneConfig, device: torch.device) -> tuple
     return net, params
 
 
+def split_forward(net: ConvNet, layers: str) -> tuple[Forward, Forward]:
+    """(frozen trunk, trained top) with ``top(trunk(x)) == net(x)``. For head and top the trunk's output
+    is computed once per batch without gradients and shared with the teacher, whose trunk is identical:
+    a third less work per step than two full forward passes."""
+    blocks = list(net.features.values())
+
+    def pool(x: torch.Tensor) -> torch.Tensor:
+        return x.mean((2, 3)) if net.global_pool else x.flatten(1)
+
+    if layers == "head":
+        return net.embed, net.classifier
+    if layers == "top":
+
+        def trunk(x: torch.Tensor) -> torch.Tensor:
+            x = (x - net.input_mean) / net.input_std
+            for block in blocks[:-1]:
+                x = block(x)
+            return x
+
+        return trunk, lambda h: net.classifier(pool(blocks[-1](h)))
+    return (lambda x: x), net
+
+
 def _train_mode(net: ConvNet, cfg: FinetuneConfig) -> None:
     """``all``: everything trains (BN statistics follow the batches); ``all-bn-frozen``: BN layers keep the
     base model's statistics; ``head`` and ``top``: the features run as at inference (BN statistics kept),
@@ -221,6 +245,8 @@ def finetune(
     # Distillation (as in "Learning without Forgetting"): on the replay images the copy is pulled towards
     # the base model's full output distribution, which holds the MNIST skill more tightly than the labels.
     teacher = copy.deepcopy(model).to(device).eval() if n_replay and cfg.distill > 0 else None
+    trunk, top = split_forward(net, cfg.layers)
+    teacher_top = split_forward(teacher, cfg.layers)[1] if teacher is not None else None
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, cfg.steps, cfg.steps))
     _train_mode(net, cfg)
@@ -234,11 +260,13 @@ def finetune(
             ridx = torch.randint(len(mnist), (n_replay,), device=device, generator=gen)
             images, labels = torch.cat([images, mnist.images[ridx]]), torch.cat([labels, mnist.labels[ridx]])
         x = augment(to_input(images), cfg.augment, gen)
-        logits = net(x)
+        with torch.no_grad():
+            h = trunk(x)
+        logits = top(h)
         loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
         if teacher is not None:
             with torch.no_grad():
-                target = F.log_softmax(teacher(x[cfg.batch_size :]), 1)
+                target = F.log_softmax(teacher_top(h[cfg.batch_size :]), 1)
             student = F.log_softmax(logits[cfg.batch_size :], 1)
             loss = loss + cfg.distill * F.kl_div(student, target, reduction="batchmean", log_target=True)
         opt.zero_grad(set_to_none=True)
