@@ -245,8 +245,17 @@ class Canvas(QWidget):
             return  # sub-pixel jitter: nothing changes
         self._current.points.append((x, y, pressure))
         _paint_tail(self._live, self._current, len(self._current.points) - 2)
-        self.update()
+        self._update_around(last, (x, y))
         self.drawing_changed.emit()
+
+    def _update_around(self, a: tuple, b: tuple) -> None:
+        """Repaint only the new segment's neighbourhood, not the whole canvas."""
+        sq = self._square()
+        reach = sq.width() * self._pen / 2 + 2
+        x0, x1 = sorted((a[0], b[0]))
+        y0, y1 = sorted((a[1], b[1]))
+        rect = QRectF(sq.x() + x0 * sq.width(), sq.y() + y0 * sq.height(), (x1 - x0) * sq.width(), (y1 - y0) * sq.height())
+        self.update(rect.adjusted(-reach, -reach, reach, reach).toAlignedRect())
 
     def _end(self) -> None:
         if self._current is None:
