@@ -294,3 +294,17 @@ def test_export_then_import_through_the_gallery(tab, tmp_path):
         assert "broken.png" in other.gallery.problems.text()
     finally:
         other.deleteLater()
+
+
+def test_the_main_window_has_the_train_tab_fed_by_the_pad(qtbot, base_path):
+    from mnist_pad.qt.window import MainWindow
+
+    window = MainWindow(ModelState(load(base_path)))
+    qtbot.addWidget(window)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    train = window.tabs.widget(titles.index("Train"))
+    assert isinstance(train, TrainTab) and train.model_state is window.model_state
+    window.pad.canvas.set_strokes(a_stroke())
+    window.pad.label_sample(2)
+    assert train.store.counts()[2] == 1 and train.gallery.model.rowCount() == 1
+    train.shutdown()
