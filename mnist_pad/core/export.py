@@ -31,7 +31,8 @@ def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
     and, with ``with_activations``, one output per conv layer named like the layer."""
     model = model.eval()
     device = next(model.parameters()).device
-    net = _WithActivations(model) if with_activations else model
+    # eval(): torch.onnx.export restores the wrapper's mode on every submodule, the model included.
+    net = _WithActivations(model).eval() if with_activations else model
     outputs = ["logits", *model.conv_layers()] if with_activations else ["logits"]
     buf = io.BytesIO()
     try:

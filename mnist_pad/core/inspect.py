@@ -4,6 +4,8 @@ GPU launch (see the README's latency figures)."""
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +14,7 @@ import torch.nn.functional as F
 
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
-from .runtime import make_engine
+from .runtime import TorchEngine, make_engine
 
 UNSURE_BELOW = 0.6  # top-class probability under which the pad says it is unsure instead of guessing
 
@@ -34,11 +36,30 @@ class Prediction:
 
 class Predictor:
     """Preprocess + forward pass with activations, for one drawing at a time. ``backend``: auto | torch |
-    onnxruntime (see :mod:`mnist_pad.core.runtime`); the model itself is left as it is."""
+    onnxruntime (see :mod:`mnist_pad.core.runtime`); the model itself is left as it is.
 
-    def __init__(self, model: ConvNet, backend: str = "auto") -> None:
+    With ``background=True`` the predictor answers at once through torch and switches to the faster ONNX
+    Runtime engine when a background thread has built it (an export takes up to a second, too long to
+    block a window for)."""
+
+    def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False) -> None:
         self.model = model.eval()
-        self.engine = make_engine(model, backend)
+        if background and backend == "auto":
+            self.engine = TorchEngine(model)
+            self._builder = threading.Thread(target=self._build, args=(backend,), daemon=True)
+            self._builder.start()
+        else:
+            self.engine = make_engine(model, backend)
+            self._builder = None
+
+    def _build(self, backend: str) -> None:
+        # A copy: exporting switches the model's train/eval mode while the window may be predicting with it.
+        self.engine = make_engine(copy.deepcopy(self.model), backend)
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Wait until the final engine is in place (for benchmarks and tests)."""
+        if self._builder is not None:
+            self._builder.join(timeout)
 
     def predict(self, drawing: np.ndarray) -> Prediction:
         return self.predict_preprocessed(preprocess(drawing))

@@ -15,7 +15,7 @@ class ModelState(QObject):
     def __init__(self, checkpoint: Checkpoint, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._checkpoint = checkpoint
-        self._predictor = Predictor(checkpoint.model)
+        self._predictor = Predictor(checkpoint.model, background=True)
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -27,5 +27,5 @@ class ModelState(QObject):
 
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._checkpoint = checkpoint
-        self._predictor = Predictor(checkpoint.model)
+        self._predictor = Predictor(checkpoint.model, background=True)
         self.changed.emit()
