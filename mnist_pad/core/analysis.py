@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import tempfile
 import time
@@ -30,6 +31,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from .data import Split
 from .evaluate import Report, report, to_input
 from .models import ConvNet
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000  # images per forward pass: one progress report each; larger batches were no faster on 2 cores
 DIGITS = tuple("0123456789")
@@ -99,9 +102,10 @@ def _make_engine(model: ConvNet, device: torch.device, backend: str) -> tuple[st
             from .export import onnx_bytes
 
             session = ort.InferenceSession(onnx_bytes(twin), providers=["CPUExecutionProvider"])
-        except (ImportError, RuntimeError):
+        except Exception:  # noqa: BLE001 - ONNX Runtime is only a speed-up: any failure falls back to torch
             if backend == "onnxruntime":
                 raise
+            log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
         else:
             def forward(images: torch.Tensor) -> torch.Tensor:
                 (logits,) = session.run(None, {"image": to_input(images.cpu()).numpy()})
@@ -287,6 +291,13 @@ def colour(value: float) -> tuple[int, int, int]:
     return VIRIDIS[-1][1]
 
 
+def cell_text(count: int, fraction: float, normalised: bool) -> str:
+    """A confusion cell's label: the count, or the percentage of its row (0 only when no image at all)."""
+    if not normalised:
+        return str(count)
+    return "0" if count == 0 else f"{fraction * 100:.1f}"
+
+
 def report_dict(result: EvalResult, **meta) -> dict:
     """The report as plain JSON types: ``meta`` (model, dataset, device, ...) first, then the metrics."""
     return {**meta, "engine": result.engine, "seconds": result.seconds, **result.report.to_dict(),
@@ -326,7 +337,7 @@ def confusion_image(result: EvalResult, normalised: bool = False, title: str = "
             x, y = margin_left + j * cell, margin_top + i * cell
             fill = colour(fractions[i, j])
             draw.rectangle((x, y, x + cell - 1, y + cell - 1), fill=fill)
-            text = f"{fractions[i, j]:.2f}" if normalised else str(counts[i, j])
+            text = cell_text(counts[i, j], fractions[i, j], normalised)
             ink = "black" if sum(fill) > 380 else "white"
             draw.text((x + cell // 2, y + cell // 2), text, fill=ink, font=font, anchor="mm")
     return img

@@ -176,7 +176,7 @@ class EvalTab(QWidget):
 
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.show_cell)
-        self.normalised = QCheckBox("normalised (fraction of each true class)")
+        self.normalised = QCheckBox("normalised (% of each true class)")
         self.normalised.toggled.connect(self.confusion.set_normalised)
         middle = QWidget()
         mv = QVBoxLayout(middle)
@@ -242,14 +242,13 @@ class EvalTab(QWidget):
 
     def _model_loader(self, combo: QComboBox) -> ModelLoader:
         path: Path | None = combo.currentData()
-        if path is None:
-            ckpt = self.model_state.checkpoint
-            return lambda: (ckpt.model, ckpt.name)
-        device = self.device
+        ckpt, predictor, device = self.model_state.checkpoint, self.model_state.predictor, self.device
 
         def load() -> tuple[ConvNet, str]:
-            ckpt = load_checkpoint(path, device)
-            return ckpt.model, ckpt.name
+            # torch.onnx.export is not thread-safe: let the pad's background export finish before ours
+            predictor.wait_ready()
+            chosen = ckpt if path is None else load_checkpoint(path, device)
+            return chosen.model, chosen.name
 
         return load
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import DIGITS, EvalResult, colour
+from ..core.analysis import DIGITS, EvalResult, cell_text, colour
 from .gallery import THUMB, thumbnail
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -104,7 +104,7 @@ class ConfusionView(pg.PlotWidget):
         self._make_texts(k)
         for i in range(k):
             for j in range(k):
-                text = f"{fractions[i, j]:.2f}" if self.normalised else str(counts[i, j])
+                text = cell_text(int(counts[i, j]), fractions[i, j], self.normalised)
                 self._texts[i * k + j].setText(text, color="k" if sum(rgb[i, j].tolist()) > 380 else "w")
         ticks = [[(i + 0.5, name[:7]) for i, name in enumerate(classes)]]
         self.getAxis("left").setTicks(ticks)

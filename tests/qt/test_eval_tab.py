@@ -85,7 +85,8 @@ def test_evaluation_shows_accuracy_metrics_and_a_confusion_matrix_summing_to_n(q
     assert shown == N_TEST
     tab.normalised.setChecked(True)
     row = [float(tab.confusion.text_of(2, j)) for j in range(10)]
-    assert sum(row) == pytest.approx(1, abs=0.06)  # ten values rounded to 2 decimals
+    assert sum(row) == pytest.approx(100, abs=0.6)  # percentages of the row, ten values rounded to 0.1
+    assert [v == 0 for v in row] == [c == 0 for c in counts[2]]  # only empty cells show 0
     assert tab.export_button.isEnabled() and not tab.cancel_button.isEnabled()
 
 
