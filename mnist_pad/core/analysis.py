@@ -93,6 +93,13 @@ def probability_engine(model: ConvNet, device: torch.device | str = "cpu", backe
     return engines[key]
 
 
+def _input_array(images: torch.Tensor) -> np.ndarray:
+    """uint8 (n, 28, 28) or float images -> float32 (n, 1, 28, 28) in 0..1, as :func:`to_input` does."""
+    a = images.cpu().numpy()
+    x = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32, copy=False)
+    return np.ascontiguousarray(x.reshape(len(x), 1, 28, 28))
+
+
 def _make_engine(model: ConvNet, device: torch.device, backend: str) -> tuple[str, Forward]:
     twin = inference_copy(model, device)
     if device.type == "cpu" and backend in ("auto", "onnxruntime"):
@@ -108,8 +115,10 @@ def _make_engine(model: ConvNet, device: torch.device, backend: str) -> tuple[st
             log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
         else:
             def forward(images: torch.Tensor) -> torch.Tensor:
-                (logits,) = session.run(None, {"image": to_input(images.cpu()).numpy()})
-                return torch.softmax(torch.from_numpy(logits).float(), 1)
+                # numpy around the session, no torch op: torch's OpenMP threads would fight ORT's for the cores
+                (logits,) = session.run(None, {"image": _input_array(images)})
+                z = np.exp(logits - logits.max(1, keepdims=True))
+                return torch.from_numpy(z / z.sum(1, keepdims=True))
 
             return "onnxruntime", forward
     return "torch", _torch_forward(twin, lambda m, x: torch.softmax(m(x), 1))
