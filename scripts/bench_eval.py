@@ -71,7 +71,7 @@ def main() -> int:
     split = load_split("mnist", "test", args.data_dir)
 
     start = time.perf_counter()
-    analysis.probability_engine(model, device, args.engine)
+    analysis.engine(model, device, args.engine)
     setup = time.perf_counter() - start
     analysis.evaluate_all(model, split.subset(slice(0, args.batch_size)), device=device, backend=args.engine)  # warm-up
     load_before = os.getloadavg()[0]

@@ -162,8 +162,13 @@ def test_onnxruntime_and_torch_engines_agree(split):
     plain = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="torch")
     assert (fast.engine, plain.engine) == ("onnxruntime", "torch")
     np.testing.assert_allclose(fast.probabilities, plain.probabilities, atol=1e-4)
-    assert analysis.probability_engine(model) is analysis.probability_engine(model)  # made once per model
-    assert analysis.probability_engine(model) is not analysis.probability_engine(_net(2, "small"))
+    assert analysis.engine(model) is analysis.engine(model)  # made once per model
+    assert analysis.engine(model) is not analysis.engine(_net(2, "small"))
+    _, embed_ort = analysis.engine(model, head="embedding")
+    _, embed_torch = analysis.engine(model, backend="torch", head="embedding")
+    images = split.images[:50]
+    torch.testing.assert_close(embed_ort(images), embed_torch(images), atol=1e-4, rtol=1e-3)
+    torch.testing.assert_close(embed_ort(images).norm(dim=1), torch.ones(50), atol=1e-5, rtol=0)
 
 
 def test_inference_copy_gives_the_same_probabilities_and_leaves_the_model_alone(split):

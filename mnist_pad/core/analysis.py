@@ -69,27 +69,42 @@ def _batches(forward: Forward, images: torch.Tensor, batch_size: int) -> Generat
     return torch.cat(out) if out else torch.empty(0)
 
 
-def _torch_forward(model: ConvNet, head: Callable[[ConvNet, torch.Tensor], torch.Tensor]) -> Forward:
-    device = next(model.parameters()).device
-    return lambda images: head(model, to_input(images.to(device, non_blocking=True))).float().cpu()
+class _Probabilities(nn.Module):
+    def __init__(self, model: ConvNet) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.model(x), 1)
 
 
-# Engines made for a model, per (device, backend). Weak keys: a model no longer used takes its engines along.
-# Models are never changed in place here (fine-tuning and training make new model objects), so a cached
-# engine stays right; it saves the ONNX export, which holds the GIL for up to ~0.1 s (a UI hiccup).
-_ENGINES: weakref.WeakKeyDictionary[nn.Module, dict[tuple[str, str], tuple[str, Forward]]] = weakref.WeakKeyDictionary()
+class _Embedding(_Probabilities):
+    """Unit-length penultimate features: the space nearest neighbours are searched in (cosine distance)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(self.model.penultimate(x), dim=1)
 
 
-def probability_engine(model: ConvNet, device: torch.device | str = "cpu", backend: str = "auto") -> tuple[str, Forward]:
-    """(engine name, forward giving class probabilities) running a private copy of ``model`` on ``device``.
+HEADS = {"probabilities": _Probabilities, "embedding": _Embedding}
+
+# Engines made for a model, per (device, backend, head). Weak keys: a model no longer used takes its engines
+# along. Models are never changed in place here (fine-tuning and training make new model objects), so a
+# cached engine stays right; it saves the ONNX export, which holds the GIL for up to ~0.1 s (a UI hiccup).
+_ENGINES: weakref.WeakKeyDictionary[nn.Module, dict[tuple[str, str, str], tuple[str, Forward]]] = weakref.WeakKeyDictionary()
+
+
+def engine(model: ConvNet, device: torch.device | str = "cpu", backend: str = "auto",
+           head: str = "probabilities") -> tuple[str, Forward]:
+    """(engine name, forward) running a private copy of ``model`` on ``device``, giving class probabilities
+    or, with ``head="embedding"``, unit-length penultimate features. Cached per model object.
 
     On the CPU, ``auto`` uses ONNX Runtime when it is installed: for batches of MNIST digits it needs about
-    3x less CPU time than eager torch on the 2-core benchmark machine (docs/evaluation.md). ``torch`` forces
-    torch. Cached per model object."""
+    3-4x less CPU time than eager torch on the 2-core benchmark machine (docs/evaluation.md). ``torch``
+    forces torch."""
     engines = _ENGINES.setdefault(model, {})
-    key = (str(torch.device(device)), backend)
+    key = (str(torch.device(device)), backend, head)
     if key not in engines:
-        engines[key] = _make_engine(model, torch.device(device), backend)
+        engines[key] = _make_engine(HEADS[head](inference_copy(model, device)).eval(), torch.device(device), backend)
     return engines[key]
 
 
@@ -100,28 +115,22 @@ def _input_array(images: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(x.reshape(len(x), 1, 28, 28))
 
 
-def _make_engine(model: ConvNet, device: torch.device, backend: str) -> tuple[str, Forward]:
-    twin = inference_copy(model, device)
+def _make_engine(net: nn.Module, device: torch.device, backend: str) -> tuple[str, Forward]:
     if device.type == "cpu" and backend in ("auto", "onnxruntime"):
         try:
             import onnxruntime as ort
 
             from .export import onnx_bytes
 
-            session = ort.InferenceSession(onnx_bytes(twin), providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(onnx_bytes(net), providers=["CPUExecutionProvider"])
         except Exception:  # noqa: BLE001 - ONNX Runtime is only a speed-up: any failure falls back to torch
             if backend == "onnxruntime":
                 raise
             log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
         else:
-            def forward(images: torch.Tensor) -> torch.Tensor:
-                # numpy around the session, no torch op: torch's OpenMP threads would fight ORT's for the cores
-                (logits,) = session.run(None, {"image": _input_array(images)})
-                z = np.exp(logits - logits.max(1, keepdims=True))
-                return torch.from_numpy(z / z.sum(1, keepdims=True))
-
-            return "onnxruntime", forward
-    return "torch", _torch_forward(twin, lambda m, x: torch.softmax(m(x), 1))
+            # numpy around the session, no torch op: torch's OpenMP threads would fight ORT's for the cores
+            return "onnxruntime", lambda images: torch.from_numpy(session.run(None, {"image": _input_array(images)})[0])
+    return "torch", lambda images: net(to_input(images.to(device, non_blocking=True))).float().cpu()
 
 
 @dataclass(frozen=True)
@@ -164,12 +173,12 @@ def evaluate_steps(model: ConvNet, split: Split, classes: tuple[str, ...] = DIGI
     """Evaluate ``model`` (a copy of it on ``device``) on ``split``, yielding progress after each batch."""
     if len(split) == 0:
         raise ValueError("the dataset is empty: there is nothing to evaluate")
-    engine, forward = probability_engine(model, device, backend)
+    engine_name, forward = engine(model, device, backend)
     start = time.perf_counter()
     probs = yield from _batches(forward, split.images, batch_size)
     seconds = time.perf_counter() - start
     labels = split.labels.cpu()
-    return EvalResult(probs.numpy(), labels.numpy(), report(labels, probs.argmax(1), classes), seconds, engine)
+    return EvalResult(probs.numpy(), labels.numpy(), report(labels, probs.argmax(1), classes), seconds, engine_name)
 
 
 def evaluate_all(model: ConvNet, split: Split, classes: tuple[str, ...] = DIGITS, device: torch.device | str = "cpu",
@@ -233,36 +242,29 @@ class Neighbour:
     image: np.ndarray  # (28, 28) uint8, ink high
 
 
-def _penultimate(model: ConvNet, x: torch.Tensor) -> torch.Tensor:
-    return nn.functional.normalize(model.penultimate(x).float(), dim=1)
-
-
 class NeighbourIndex:
     """Unit-length penultimate embeddings of reference sets, cached per model (weakly: a model that is no
     longer used takes its embeddings with it) and per reference key. Embedding 60,000 training images takes
     seconds, so :meth:`build` is a generator for the worker; :meth:`nearest` is one matrix product."""
 
-    def __init__(self, device: torch.device | str = "cpu", batch_size: int = BATCH) -> None:
+    def __init__(self, device: torch.device | str = "cpu", batch_size: int = BATCH, backend: str = "auto") -> None:
         self.device = torch.device(device)
         self.batch_size = batch_size
-        self._models: weakref.WeakKeyDictionary[nn.Module, ConvNet] = weakref.WeakKeyDictionary()
+        self.backend = backend
         self._embeddings: weakref.WeakKeyDictionary[nn.Module, dict[str, torch.Tensor]] = weakref.WeakKeyDictionary()
 
-    def _twin(self, model: ConvNet) -> ConvNet:
-        twin = self._models.get(model)
-        if twin is None:
-            twin = self._models[model] = inference_copy(model, self.device)
-        return twin
+    def _forward(self, model: ConvNet) -> Forward:
+        return engine(model, self.device, self.backend, "embedding")[1]
 
     def has(self, model: ConvNet, ref: ReferenceSet) -> bool:
         return ref.key in self._embeddings.get(model, {})
 
     def build(self, model: ConvNet, refs: list[ReferenceSet]) -> Generator[EvalProgress, None, None]:
         """Embed the reference sets not cached yet for ``model``."""
-        twin = self._twin(model)
+        forward = self._forward(model)
         for ref in refs:
             if not self.has(model, ref):
-                emb = yield from _batches(_torch_forward(twin, _penultimate), ref.images, self.batch_size)
+                emb = yield from _batches(forward, ref.images, self.batch_size)
                 self._embeddings.setdefault(model, {})[ref.key] = emb.to(self.device)
 
     def nearest(self, model: ConvNet, image: np.ndarray, refs: list[ReferenceSet], k: int = 8) -> list[Neighbour]:
@@ -271,9 +273,8 @@ class NeighbourIndex:
         missing = [r.name for r in refs if not self.has(model, r)]
         if missing:
             raise RuntimeError(f"embeddings not built for {', '.join(missing)}: run build() first")
-        x = torch.as_tensor(np.asarray(image))
         with torch.inference_mode():
-            query = _penultimate(self._twin(model), to_input(x.view(1, 28, 28)).to(self.device))[0]
+            query = self._forward(model)(torch.as_tensor(np.asarray(image)).view(1, 28, 28))[0].to(self.device)
             found = []
             for ref in refs:
                 emb = self._embeddings[model][ref.key]
