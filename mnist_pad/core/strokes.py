@@ -43,7 +43,8 @@ def render(strokes: Sequence[np.ndarray], size: int = 280, pen: float = 0.05) ->
 # --- synthetic handwriting ---------------------------------------------------------------------------------
 # "Another person's handwriting" for the fine-tuning benchmark and tests: per-digit strokes in a writer's
 # habits (a slashed 0, a 1 with flag and base, a flat-topped 3, a closed 4, a crossed 7, an 8 of two
-# circles, a 9 with a straight stem...), strongly slanted, each drawing jittered so that no two are alike.
+# circles, a 9 with a straight stem...), wide and strongly slanted, each drawing jittered so that no two are
+# alike. The shipped model reads MNIST with 0.3% errors and this hand with about 6-7%.
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 24) -> np.ndarray:
@@ -89,12 +90,13 @@ def _densify(points: np.ndarray, step: float = 0.02) -> np.ndarray:
     return np.stack([np.interp(t, dist, points[:, 0]), np.interp(t, dist, points[:, 1])], 1)
 
 
-def writer_digit(digit: int, rng: np.random.Generator, slant: float = 22.0) -> list[np.ndarray]:
+def writer_digit(digit: int, rng: np.random.Generator, slant: float = 30.0, aspect: float = 1.2) -> list[np.ndarray]:
     """One drawing of ``digit`` in the synthetic writer's hand: strokes in canvas coordinates (0..1),
-    with the writer's slant (degrees, top to the right) and a fresh random jitter, size and position."""
+    with the writer's slant (degrees, top to the right), width (``aspect``: width / height, MNIST's digits
+    are about 0.6; this writer's are wider than tall) and a fresh random jitter, size and position."""
     glyph = WRITER_GLYPHS[int(digit)]
     shear = np.tan(np.radians(slant + rng.normal(0, 4)))
-    width = rng.uniform(0.5, 0.65)  # of the height: this writer's digits are wide
+    width = aspect * rng.uniform(0.88, 1.12)  # of the height
     height = rng.uniform(0.5, 0.7)  # of the canvas side
     angle = np.radians(rng.normal(0, 4))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -113,14 +115,14 @@ def writer_digit(digit: int, rng: np.random.Generator, slant: float = 22.0) -> l
 
 
 def writer_dataset(per_class: int, seed: int = 0, size: int = 280, pen: float = 0.045,
-                   slant: float = 22.0) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray]]]:
+                   slant: float = 30.0, aspect: float = 1.2) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray]]]:
     """``per_class`` drawings of each digit: rendered canvas images (n, size, size) uint8, labels (n,) int64
     and the strokes, ordered class by class."""
     rng = np.random.default_rng(seed)
     images, labels, all_strokes = [], [], []
     for digit in range(10):
         for _ in range(per_class):
-            strokes = writer_digit(digit, rng, slant)
+            strokes = writer_digit(digit, rng, slant, aspect)
             images.append(render(strokes, size, pen * rng.uniform(0.9, 1.1)))
             labels.append(digit)
             all_strokes.append(strokes)
