@@ -132,8 +132,9 @@ def test_learns_a_new_hand_and_keeps_mnist(mnist_test):
     if not weights.is_file():
         pytest.skip(f"{weights} not shipped yet")
     model = load(weights).model
-    train, held = writer_split(5, seed=11), writer_split(12, seed=12)
-    replay = mnist_test.subset(slice(2000, None))
-    rep = run_finetune(model, train, replay, FinetuneConfig(mnist_eval=0), heldout=held).report
-    assert rep.heldout_after.accuracy >= rep.heldout_before.accuracy
-    assert 1 - rep.heldout_after.accuracy <= 0.6 * (1 - rep.heldout_before.accuracy) + 1e-9
+    train, held = writer_split(5, seed=11), writer_split(20, seed=12)
+    replay, unseen = mnist_test.subset(slice(2000, None)), mnist_test.subset(slice(0, 2000))
+    rep = run_finetune(model, train, replay, FinetuneConfig(mnist_eval=2000), unseen, heldout=held).report
+    assert rep.heldout_before.accuracy < 0.98  # the base model does find this hand hard
+    assert 1 - rep.heldout_after.accuracy <= 0.6 * (1 - rep.heldout_before.accuracy)  # errors fall >= 40%
+    assert rep.mnist_after >= rep.mnist_before - 0.0025  # at most 5 of the 2,000 MNIST digits lost
