@@ -363,7 +363,7 @@ class EvalTab(QWidget):
         index = self.evaluated.result.cell(true, predicted)
         self.confusion.select(true, predicted)
         what = f"{classes[true]} read as {classes[predicted]}" if true != predicted else f"{classes[true]} read right"
-        self.cell_list.show_items(f"{what}: {len(index)} images, most confident first", self._images(), index,
+        self.cell_list.show_items(f"{what}: {_count(len(index), 'image')}, most confident first", self._images(), index,
                                   self._confidence, self._describe)
         self.pages.setCurrentWidget(self.cell_list)
 
@@ -380,9 +380,9 @@ class EvalTab(QWidget):
                 for c in cmp.per_class]
         tints = [None if c["difference"] == 0 else "#1e8449" if c["difference"] > 0 else "#c0392b" for c in cmp.per_class]
         fill_table(self.diff_table, rows, tints)
-        self.only_a.show_items(f"A ({ev.model}) right, B ({name_b}) wrong: {len(cmp.only_a)} images", self._images(),
+        self.only_a.show_items(f"A ({ev.model}) right, B ({name_b}) wrong: {_count(len(cmp.only_a), 'image')}", self._images(),
                                cmp.only_a, lambda i: self._read_as(i, result_b), lambda i: self._describe(i, result_b))
-        self.only_b.show_items(f"B ({name_b}) right, A ({ev.model}) wrong: {len(cmp.only_b)} images", self._images(),
+        self.only_b.show_items(f"B ({name_b}) right, A ({ev.model}) wrong: {_count(len(cmp.only_b), 'image')}", self._images(),
                                cmp.only_b, self._read_as, self._describe)
         verdict = "no differences" if cmp.identical else f"{(cmp.accuracy[1] - cmp.accuracy[0]) * 100:+.2f} pt"
         self._say(f"A = {ev.model}: {cmp.accuracy[0]:.2%}, B = {name_b}: {cmp.accuracy[1]:.2%} on {ev.dataset} ({verdict}).")
@@ -442,6 +442,10 @@ class EvalTab(QWidget):
                 self._say(f"Export failed: {exc}", error=True)
                 return
             self._say("Exported " + " and ".join(str(p) for p in written))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:

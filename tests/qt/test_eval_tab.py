@@ -101,7 +101,7 @@ def test_clicking_a_cell_lists_exactly_its_images_and_a_click_opens_one_in_the_p
     expected = np.flatnonzero((res.labels == t) & (res.predictions == p))
     assert sorted(listed) == sorted(expected.tolist()) and len(listed) == counts[t, p] > 0
     assert np.all(np.diff(res.confidence[listed]) <= 0)  # most confident first
-    assert f"{len(listed)} images" in tab.cell_list.title.text()
+    assert f"{len(listed)} image" in tab.cell_list.title.text()
     assert tab.pages.currentWidget() is tab.cell_list
 
     view = tab.cell_list.view
