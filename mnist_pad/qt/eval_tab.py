@@ -12,7 +12,6 @@ Every computation is in :mod:`mnist_pad.core.analysis`; this module only wires i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -36,10 +34,10 @@ from PySide6.QtWidgets import (
 from ..core import analysis
 from ..core.catalog import list_models
 from ..core.checkpoint import load as load_checkpoint
-from ..core.data import DataError, Split, get_spec, locate
+from ..core.data import Split
 from ..core.device import resolve_device
 from ..core.models import ConvNet
-from ..core.samples import SampleStore
+from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_views import ConfusionView, ImageList, fill_table, table
 from .model_state import ModelState
 from .train_jobs import DataSource, SplitLoader
@@ -48,62 +46,6 @@ from .worker import Worker
 
 MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many
 NEIGHBOURS = 12
-SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
-
-
-@dataclass(frozen=True)
-class DatasetChoice:
-    label: str  # shown in the picker and the report
-    dataset: str  # a core.data dataset name, or SAMPLES
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return analysis.DIGITS if self.dataset == SAMPLES else get_spec(self.dataset).classes
-
-
-def dataset_choices(data_dir: str | None) -> list[DatasetChoice]:
-    """MNIST test (its absence is reported when evaluating), Fashion-MNIST test when its files are found,
-    and the user's samples."""
-    choices = [DatasetChoice("MNIST test", "mnist")]
-    try:
-        locate("fashion-mnist", data_dir)
-        choices.append(DatasetChoice("Fashion-MNIST test", "fashion-mnist"))
-    except DataError:
-        pass
-    return choices + [DatasetChoice("my samples", SAMPLES)]
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    result: analysis.EvalResult
-    split: Split  # the images evaluated (a comparison reuses exactly these)
-    model: str
-    dataset: str
-    device: str
-
-
-ModelLoader = Callable[[], tuple[ConvNet, str]]  # called in the worker: (model, its name)
-
-
-def eval_job(load_model: ModelLoader, load_data: Callable[[], Split], choice: DatasetChoice, device: str) -> Iterator:
-    split = load_data()
-    model, name = load_model()
-    result = yield from analysis.evaluate_steps(model, split, choice.classes, device)
-    return Evaluated(result, split, name, choice.label, device)
-
-
-def neighbour_refs(data: SplitLoader) -> list[analysis.ReferenceSet]:
-    """MNIST training images and the user's samples (when there are any)."""
-    train = data("mnist", "train")
-    refs = [analysis.ReferenceSet("MNIST train", "mnist-train", train.images, train.labels)]
-    store = SampleStore()
-    samples = store.as_split()
-    if len(samples):
-        newest = store.samples()[-1].id
-        refs.append(analysis.ReferenceSet("my samples", f"samples:{len(samples)}:{newest}", samples.images, samples.labels))
-    return refs
-
-
 class EvalTab(QWidget):
     def __init__(self, model_state: ModelState, open_in_pad: Callable[[np.ndarray], None] | None = None,
                  current_drawing: Callable[[], np.ndarray | None] | None = None, settings: QSettings | None = None,
@@ -254,12 +196,7 @@ class EvalTab(QWidget):
 
     def _data_loader(self, choice: DatasetChoice) -> Callable[[], Split]:
         if choice.dataset == SAMPLES:
-            def samples() -> Split:
-                split = SampleStore().as_split()
-                if not len(split):
-                    raise DataError("You have no samples yet: label drawings on the pad or in the Train tab first.")
-                return split
-            return samples
+            return samples_split
         loader = self._loader()
         return lambda: loader(choice.dataset, "test")
 
