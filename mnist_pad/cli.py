@@ -73,13 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", required=True, help="folder of <label>/*.png [+ manifest.json], or a sample store")
     _add_weights_arg(p)
     p.add_argument("--out", required=True, help="checkpoint to write (.safetensors); never the base")
-    p.add_argument("--layers", help="head | all | all-bn-frozen (default: the benchmark's best)")
+    p.add_argument("--layers", help="top | head | all | all-bn-frozen (default: top, the benchmark's best)")
     p.add_argument("--steps", type=int, help="optimizer steps")
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--replay", type=float, help="MNIST training images per sample in each batch (0: none)")
     p.add_argument("--holdout", type=float, help="fraction of each class held out for the before/after accuracy")
     p.add_argument("--mnist-eval", type=int, help="MNIST test images for the forgetting check (0: skip)")
     p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: with small batches on "
+                   "a shared 2-core CPU, more threads are far slower; see docs/finetune.md)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_device_arg(p)
     _add_data_args(p)
@@ -263,6 +265,10 @@ def cmd_finetune(args) -> int:
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     cfg = replace(FinetuneConfig(), **overrides)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     ckpt = _load_model(str(base))
     load = lambda split: load_or_download("mnist", split, args.data_dir, not args.no_download)  # noqa: E731
     replay = load("train") if cfg.replay > 0 else None
