@@ -346,3 +346,13 @@ def test_fashion_mnist_from_the_system_package(monkeypatch):
     split = load_split("fashion-mnist", "test")
     assert split.images.shape == (10_000, 28, 28)
     assert split.labels.bincount().tolist() == [1000] * 10
+
+
+def test_a_folder_of_the_other_dataset_is_skipped_and_named(mnist_dir, monkeypatch):
+    """$MNIST_PAD_DATA pointing at the MNIST folder must not serve MNIST as Fashion-MNIST."""
+    monkeypatch.setenv(data.ENV_VAR, str(mnist_dir))
+    monkeypatch.setattr(data, "_SYSTEM_DIRS", {})
+    with pytest.raises(DataMissing) as err:
+        data.locate("fashion-mnist")
+    assert "another data set" in str(err.value) and str(mnist_dir) in str(err.value)
+    assert data.locate("mnist")["test-labels"].parent == mnist_dir

@@ -153,11 +153,30 @@ def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) ->
     """Paths of the four files of ``dataset``; raises :class:`DataError` saying what to put where."""
     spec = get_spec(dataset)
     dirs = candidate_dirs(dataset, data_dir)
+    others = []
     for folder in dirs:
         found = {role: _find(folder, name) for role, name in spec.files.items()}
         if all(found.values()):
+            if _is_other_dataset(spec, found["test-labels"]):  # type: ignore[arg-type]
+                others.append(folder)
+                continue
             return found  # type: ignore[return-value]
-    raise DataMissing(missing_message(spec, dirs))
+    message = missing_message(spec, dirs)
+    if others:
+        message += "\n(" + ", ".join(map(str, others)) + f" hold files of these names, but of another data set than {spec.name})"
+    raise DataMissing(message)
+
+
+def _is_other_dataset(spec: DatasetSpec, test_labels: Path) -> bool:
+    """MNIST and Fashion-MNIST share file names: a folder found through a general setting ($MNIST_PAD_DATA
+    pointing at the MNIST folder, say) may hold the other set. The small test-labels file tells them apart;
+    one that cannot be read is not 'another set' (loading it reports the damage)."""
+    try:
+        digest = hashlib.md5(_read_bytes(test_labels)).hexdigest()
+    except DataError:
+        return False
+    name = _STD_FILES["test-labels"]
+    return any(other.content_md5.get(name) == digest for other in DATASETS.values() if other.name != spec.name)
 
 
 def missing_message(spec: DatasetSpec, dirs: list[Path]) -> str:

@@ -6,12 +6,19 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from .models import ConvNet
+
+
+# torch.onnx.export keeps global state: two exports at once (the pad's background engine and an evaluation)
+# fail with "GLOBALS.in_onnx_export must be False". One at a time.
+_EXPORT_LOCK = threading.Lock()
 
 
 class _WithActivations(nn.Module):
@@ -36,10 +43,14 @@ def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
     outputs = ["logits", *model.conv_layers()] if with_activations else ["logits"]
     buf = io.BytesIO()
     try:
-        torch.onnx.export(
-            net, (torch.zeros(1, 1, 28, 28, device=device),), buf, input_names=["image"], output_names=outputs,
-            dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]}, dynamo=False,
-        )
+        # dynamo=False: the TorchScript exporter takes a fraction of a second for these small nets and needs no
+        # onnxscript; torch deprecates it, and says so on every call, which is noise for our users.
+        with _EXPORT_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(
+                net, (torch.zeros(1, 1, 28, 28, device=device),), buf, input_names=["image"], output_names=outputs,
+                dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]}, dynamo=False,
+            )
     except ImportError as exc:
         raise RuntimeError(f"ONNX export needs the 'onnx' package: pip install onnx ({exc})") from exc
     return buf.getvalue()
