@@ -7,7 +7,10 @@ launch and copy, so ``--device auto`` keeps the pad's inference on the CPU. Only
 
 from __future__ import annotations
 
+import os
 import sys
+
+import torch
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -15,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..core.checkpoint import CheckpointError, load
 from ..core.device import describe, resolve_device
 from ..core.paths import shipped_weights
-from . import pyside_fix  # noqa: F401  (guards against PySide6 6.12 on Python 3.11: see the module)
 
 
 def _settings() -> QSettings:
@@ -24,6 +26,9 @@ def _settings() -> QSettings:
 
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
+    # Leave one core to the window: training or fine-tuning in a worker thread with every core busy makes
+    # the event loop stall (and oversubscribed OpenMP threads slow the job itself down).
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mnist-pad")
     path = weights or shipped_weights("default")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -113,6 +114,15 @@ def _paint_tail(img: QImage, stroke: _Stroke, first_segment: int) -> None:
     painter.end()
 
 
+def array_to_qimage(a: np.ndarray, size: int) -> QImage:
+    """A 2-D image (uint8 0..255 or float 0..1, ink high) scaled to a (size, size) Grayscale8 QImage."""
+    a = np.asarray(a)
+    a = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32)
+    big = Image.fromarray(np.clip(a, 0, 1), mode="F").resize((size, size), Image.Resampling.BILINEAR)
+    data = np.ascontiguousarray(np.asarray(big) * 255, dtype=np.uint8)
+    return QImage(data.data, size, size, size, QImage.Format.Format_Grayscale8).copy()  # copy: owns its pixels
+
+
 def qimage_to_array(img: QImage) -> np.ndarray:
     """A Grayscale8 QImage as float32 (h, w) in 0..1 (copied: the QImage may change afterwards)."""
     h, w = img.height(), img.width()
@@ -144,6 +154,7 @@ class Canvas(QWidget):
         self._current: _Stroke | None = None
         self._pen = DEFAULT_PEN
         self._image_size = image_size
+        self._picture: QImage | None = None  # a raster digit under the strokes (set_picture), ink high
         self._done = _blank(image_size)  # completed strokes, rendered once
         self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -165,18 +176,28 @@ class Canvas(QWidget):
         self._current = None
         self._rerender()
 
+    def set_picture(self, image: np.ndarray) -> None:
+        """Show a raster digit (an MNIST image, say: 2-D, ink high, any size) as the drawing, scaled to the
+        canvas; strokes drawn afterwards add to it. Clear, or undo with no strokes left, removes it."""
+        self._picture = array_to_qimage(image, self._image_size)
+        self._strokes, self._current = [], None
+        self._rerender()
+
+    def _base(self) -> QImage:
+        return _blank(self._image_size) if self._picture is None else self._picture.copy()
+
     def image(self) -> np.ndarray:
         """The drawing as a (image_size, image_size) float32 array in 0..1, ink high."""
         return qimage_to_array(self._done if self._live is None else self._live)
 
     def prefix_image(self, count: int) -> np.ndarray:
         """The image of only the first ``count`` completed strokes (how the drawing looked back then)."""
-        img = _blank(self._image_size)
+        img = self._base()
         _paint_into(img, self._strokes[:count])
         return qimage_to_array(img)
 
     def is_empty(self) -> bool:
-        return not self._strokes and self._current is None
+        return not self._strokes and self._current is None and self._picture is None
 
     def is_drawing(self) -> bool:
         """A stroke is in progress (the pen is down)."""
@@ -191,6 +212,8 @@ class Canvas(QWidget):
             self._current = None
         elif self._strokes:
             self._strokes.pop()
+        elif self._picture is not None:
+            self._picture = None
         else:
             return
         self._rerender()
@@ -198,7 +221,7 @@ class Canvas(QWidget):
     def clear(self) -> None:
         if self.is_empty():
             return
-        self._strokes, self._current = [], None
+        self._strokes, self._current, self._picture = [], None, None
         self._rerender()
 
     def pen_width(self) -> float:
@@ -213,7 +236,7 @@ class Canvas(QWidget):
 
     def _rerender(self) -> None:
         self._live = None
-        self._done = _blank(self._image_size)
+        self._done = self._base()
         _paint_into(self._done, self._strokes)
         self.update()
         self.drawing_changed.emit()
@@ -303,6 +326,8 @@ class Canvas(QWidget):
         self._paint_background(painter, sq)
         painter.translate(sq.topLeft())
         painter.setClipRect(QRectF(0, 0, sq.width(), sq.height()))
+        if self._picture is not None:
+            self._paint_picture(painter, sq.width())
         paint_strokes(painter, self._strokes + ([self._current] if self._current else []), sq.width(), INK)
         if self.is_empty():
             self._paint_hint(painter, sq.width())
@@ -313,6 +338,16 @@ class Canvas(QWidget):
         painter.fillRect(sq, PAPER)
         painter.setPen(QPen(QColor("#c8c8c0"), 1))
         painter.drawRect(sq.adjusted(0, 0, -1, -1))
+
+    def _paint_picture(self, painter: QPainter, side: float) -> None:
+        """The raster digit as dark ink on the paper: inverted, multiplied onto the paper colour."""
+        ink_dark = self._picture.copy()
+        ink_dark.invertPixels()
+        painter.save()
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(QRectF(0, 0, side, side), ink_dark)
+        painter.restore()
 
     def _paint_hint(self, painter: QPainter, side: float) -> None:
         painter.setPen(QColor("#9a9a92"))

@@ -402,11 +402,7 @@ def for_window(window) -> tuple[EvalTab, str]:
     pad = window.pad
 
     def open_in_pad(image: np.ndarray) -> None:
-        show = getattr(pad, "show_image", None)  # PadTab.show_image(28x28 uint8): see docs/evaluation.md
-        if show is None:
-            tab._say("This pad cannot show an image yet (PadTab.show_image is missing).", error=True)
-            return
-        show(image)
+        pad.show_image(image)
         window.tabs.setCurrentWidget(pad)
 
     def drawing() -> np.ndarray | None:

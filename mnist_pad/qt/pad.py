@@ -163,6 +163,14 @@ class PadTab(QWidget):
         self.predicted.emit(pred)
         return pred
 
+    def show_image(self, image: np.ndarray) -> Prediction:
+        """Put a raster digit (e.g. an MNIST image from the Evaluate tab: 2-D, ink high) on the canvas and show
+        what the network makes of it, feature maps and saliency included."""
+        self.canvas.set_picture(image)
+        pred = self.refresh()
+        self._update_slow_views()
+        return pred
+
     def label_sample(self, label: int) -> None:
         """Emit ``sample_labelled`` for the current drawing and clear the canvas (nothing on an empty one)."""
         if self.canvas.is_empty():

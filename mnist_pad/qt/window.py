@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._model_label)
         self.statusBar().addPermanentWidget(self._device_label)
         model_state.changed.connect(self._show_model)
+        self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
         self.resize(1280, 800)
 
@@ -53,4 +54,17 @@ class MainWindow(QMainWindow):
         ckpt = self.model_state.checkpoint
         acc = ckpt.meta.get("test_accuracy")
         self._model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
-        self._device_label.setText(f"inference: {self._device}, {self.model_state.predictor.engine.name}")
+        self._show_engine()
+
+    def _show_engine(self, *_) -> None:
+        text = f"inference: {self._device}, {self.model_state.predictor.engine.name}"
+        if text != self._device_label.text():
+            self._device_label.setText(text)
+
+    def closeEvent(self, event) -> None:
+        """Stop the tabs' background jobs (training, evaluation) before the window goes."""
+        for i in range(self.tabs.count()):
+            shutdown = getattr(self.tabs.widget(i), "shutdown", None)
+            if shutdown is not None:
+                shutdown()
+        super().closeEvent(event)

@@ -282,3 +282,36 @@ def test_tablet_pressure_sets_the_width(qtbot):
         ink.append(canvas.image().sum())
         canvas.clear()
     assert ink[0] < 0.5 * ink[1]
+
+
+def test_an_image_shown_on_the_pad_is_read_and_drawn_over(qtbot, pad, mnist_test):
+    """The Evaluate tab opens MNIST images in the pad: the canvas shows them, the network reads them through
+    the same path as a drawing, strokes add to them and clear removes them."""
+    digit = mnist_test.images[0].numpy()  # a 7
+    pred = pad.show_image(digit)
+    assert not pad.canvas.is_empty() and pred.top is not None
+    assert np.abs(pred.pre.image - digit / 255).mean() < 0.05  # MNIST is already in MNIST's format
+    assert pad.canvas.image().shape == (280, 280)
+    before = pad.canvas.image().sum()
+    draw(qtbot, pad.canvas, SEVEN)
+    assert pad.canvas.image().sum() > before  # a stroke added on top of the picture
+    pad.canvas.undo()
+    assert np.isclose(pad.canvas.image().sum(), before)
+    pad.canvas.undo()  # no strokes left: the picture goes
+    assert pad.canvas.is_empty()
+    pad.show_image(digit)
+    pad.canvas.clear()
+    assert pad.canvas.is_empty() and pad.canvas.image().max() == 0
+
+
+def test_closing_the_window_stops_the_tabs_jobs(qtbot, checkpoint):
+    window = MainWindow(ModelState(checkpoint))
+    qtbot.addWidget(window)
+    stopped = []
+    for i in range(window.tabs.count()):
+        tab = window.tabs.widget(i)
+        if hasattr(tab, "shutdown"):
+            tab.shutdown = lambda name=window.tabs.tabText(i): stopped.append(name)
+    window.show()
+    window.close()
+    assert sorted(stopped) == ["Evaluate", "Train"]
