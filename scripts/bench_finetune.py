@@ -11,6 +11,7 @@ MNIST test accuracy drops by <= 0.1 percentage point, fine-tuning takes <= 5 s o
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -57,7 +58,7 @@ def writer_splits(per_class_train: int, per_class_heldout: int, seed: int) -> tu
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", default=str(shipped_weights("default")), help="base checkpoint")
-    ap.add_argument("--data-dir", default="/work/shared/datasets/mnist")
+    ap.add_argument("--data-dir", default=os.environ.get("MNIST_PAD_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist")))
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     ap.add_argument("--seeds", type=int, default=1, help="writer data sets (seeds 0..N-1) per method")
     ap.add_argument("--train-per-class", type=int, default=5)

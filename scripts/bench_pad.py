@@ -80,11 +80,14 @@ def main() -> int:
     from mnist_pad.core.preprocess import preprocess
     from mnist_pad.qt.model_state import ModelState
     from mnist_pad.qt.replay import canvas_point, replay, send_mouse
+    from mnist_pad.qt.app import leave_a_core_to_the_ui
     from mnist_pad.qt.window import MainWindow
 
+    leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication([])
     ckpt = load(args.weights or shipped_weights("default"), "cpu")
     window = MainWindow(ModelState(ckpt), describe(torch.device("cpu")))
+    window.model_state.predictor.wait_ready()  # time the engine the window settles on (ONNX Runtime)
     window.resize(1280, 800)
     window.show()
     app.processEvents()

@@ -44,6 +44,7 @@ from mnist_pad.core.finetune import FinetuneConfig  # noqa: E402
 from mnist_pad.core.paths import shipped_weights  # noqa: E402
 from mnist_pad.core.samples import SampleStore  # noqa: E402
 from mnist_pad.core.strokes import render  # noqa: E402
+from mnist_pad.qt.app import leave_a_core_to_the_ui  # noqa: E402
 from mnist_pad.qt.model_state import ModelState  # noqa: E402
 from mnist_pad.qt.pad import PadTab  # noqa: E402
 from mnist_pad.qt.stall import StallMeter  # noqa: E402
@@ -192,6 +193,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=5000, help="samples for the gallery scenario")
     parser.add_argument("--json", action="store_true", help="one JSON object per scenario")
     args = parser.parse_args()
+    leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication(sys.argv[:1])
     weights = args.weights or shipped_weights("default")
     state = ModelState(load(weights))

@@ -24,11 +24,15 @@ def _settings() -> QSettings:
     return QSettings("mnist-pad", "mnist-pad")
 
 
+def leave_a_core_to_the_ui() -> None:
+    """torch computes on all but one core: training or fine-tuning in a worker thread with every core busy
+    makes the event loop stall (and oversubscribed OpenMP threads slow the job itself down)."""
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+
+
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
-    # Leave one core to the window: training or fine-tuning in a worker thread with every core busy makes
-    # the event loop stall (and oversubscribed OpenMP threads slow the job itself down).
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    leave_a_core_to_the_ui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mnist-pad")
     path = weights or shipped_weights("default")
