@@ -63,34 +63,6 @@ class SampleListModel(QAbstractListModel):
         self._label = label
         self.reload()
 
-    def import_folder(self, folder: str) -> int:
-        """Add an exported folder's samples; returns how many were added. Unreadable files are listed."""
-        ids, problems = self.store.import_folder(folder)
-        for sample_id in ids:
-            self.model.sample_added(sample_id)
-        self.update_counts()
-        self._show_problems(problems)
-        return len(ids)
-
-    def export_folder(self, folder: str) -> None:
-        self.store.export_folder(folder)
-
-    def _ask_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import samples from a folder")
-        if folder:
-            try:
-                self.import_folder(folder)
-            except OSError as exc:
-                self._show_problems([exc])
-
-    def _ask_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export samples into a folder")
-        if folder:
-            try:
-                self.export_folder(folder)
-            except OSError as exc:
-                self._show_problems([exc])
-
     def reload(self) -> None:
         """Re-list the samples from the store (after changes made elsewhere, e.g. the pad)."""
         self.beginResetModel()
