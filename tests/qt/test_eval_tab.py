@@ -25,7 +25,7 @@ from mnist_pad.qt.stall import StallMeter
 
 pytestmark = pytest.mark.timeout(120)
 N_TEST = 1200
-STALL_BAR_MS = 250  # lenient, for a loaded 2-core machine; evaluation itself runs in the worker
+STALL_BAR_MS = 1000  # lenient (CI machines are loaded): evaluating on the UI thread would block for seconds
 
 
 @pytest.fixture(scope="module")
