@@ -153,3 +153,12 @@ def test_split_validation_is_fixed_and_disjoint(subset):
 def test_train_config_round_trips_through_a_dict():
     cfg = replace(recipe_for("seed-torch", "article"), ema=0.99)
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_early_stopping_ends_when_validation_stops_improving(subset):
+    """With a learning rate of 0 nothing improves after the first epoch: patience 2 stops after epoch 3."""
+    train, val, _ = subset
+    cfg = replace(QUICK, epochs=10, lr=0.0, early_stopping=2, schedule="constant")
+    trainer = Trainer(cfg, train.subset(slice(0, 320)), val)
+    epochs = [p.epoch for p in trainer.run() if p.kind == "epoch"]
+    assert epochs == [1, 2, 3]
