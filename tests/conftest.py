@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ.get("MNIST_PAD_DATA"):  # absolute: tests run subprocesses and symlinks from other folders
+    os.environ["MNIST_PAD_DATA"] = str(Path(os.environ["MNIST_PAD_DATA"]).resolve())
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,7 +26,7 @@ def _private_user_dir(tmp_path_factory, monkeypatch):
 def _mnist_dir() -> Path | None:
     for candidate in (os.environ.get("MNIST_PAD_DATA"), REPO.parent / "shared" / "datasets" / "mnist"):
         if candidate and (Path(candidate) / "t10k-images-idx3-ubyte.gz").is_file():
-            return Path(candidate)
+            return Path(candidate).resolve()
     return None
 
 
