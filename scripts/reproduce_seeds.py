@@ -52,7 +52,8 @@ def write_table(rows: list[dict], device: str, path: Path) -> None:
         "training images held out for validation in both; one seed (0). Produced by `scripts/reproduce_seeds.py`.",
         "",
         f"Machine: {device}, {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; "
-        f"{time.strftime('%Y-%m-%d')}. Training time excludes evaluation.",
+        f"{time.strftime('%Y-%m-%d')}. Training time excludes evaluation; the runs shared the CPU with other jobs",
+        "(one thread each), so compare the accuracies, not the times.",
         "",
         "| net | params | article's recipe | article's claim | measured, article's recipe | measured, our recipe | epochs | time (article / ours) |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -74,6 +75,20 @@ def write_table(rows: list[dict], device: str, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+RESULTS = REPO / "docs" / "results" / "seed_reproduction.json"
+
+
+def save_row(row: dict, device: str) -> None:
+    """Merge ``row`` into the results file (by net, so that runs of different nets in parallel processes
+    add up) and rewrite the table from all rows."""
+    rows = {r["arch"]: r for r in (json.loads(RESULTS.read_text()) if RESULTS.exists() else [])}
+    rows[row["arch"]] = row
+    ordered = [rows[a] for a in ORDER if a in rows]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(ordered, indent=2))
+    write_table(ordered, device, REPO / "docs" / "seed-reproduction.md")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=os.environ.get("MNIST_PAD_DATA", str(REPO.parent / "shared" / "datasets" / "mnist")))
@@ -84,22 +99,18 @@ def main() -> int:
     device = resolve_device(args.device)
     train_full = load_split("mnist", "train", args.data_dir)
     test = load_split("mnist", "test", args.data_dir)
-    rows = []
     for arch in args.archs:
         article_cfg = replace(ARTICLE[arch], device=str(device))
         a = article_cfg
         recipe = f"{a.optimizer} lr {a.lr:g}, batch {a.batch_size}, {a.epochs} epochs"
         row = {"arch": arch, "params": parameter_count(build(arch)), "claim": CLAIMS[arch], "recipe": recipe,
                "article": run(article_cfg, train_full, test)}
-        rows.append(row)
-        write_table(rows, describe(device), REPO / "docs" / "seed-reproduction.md")
+        save_row(row, describe(device))
         if not args.skip_ours:
             ours_cfg = replace(OURS["default"], arch=arch, epochs=a.epochs, device=str(device))
             row["ours"] = run(ours_cfg, train_full, test)
-            write_table(rows, describe(device), REPO / "docs" / "seed-reproduction.md")
+            save_row(row, describe(device))
         print(json.dumps(row), flush=True)
-    (REPO / "docs" / "results").mkdir(parents=True, exist_ok=True)
-    (REPO / "docs" / "results" / "seed_reproduction.json").write_text(json.dumps(rows, indent=2))
     return 0
 
 
