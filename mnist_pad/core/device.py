@@ -20,7 +20,8 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
 def describe(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"cpu ({n} thread{'s' if n != 1 else ''})"
 
 
 def synchronize(device: torch.device) -> None:
