@@ -6,8 +6,7 @@
 Times exactly what the Evaluate tab runs (:func:`mnist_pad.core.analysis.evaluate_steps`): ``setup`` once
 (private model copy, ONNX export and session: made once per model and cached), then per repeat ``total``
 from the call to the result and ``forward`` (the batches alone), and the process's CPU time (less skewed
-by other jobs than wall time). Default model: the shipped default weights when they exist, else
-/tmp/dev-weights/fast.safetensors; ``--arch`` times an untrained net of that architecture instead (the time
+by other jobs than wall time). Default model: the shipped default weights; ``--arch`` times an untrained net of that architecture instead (the time
 does not depend on the weights). The load average is printed because other jobs on the machine skew it.
 """
 
@@ -24,7 +23,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-DEV_WEIGHTS = Path("/tmp/dev-weights/fast.safetensors")
 TARGET_S = 3.0
 
 
@@ -65,8 +63,6 @@ def main() -> int:
         model, name = build(args.arch).eval().to(device), f"untrained {args.arch}"
     else:
         path = Path(args.weights) if args.weights else shipped_weights("default")
-        if not args.weights and not path.exists():
-            path = DEV_WEIGHTS
         model, name = load(path, device).model, str(path)
     split = load_split("mnist", "test", args.data_dir)
 
