@@ -31,16 +31,19 @@ class TorchEngine:
 class OnnxEngine:
     name = "onnxruntime"
 
-    def __init__(self, model: ConvNet, threads: int = 1) -> None:
+    def __init__(self, model: ConvNet, threads: int = 1, with_activations: bool = True) -> None:
+        """``threads``: 1 for single images (more cost more than they give), 0 for ONNX Runtime's choice (all
+        cores: batches). Without activations only the logits are computed and returned (evaluation)."""
         import onnxruntime as ort
 
         from .export import onnx_bytes
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # one image: more threads cost more than they give
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.layers = list(model.conv_layers())
-        self.session = ort.InferenceSession(onnx_bytes(model, with_activations=True), options, providers=["CPUExecutionProvider"])
+        self.layers = list(model.conv_layers()) if with_activations else []
+        data = onnx_bytes(model, with_activations=with_activations)
+        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, x: np.ndarray) -> Outputs:
         logits, *maps = self.session.run(None, {"image": np.ascontiguousarray(x, np.float32)})
