@@ -53,7 +53,7 @@ def write_table(rows: list[dict], device: str, path: Path) -> None:
         "",
         f"Machine: {device}, {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; "
         f"{time.strftime('%Y-%m-%d')}. Training time excludes evaluation; the runs shared the CPU with other jobs",
-        "(one thread each), so compare the accuracies, not the times.",
+        "so compare the accuracies, not the times.",
         "",
         "| net | params | article's recipe | article's claim | measured, article's recipe | measured, our recipe | epochs | time (article / ours) |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
