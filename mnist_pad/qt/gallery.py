@@ -259,18 +259,17 @@ class Gallery(QWidget):
         self.store.export_folder(folder)
 
     def _ask_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import samples from a folder")
-        if folder:
-            try:
-                self.import_folder(folder)
-            except OSError as exc:
-                self._show_problems([exc])
+        self._with_folder("Import samples from a folder", self.import_folder)
 
     def _ask_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export samples into a folder")
+        self._with_folder("Export samples into a folder", self.export_folder)
+
+    def _with_folder(self, title: str, action) -> None:
+        """Ask for a folder and run ``action`` on it; a file-system error is shown, not raised."""
+        folder = QFileDialog.getExistingDirectory(self, title)
         if folder:
             try:
-                self.export_folder(folder)
+                action(folder)
             except OSError as exc:
                 self._show_problems([exc])
 
