@@ -25,12 +25,12 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MNIST_PAD_DATA", str(REPO.parent / "shared" / "datasets" / "mnist"))
-os.environ["MNIST_PAD_HOME"] = tempfile.mkdtemp(prefix="bench-ui-stall-")  # samples and models go here only
 sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
@@ -39,8 +39,9 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from mnist_pad.core.checkpoint import load  # noqa: E402
-from mnist_pad.core.data import load_split  # noqa: E402
+from mnist_pad.core.data import Split, load_split  # noqa: E402
 from mnist_pad.core.finetune import FinetuneConfig  # noqa: E402
+from mnist_pad.core.jobs import DataSource  # noqa: E402
 from mnist_pad.core.paths import shipped_weights  # noqa: E402
 from mnist_pad.core.samples import SampleStore  # noqa: E402
 from mnist_pad.core.strokes import render  # noqa: E402
@@ -83,6 +84,18 @@ def _user_samples(store: SampleStore, per_class: int) -> None:
             img = torch.from_numpy(np.roll(test.images[i].numpy(), 1, axis=1))
             thick = torch.nn.functional.max_pool2d(img[None, None].float(), 3, 1, 1)[0, 0]
             store.add(c, thick.clamp(0, 255).to(torch.uint8).numpy())
+
+
+@dataclass(frozen=True)
+class FirstImages:
+    """The dataset with only its first ``n`` training images (a class, not a closure: the job process
+    receives it pickled)."""
+
+    n: int
+
+    def __call__(self, dataset: str, split: str) -> Split:
+        data = DataSource()(dataset, split)
+        return data.subset(slice(0, self.n)) if split == "train" else data
 
 
 def bench_idle(seconds: float = 10.0) -> dict:
@@ -131,9 +144,7 @@ def bench_train(state: ModelState, folder: Path, train_images: int) -> dict:
     tab = TrainTab(state, SampleStore(folder / "samples-tr"), _settings(folder))
     tab.resize(1280, 800)
     tab.show()
-    full = load_split("mnist", "train")
-    test = load_split("mnist", "test")
-    tab.load_split = lambda dataset, split: full.subset(slice(0, train_images)) if split == "train" else test
+    tab.load_split = FirstImages(train_images)
     tab.tr_arch.setCurrentText("fast")
     tab.tr_epochs.setValue(1)
     meter = StallMeter()
@@ -193,6 +204,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=5000, help="samples for the gallery scenario")
     parser.add_argument("--json", action="store_true", help="one JSON object per scenario")
     args = parser.parse_args()
+    # Samples and models go here only. Set here, not at import: the job process imports this script again.
+    os.environ["MNIST_PAD_HOME"] = tempfile.mkdtemp(prefix="bench-ui-stall-")
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication(sys.argv[:1])
     weights = args.weights or shipped_weights("default")

@@ -42,19 +42,21 @@ class Predictor:
     Runtime engine when a background thread has built it (an export takes up to a second, too long to
     block a window for)."""
 
-    def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False) -> None:
+    def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False, graph: bytes | None = None) -> None:
+        """``graph``: the model's ONNX graph for the pad (:func:`mnist_pad.core.runtime.pad_graph`) when it was
+        made elsewhere; then only the ONNX Runtime session is built here."""
         self.model = model.eval()
         if background and backend == "auto":
             self.engine = TorchEngine(model)
-            self._builder = threading.Thread(target=self._build, args=(backend,), daemon=True)
+            self._builder = threading.Thread(target=self._build, args=(backend, graph), daemon=True)
             self._builder.start()
         else:
-            self.engine = make_engine(model, backend)
+            self.engine = make_engine(model, backend, graph)
             self._builder = None
 
-    def _build(self, backend: str) -> None:
+    def _build(self, backend: str, graph: bytes | None) -> None:
         # A copy: exporting switches the model's train/eval mode while the window may be predicting with it.
-        self.engine = make_engine(copy.deepcopy(self.model), backend)
+        self.engine = make_engine(copy.deepcopy(self.model) if graph is None else self.model, backend, graph)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Wait until the final engine is in place (for benchmarks and tests)."""

@@ -7,6 +7,8 @@ stroke-to-repaint latency within a frame. Both engines give the logits and every
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
@@ -31,9 +33,11 @@ class TorchEngine:
 class OnnxEngine:
     name = "onnxruntime"
 
-    def __init__(self, model: ConvNet, threads: int = 1, with_activations: bool = True) -> None:
+    def __init__(self, model: ConvNet, threads: int = 1, with_activations: bool = True, graph: bytes | None = None) -> None:
         """``threads``: 1 for single images (more cost more than they give), 0 for ONNX Runtime's choice (all
-        cores: batches). Without activations only the logits are computed and returned (evaluation)."""
+        cores: batches). Without activations only the logits are computed and returned (evaluation).
+        ``graph``: the model's ONNX export with these outputs, when it was made elsewhere (see
+        :func:`pad_graph`); else the model is exported here."""
         import onnxruntime as ort
 
         from .export import onnx_bytes
@@ -42,7 +46,7 @@ class OnnxEngine:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.layers = list(model.conv_layers()) if with_activations else []
-        data = onnx_bytes(model, with_activations=with_activations)
+        data = graph if graph is not None else onnx_bytes(model, with_activations=with_activations)
         self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, x: np.ndarray) -> Outputs:
@@ -50,14 +54,28 @@ class OnnxEngine:
         return logits, dict(zip(self.layers, maps))
 
 
-def make_engine(model: ConvNet, backend: str = "auto") -> TorchEngine | OnnxEngine:
-    """``auto``: ONNX Runtime for a model on the CPU when onnxruntime and onnx are installed, else torch."""
+def make_engine(model: ConvNet, backend: str = "auto", graph: bytes | None = None) -> TorchEngine | OnnxEngine:
+    """``auto``: ONNX Runtime for a model on the CPU when onnxruntime and onnx are installed, else torch.
+    ``graph``: the model's :func:`pad_graph`, if already made."""
     on_cpu = next(model.parameters()).device.type == "cpu"
     if backend == "torch" or (backend == "auto" and not on_cpu):
         return TorchEngine(model)
     try:
-        return OnnxEngine(model)
+        return OnnxEngine(model, graph=graph)
     except (ImportError, RuntimeError):
         if backend == "onnxruntime":
             raise
         return TorchEngine(model)
+
+
+def pad_graph(path: str | os.PathLike) -> bytes | None:
+    """The ONNX graph the pad's engine runs (logits and every conv layer's activations) for the checkpoint at
+    ``path``; None when ONNX export is not available. The Train tab has its job process make it: tracing the
+    model in the window's process holds the GIL for tens of milliseconds, a visible stall."""
+    from .checkpoint import load
+    from .export import onnx_bytes
+
+    try:
+        return onnx_bytes(load(path).model, with_activations=True)
+    except (ImportError, RuntimeError):
+        return None

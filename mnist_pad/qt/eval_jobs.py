@@ -10,7 +10,7 @@ from ..core import analysis
 from ..core.data import DataError, Split, get_spec, locate
 from ..core.models import ConvNet
 from ..core.samples import SampleStore
-from .train_jobs import SplitLoader
+from ..core.jobs import SplitLoader
 
 SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
 

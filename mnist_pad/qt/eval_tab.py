@@ -40,7 +40,7 @@ from ..core.models import ConvNet
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_views import ConfusionView, ImageList, fill_table, table
 from .model_state import ModelState
-from .train_jobs import DataSource, SplitLoader
+from ..core.jobs import DataSource, SplitLoader
 from .train_tab import DATA_DIR_KEY
 from .worker import Worker
 

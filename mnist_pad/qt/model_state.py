@@ -25,7 +25,8 @@ class ModelState(QObject):
     def predictor(self) -> Predictor:
         return self._predictor
 
-    def set_checkpoint(self, checkpoint: Checkpoint) -> None:
+    def set_checkpoint(self, checkpoint: Checkpoint, graph: bytes | None = None) -> None:
+        """``graph``: the model's ONNX graph for the pad, when a job process has made it already."""
         self._checkpoint = checkpoint
-        self._predictor = Predictor(checkpoint.model, background=True)
+        self._predictor = Predictor(checkpoint.model, background=True, graph=graph)
         self.changed.emit()

@@ -219,8 +219,9 @@ class PadTab(QWidget):
             self.saliency.show_for(self.model_state.checkpoint.model, self.prediction)
 
     def _model_changed(self) -> None:
+        """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so
+        that the switch is two short turns of the event loop instead of one long one."""
         self._history.clear()
         self.filters.set_model(self.model_state.checkpoint.model)
         self.help.show_model(self.model_state.checkpoint)
         self.refresh()
-        self._update_slow_views()

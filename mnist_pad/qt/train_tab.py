@@ -1,16 +1,20 @@
 """The Train tab: collect labelled drawings, fine-tune the current model on them, train from scratch, and
 pick the model the whole window uses.
 
-Long jobs run in a :class:`Worker` (one at a time); the tab plots their progress and, when one finishes,
-sets the saved model on the shared :class:`ModelState`, so the pad uses it at once. Cancel stops a job at
-its next report and saves nothing. Missing datasets show the core's :class:`DataError` message here.
+Long jobs run in the tab's :class:`JobHost` process (one at a time), driven by a :class:`Worker` thread that
+relays their progress: a job in a thread of this process would stall the window (see core.jobhost). The tab
+plots the progress and, when a job finishes, loads the saved model and sets it on the shared
+:class:`ModelState`, so the pad uses it at once. Cancel stops a job at its next report and saves nothing.
+Missing datasets show the core's :class:`DataError` message here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import torch
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,11 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.checkpoint import Checkpoint
+from ..core.catalog import new_model_path
+from ..core.checkpoint import Checkpoint, load
 from ..core.data import DATASETS, ENV_VAR
 from ..core.device import resolve_device
-from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress
+from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneReport
+from ..core.jobhost import JobHost
+from ..core.jobs import DataSource, SplitLoader, finetune_job, train_job
 from ..core.models import ARCHS
+from ..core.runtime import pad_graph
 from ..core.recipes import recipe_for
 from ..core.samples import SampleStore
 from ..core.train import Progress
@@ -44,7 +52,6 @@ from .gallery import Gallery
 from .model_picker import ModelPicker
 from .model_state import ModelState
 from .results import FinetuneResults
-from .train_jobs import DataSource, FinetuneOutcome, SplitLoader, finetune_job, train_job
 from .worker import Worker
 
 DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files
@@ -56,6 +63,15 @@ LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a n
 }
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished job hands to the UI thread."""
+
+    checkpoint: Checkpoint  # the saved model, loaded on the pad's device
+    graph: bytes | None  # its ONNX graph for the pad's engine, made in the job process
+    report: FinetuneReport | None = None  # fine-tuning's before/after figures
+
+
 class TrainTab(QWidget):
     def __init__(self, model_state: ModelState, store: SampleStore | None = None, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -63,7 +79,8 @@ class TrainTab(QWidget):
         self.model_state = model_state
         self.settings = settings if settings is not None else QSettings("mnist-pad", "mnist-pad")  # as app.py
         self.store = store if store is not None else SampleStore()
-        self.load_split: SplitLoader | None = None  # tests put a loader of small splits here
+        self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
+        self.jobs = JobHost()
         self.worker: Worker | None = None
 
         self.collect = CollectPanel()
@@ -230,15 +247,27 @@ class TrainTab(QWidget):
             self._show_error("No samples yet: draw a few digits, label them and press Add first.")
             return
         base, samples, data = self.model_state.checkpoint, self.store.as_split(), self._loader()
+        out, home = new_model_path(f"{base.name}-tuned"), self._pad_device()
         self.results.clear()
-        self._run(lambda: finetune_job(base, samples, cfg, data),
-                  f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
+
+        def job() -> Iterator:
+            report = yield from self.jobs.run(finetune_job, base.path, samples, cfg, data, out)
+            return Outcome(load(out, home), (yield from self.jobs.run(pad_graph, out)), report)
+
+        self._run(job, f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
 
     def start_training(self, **overrides) -> None:
         arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
-        data, home = self._loader(), next(self.model_state.checkpoint.model.parameters()).device
-        self._run(lambda: train_job(arch, dataset, epochs, data, inference_device=home, **overrides),
-                  f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+        data, out, home = self._loader(), new_model_path(f"{arch}-{dataset}"), self._pad_device()
+
+        def job() -> Iterator:
+            yield from self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides)
+            return Outcome(load(out, home), (yield from self.jobs.run(pad_graph, out)))
+
+        self._run(job, f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+
+    def _pad_device(self) -> torch.device:
+        return next(self.model_state.checkpoint.model.parameters()).device
 
     def _run(self, job: Callable, message: str) -> None:
         if self.is_running():
@@ -266,11 +295,19 @@ class TrainTab(QWidget):
             self._set_status("Cancelling...")
 
     def shutdown(self) -> None:
-        """Stop any job and wait for its thread (the window is closing)."""
+        """Stop any job, wait for its thread and end the job process (the window is closing)."""
         if self.worker is not None:
             self.worker.shutdown()
+        self.jobs.close()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The first look at the tab starts the job process: it imports torch while the user draws samples,
+        so the first fine-tune does not wait for it."""
+        super().showEvent(event)
+        self.jobs.start()
 
     def _on_progress(self, item: object) -> None:
+        self.curves.set_steps(item.steps)
         if isinstance(item, FinetuneProgress):
             self.progress.setRange(0, item.steps)
             self.progress.setValue(item.step)
@@ -292,15 +329,12 @@ class TrainTab(QWidget):
             self._set_status(f"Training: epoch {item.epoch}/{item.epochs}, step {item.step}/{item.steps}, "
                              f"{item.images_per_s:,.0f} images/s{eta}")
 
-    def _on_finished(self, outcome: object) -> None:
-        if isinstance(outcome, FinetuneOutcome):
-            checkpoint = outcome.checkpoint
+    def _on_finished(self, outcome: Outcome) -> None:
+        if outcome.report is not None:
             self.results.show_report(outcome.report)
-        else:
-            checkpoint = outcome
-        assert isinstance(checkpoint, Checkpoint)
+        checkpoint = outcome.checkpoint
         self.picker.refresh()
-        self.model_state.set_checkpoint(checkpoint)
+        self.model_state.set_checkpoint(checkpoint, outcome.graph)
         acc = checkpoint.meta.get("test_accuracy")
         self._set_status(f"Saved {checkpoint.path} and switched to it"
                          + (f" ({acc * 100:.2f}% on {checkpoint.meta.get('dataset', 'mnist')} test)." if acc is not None else "."))

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QItemSelectionModel, QSettings
 
-import mnist_pad.core.data as core_data
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.data import Split
 from mnist_pad.core.evaluate import predict_proba
 from mnist_pad.core.finetune import FinetuneConfig
+from mnist_pad.core.jobs import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.core.samples import Sample, SampleStore
@@ -37,6 +38,17 @@ def synthetic_split(n: int, seed: int = 0) -> Split:
     return Split(images, labels)
 
 
+@dataclass(frozen=True)
+class Synthetic:
+    """A loader of synthetic splits for the tab's jobs: picklable, since the jobs run in the job process."""
+
+    train: int = 300
+    test: int = 100
+
+    def __call__(self, dataset: str, split: str) -> Split:
+        return synthetic_split(self.train if split == "train" else self.test)
+
+
 def sample_image(label: int) -> np.ndarray:
     return synthetic_split(10, seed=label).images[label].numpy()
 
@@ -55,7 +67,7 @@ def base_path(tmp_path):
 def tab(qtbot, tmp_path, base_path):
     state = ModelState(load(base_path))
     widget = TrainTab(state, SampleStore(tmp_path / "samples"), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    widget.load_split = lambda dataset, split: synthetic_split(300 if split == "train" else 100)
+    widget.load_split = Synthetic()
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()  # no thread outlives a test
@@ -183,13 +195,17 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
     assert steps == [2, 4]
     assert tab.curves.points("loss", "train")[-1][0] == 4
+    low, high = tab.curves.plots["loss"].viewRange()[0]
+    assert low <= 0 and 4 <= high < 4.5  # the step axis spans the whole job from its first report
     assert tab.progress.value() == tab.progress.maximum() == 4
     ckpt = tab.model_state.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.path != base_path
     assert ckpt.meta["base"] == "base" and ckpt.meta["finetune"]["samples_used"] > 0
     assert tab.model_state.predictor.model is ckpt.model is not base_model
     assert any(not torch.equal(a, b) for a, b in zip(ckpt.model.state_dict().values(), base_model.state_dict().values()))
-    # the pad predicts with the fine-tuned model
+    # the pad predicts with the fine-tuned model, through the ONNX graph the job process made
+    tab.model_state.predictor.wait_ready(30)
+    assert tab.model_state.predictor.engine.name == "onnxruntime"
     pad.canvas.set_strokes(a_stroke())
     pred = pad.refresh()
     image = torch.from_numpy(pred.pre.image)[None]
@@ -230,19 +246,17 @@ def test_finetune_without_samples_says_so(tab):
 
 def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, monkeypatch):
     monkeypatch.delenv("MNIST_PAD_DATA", raising=False)
-
-    def offline(*args, **kwargs):
-        raise core_data.DataError("no network here")
-
-    monkeypatch.setattr(core_data, "download", offline)
+    empty = str(tmp_path / "empty")
     tab.load_split = None
-    tab.set_data_dir(str(tmp_path / "empty"))
+    tab.set_data_dir(empty)
+    assert tab._loader() == DataSource(empty)  # the folder chosen in the tab is where the job looks
+    tab.load_split = DataSource(empty, allow_download=False)  # the same, without trying the network
     fill(tab, 1)
     current = tab.model_state.checkpoint
     tab.start_finetune()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.model_state.checkpoint is current
-    assert "mnist data not found" in tab.status.text() and str(tmp_path / "empty") in tab.status.text()
+    assert "mnist data not found" in tab.status.text() and empty in tab.status.text()
     assert tab.finetune_button.isEnabled()
 
 
@@ -269,7 +283,7 @@ def test_ui_never_stalls_long_while_training(tab, qtbot):
     fail if the job's work lands on the UI thread: the timer must keep firing all along."""
     meter = StallMeter(interval_ms=5)
     tab.tr_epochs.setValue(3)
-    tab.load_split = lambda dataset, split: synthetic_split(1000 if split == "train" else 100)
+    tab.load_split = Synthetic(train=1000)
     meter.start()
     t0 = time.perf_counter()
     with qtbot.waitSignal(tab.model_state.changed, timeout=120_000):
