@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from mnist_pad.core.data import read_idx
+import mnist_pad.core.samples as samples_module
 from mnist_pad.core.samples import SampleStore, read_folder
 from mnist_pad.core.strokes import render
 
@@ -97,6 +98,19 @@ def test_corrupt_files_are_reported_and_skipped(tmp_path):
     assert sorted(s.id for s in again) == sorted(ids[3:])
     assert sorted(p.path.name for p in again.problems) == sorted(f"{i}.json" for i in ids[:3])
     assert all(str(p) for p in again.problems)
+
+
+def test_import_keeps_the_creation_order_of_samples_made_in_the_same_millisecond(tmp_path, monkeypatch):
+    """Ids sort by their millisecond, then by a random part: the import must not let that part reorder."""
+    suffixes = iter(["ffffffff", "00000000", "88888888"])
+    monkeypatch.setattr(samples_module, "new_id", lambda: f"1795380200324-{next(suffixes)}")
+    store = SampleStore(tmp_path / "a")
+    ids = [store.add(4, image28(v)) for v in (60, 120, 180)]
+    out = store.export_folder(tmp_path / "export")
+    monkeypatch.undo()
+    imported = SampleStore(tmp_path / "b")
+    new_ids, _ = imported.import_folder(out)
+    assert new_ids == ids and [s.id for s in imported] == ids
 
 
 def test_export_import_round_trip(tmp_path):

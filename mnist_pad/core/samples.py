@@ -412,4 +412,7 @@ def read_folder(folder: str | os.PathLike) -> tuple[list[Sample], list[LoadProbl
             except (OSError, ValueError, TypeError) as exc:
                 problems.append(LoadProblem(path, str(exc)))
     problems += [LoadProblem(folder / rel, "listed in the manifest but missing") for rel in manifest]
+    # In creation order, as the store lists them (file names sort by id, whose random part decides between
+    # samples made in the same millisecond).
+    samples.sort(key=lambda s: (s.created, s.id))
     return samples, problems
