@@ -220,11 +220,13 @@ def finetune(
     cfg: FinetuneConfig = FinetuneConfig(),
     mnist_test: Split | None = None,
     heldout: Split | None = None,
+    mnist_before: float | None = None,
 ) -> Iterator[FinetuneProgress]:
     """Fine-tune a copy of ``model`` on ``samples`` (the user's labelled 28x28 uint8 images), mixing in
     ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample. ``heldout``, when given,
     is the evaluation set and every sample is trained on; otherwise ``cfg.holdout`` of each class is split
-    off. ``mnist_test`` (first ``cfg.mnist_eval`` images) measures forgetting."""
+    off. ``mnist_test`` (first ``cfg.mnist_eval`` images) measures forgetting; ``mnist_before`` is the
+    model's accuracy on those images when the caller already knows it (it is then not measured again)."""
     if len(samples) == 0:
         raise ValueError("no samples to fine-tune on")
     t_start = time.perf_counter()
@@ -235,7 +237,10 @@ def finetune(
     torch.manual_seed(cfg.seed)
     net, params = _prepare(model, cfg, device)
     held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
-    mnist_before = evaluate(net, test.to(device)).accuracy if test is not None else None
+    if test is None:
+        mnist_before = None
+    elif mnist_before is None:
+        mnist_before = evaluate(net, test.to(device), backend="auto").accuracy
     yield FinetuneProgress("before", 0, cfg.steps, None, None, 0.0, 0.0)
 
     gen = torch.Generator(device).manual_seed(cfg.seed)
@@ -290,7 +295,7 @@ def finetune(
     for p in net.parameters():
         p.requires_grad_(True)
     held_after = evaluate(net, held.to(device)) if held_before is not None else None
-    mnist_after = evaluate(net, test.to(device)).accuracy if test is not None else None
+    mnist_after = evaluate(net, test.to(device), backend="auto").accuracy if test is not None else None
     net = net.to(home).eval()
     report = FinetuneReport(len(train), len(held) if held is not None else 0, held_before, held_after,
                             mnist_before, mnist_after, seconds, time.perf_counter() - t_start, cfg)
