@@ -79,9 +79,10 @@ def test_train_job_saves_the_model_with_its_test_accuracy(tmp_path):
     assert meta["epochs_run"] == 1 and meta["train_images"] == 350 and 0 <= meta["test_accuracy"] <= 1
 
 
-def test_data_source_is_picklable_and_loads_each_split_once(mnist_dir, tmp_path):
+def test_data_source_is_picklable_and_loads_each_split_once(mnist_dir, tmp_path, monkeypatch):
     import pickle
 
+    monkeypatch.delenv("MNIST_PAD_DATA", raising=False)
     source = pickle.loads(pickle.dumps(DataSource(str(mnist_dir))))  # as the job process receives it
     first = source("mnist", "test")
     assert len(first) == 10_000 and source("mnist", "test") is first
