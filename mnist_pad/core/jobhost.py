@@ -207,7 +207,10 @@ def _serve(conn, cancel, threads: int) -> None:
             data = _pickled(outcome)
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails the job, clearly
             data = _pickled(("failed", RuntimeError(f"the job's result cannot be sent back: {exc}")))
-        conn.send_bytes(data)
+        try:
+            conn.send_bytes(data)
+        except OSError:  # the parent is gone (the window was killed): nobody is waiting
+            return
 
 
 def _run(conn, cancel, fn: Callable, args: tuple, kwargs: dict) -> tuple[str, Any]:

@@ -17,6 +17,12 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
+def _cell(value: float | None) -> str:
+    """Whole percent without the sign (the row says %): a class has a handful of held-out samples, and
+    eleven columns in a narrow panel must show all of "100"."""
+    return "-" if value is None else f"{value * 100:.0f}"
+
+
 def _recalls(report: Report | None) -> list[float | None]:
     if report is None:
         return [None] * 10
@@ -26,7 +32,7 @@ def _recalls(report: Report | None) -> list[float | None]:
 class FinetuneResults(QWidget):
     """A per-class before/after table (columns: the classes) and a summary line."""
 
-    ROWS = ("held out", "before", "after")
+    ROWS = ("held out", "before, %", "after, %")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,8 +68,8 @@ class FinetuneResults(QWidget):
         columns.append((report.heldout, before.accuracy if before else None, after.accuracy if after else None))
         for col, (n, b, a) in enumerate(columns):
             self._set(0, col, str(n))
-            self._set(1, col, _pct(b))
-            self._set(2, col, _pct(a), None if a is None or b is None or a == b else (BETTER if a > b else WORSE))
+            self._set(1, col, _cell(b))
+            self._set(2, col, _cell(a), None if a is None or b is None or a == b else (BETTER if a > b else WORSE))
         self.summary.setText(summary_html(report))
 
     def _set(self, row: int, col: int, text: str, colour: QColor | None = None) -> None:

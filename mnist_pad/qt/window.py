@@ -5,6 +5,7 @@ The Pad is the first tab. Other tabs (Train, Evaluate, ...) are added in :func:`
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from .model_state import ModelState
@@ -44,6 +45,10 @@ class MainWindow(QMainWindow):
         model_state.changed.connect(self._show_model)
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)  # Ctrl+Q (Cmd+Q on macOS)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
         self.resize(1280, 800)
 
     def add_tab(self, widget: QWidget, title: str) -> int:

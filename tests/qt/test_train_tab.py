@@ -213,7 +213,9 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     assert not np.allclose(pred.probabilities, predict_proba(base_model, image)[0].numpy(), atol=1e-5)
     # results: held-out per class before/after and MNIST before/after
     assert tab.results.report is not None
-    assert tab.results.table.item(1, 10).text().endswith("%") and "MNIST test" in tab.results.summary.text()
+    report = tab.results.report
+    assert tab.results.table.item(2, 10).text() == f"{report.heldout_after.accuracy * 100:.0f}"
+    assert "MNIST test" in tab.results.summary.text()
     # the picker lists it and can revert to the base
     assert any(e.path == ckpt.path for e in tab.picker.entries)
     tab.picker.revert()
@@ -322,3 +324,20 @@ def test_the_main_window_has_the_train_tab_fed_by_the_pad(qtbot, base_path):
     window.pad.label_sample(2)
     assert train.store.counts()[2] == 1 and train.gallery.model.rowCount() == 1
     train.shutdown()
+
+
+def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(qtbot, base_path):
+    from PySide6.QtGui import QKeySequence
+
+    from mnist_pad.qt.window import MainWindow
+
+    window = MainWindow(ModelState(load(base_path)))
+    qtbot.addWidget(window)
+    window.show()
+    train = next(window.tabs.widget(i) for i in range(window.tabs.count()) if isinstance(window.tabs.widget(i), TrainTab))
+    assert not train.jobs.is_alive()  # nobody has opened the tab yet
+    window.tabs.setCurrentWidget(train)
+    qtbot.waitUntil(train.jobs.is_alive, timeout=5000)  # importing torch there while the user draws
+    (quit_action,) = [a for a in window.actions() if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)]
+    quit_action.trigger()
+    assert not window.isVisible() and not train.jobs.is_alive()
