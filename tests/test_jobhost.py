@@ -13,6 +13,7 @@ import torch
 
 from mnist_pad.core.data import DataError
 from mnist_pad.core.jobhost import JobHost, JobProcessDied
+from synthetic import drain
 
 
 # --- jobs (module level: they are pickled by reference and imported in the child) ---------------------------
@@ -66,34 +67,24 @@ def host():
     host.close()
 
 
-def run_all(generator):
-    """(items, return value) of a host.run generator."""
-    items = []
-    while True:
-        try:
-            items.append(next(generator))
-        except StopIteration as stop:
-            return items, stop.value
-
-
 def test_a_job_runs_in_another_process_and_its_items_and_result_come_back(host):
-    items, result = run_all(host.run(counting, 3))
+    items, result = drain(host.run(counting, 3))
     assert [i for i, _ in items] == [0, 1, 2]
     assert {pid for _, pid in items} == {host.pid} and host.pid != os.getpid()
     assert result == "counted 3"
 
 
 def test_the_process_is_kept_for_the_next_job(host):
-    first = run_all(host.run(counting, 1))[0][0][1]
-    second = run_all(host.run(counting, 1))[0][0][1]
+    first = drain(host.run(counting, 1))[0][0][1]
+    second = drain(host.run(counting, 1))[0][0][1]
     assert first == second == host.pid
 
 
 def test_the_job_sees_the_callers_environment_and_thread_count(host, monkeypatch):
     monkeypatch.setenv("MNIST_PAD_TEST_VALUE", "first")
-    assert run_all(host.run(reporting_environment, "MNIST_PAD_TEST_VALUE"))[0] == [("first", 1)]
+    assert drain(host.run(reporting_environment, "MNIST_PAD_TEST_VALUE"))[0] == [("first", 1)]
     monkeypatch.setenv("MNIST_PAD_TEST_VALUE", "second")  # set after the process started: the job sees it
-    assert run_all(host.run(reporting_environment, "MNIST_PAD_TEST_VALUE"))[0] == [("second", 1)]
+    assert drain(host.run(reporting_environment, "MNIST_PAD_TEST_VALUE"))[0] == [("second", 1)]
 
 
 def test_a_failing_job_raises_its_own_error_here(host):
@@ -102,16 +93,16 @@ def test_a_failing_job_raises_its_own_error_here(host):
     with pytest.raises(DataError, match="mnist data not found in /nowhere"):
         next(gen)
     with pytest.raises(RuntimeError, match=r"Unpicklable: broken \(7\)"):
-        run_all(host.run(failing_unpicklably))
-    assert run_all(host.run(counting, 1))[1] == "counted 1"  # and the host goes on
+        drain(host.run(failing_unpicklably))
+    assert drain(host.run(counting, 1))[1] == "counted 1"  # and the host goes on
 
 
 def test_what_cannot_be_pickled_is_refused_with_a_message(host):
     with pytest.raises(TypeError, match="arguments cannot be sent"):
         next(host.run(counting, lambda: 3))
     with pytest.raises(RuntimeError, match="yielded something that cannot be sent back"):
-        run_all(host.run(yielding_a_lambda))
-    assert run_all(host.run(counting, 1))[1] == "counted 1"
+        drain(host.run(yielding_a_lambda))
+    assert drain(host.run(counting, 1))[1] == "counted 1"
 
 
 def test_closing_the_generator_cancels_the_job_and_its_cleanup_runs_there(host, tmp_path):
@@ -120,7 +111,7 @@ def test_closing_the_generator_cancels_the_job_and_its_cleanup_runs_there(host, 
     assert next(gen)[0] == 0
     gen.close()  # returns once the child has stopped the job
     assert marks.read_text() == "closed"
-    items, result = run_all(host.run(counting, 2, marks))  # the next job is not disturbed by the cancel
+    items, result = drain(host.run(counting, 2, marks))  # the next job is not disturbed by the cancel
     assert len(items) == 2 and result == "counted 2" and marks.read_text() == "finished"
 
 
@@ -139,7 +130,7 @@ def test_a_dead_process_is_reported_and_the_next_job_gets_a_new_one():
         pid = next(gen)
         with pytest.raises(JobProcessDied, match="SIGKILL.*nothing was saved"):
             next(gen)
-        items, result = run_all(host.run(counting, 1))
+        items, result = drain(host.run(counting, 1))
         assert result == "counted 1" and items[0][1] != pid
     finally:
         host.close()

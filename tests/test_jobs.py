@@ -7,33 +7,12 @@ import torch
 
 import mnist_pad.core.finetune as finetune_module
 from mnist_pad.core.checkpoint import load, read_meta, save
-from mnist_pad.core.data import Split
 from mnist_pad.core.finetune import FinetuneConfig
 from mnist_pad.core.jobs import DataSource, finetune_job, train_job
 from mnist_pad.core.models import build
+from synthetic import Synthetic, drain, synthetic_split
 
-
-def bars(n: int, seed: int) -> Split:
-    """Synthetic digits: a bright bar whose height says the class."""
-    gen = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % 10
-    images = (torch.rand(n, 28, 28, generator=gen) * 40).to(torch.uint8)
-    for i, c in enumerate(labels.tolist()):
-        images[i, 3 + 2 * c : 5 + 2 * c, 4:24] = 255
-    return Split(images, labels)
-
-
-def loader(dataset: str, split: str) -> Split:
-    return bars(400 if split == "train" else 200, seed=1 if split == "train" else 2)
-
-
-def run(job):
-    items = []
-    while True:
-        try:
-            items.append(next(job))
-        except StopIteration as stop:
-            return items, stop.value
+DATA = Synthetic(train=400, test=200)
 
 
 @pytest.fixture
@@ -47,25 +26,25 @@ def test_finetune_job_saves_a_new_checkpoint_and_remembers_mnist_accuracy(base, 
     measured = []
     real = finetune_module.evaluate
     monkeypatch.setattr(finetune_module, "evaluate", lambda net, split, **kw: measured.append(len(split)) or real(net, split, **kw))
-    items, report = run(finetune_job(base, bars(30, seed=3), cfg, loader, tmp_path / "tuned.safetensors"))
+    items, report = drain(finetune_job(base, synthetic_split(30, seed=3), cfg, DATA, tmp_path / "tuned.safetensors"))
     assert [i.phase for i in items] == ["before", "step", "step", "done"] and all(i.result is None for i in items)
     assert measured.count(200) == 2  # MNIST before and after
     meta = read_meta(tmp_path / "tuned.safetensors")
     assert meta["base"] == "base" and meta["test_accuracy"] == report.mnist_after
     # the next fine-tune from the saved model knows its MNIST accuracy already: only "after" is measured
     measured.clear()
-    _, again = run(finetune_job(tmp_path / "tuned.safetensors", bars(30, seed=4), cfg, loader, tmp_path / "t2.safetensors"))
+    _, again = drain(finetune_job(tmp_path / "tuned.safetensors", synthetic_split(30, seed=4), cfg, DATA, tmp_path / "t2.safetensors"))
     assert measured.count(200) == 1 and again.mnist_before == report.mnist_after
     # a file that changed on disk is measured again
     save(tmp_path / "tuned.safetensors", load(base).model, name="tuned")
     measured.clear()
-    run(finetune_job(tmp_path / "tuned.safetensors", bars(30, seed=4), cfg, loader, tmp_path / "t3.safetensors"))
+    drain(finetune_job(tmp_path / "tuned.safetensors", synthetic_split(30, seed=4), cfg, DATA, tmp_path / "t3.safetensors"))
     assert measured.count(200) == 2
 
 
 def test_a_closed_finetune_job_saves_nothing(base, tmp_path):
-    job = finetune_job(base, bars(30, seed=3), FinetuneConfig(steps=1000, batch_size=8, log_every=1, mnist_eval=0),
-                       loader, tmp_path / "tuned.safetensors")
+    job = finetune_job(base, synthetic_split(30, seed=3), FinetuneConfig(steps=1000, batch_size=8, log_every=1, mnist_eval=0),
+                       DATA, tmp_path / "tuned.safetensors")
     next(job), next(job)
     job.close()
     assert not (tmp_path / "tuned.safetensors").exists()
@@ -73,7 +52,7 @@ def test_a_closed_finetune_job_saves_nothing(base, tmp_path):
 
 def test_train_job_saves_the_model_with_its_test_accuracy(tmp_path):
     out = tmp_path / "fast-mnist.safetensors"
-    items, saved = run(train_job("fast", "mnist", 1, loader, out, batch_size=50, val_size=50, log_every=2))
+    items, saved = drain(train_job("fast", "mnist", 1, DATA, out, batch_size=50, val_size=50, log_every=2))
     assert saved == out and items[-1].kind == "epoch"
     meta = read_meta(out)
     assert meta["epochs_run"] == 1 and meta["train_images"] == 350 and 0 <= meta["test_accuracy"] <= 1

@@ -1,0 +1,42 @@
+"""Helpers shared by the tests of jobs: small synthetic digit splits, a picklable loader of them (jobs run in
+the job process, which receives their arguments pickled), and running a generator to its end."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import torch
+
+from mnist_pad.core.data import Split
+
+
+def synthetic_split(n: int, seed: int = 0) -> Split:
+    """MNIST-like: a bright bar whose height on the image says the class, with noise."""
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 10
+    images = (torch.rand(n, 28, 28, generator=gen) * 40).to(torch.uint8)
+    for i, c in enumerate(labels.tolist()):
+        images[i, 3 + 2 * c : 5 + 2 * c, 4:24] = 255
+    return Split(images, labels)
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """A loader of synthetic splits for jobs, in place of a DataSource: ``train`` and ``test`` images."""
+
+    train: int = 300
+    test: int = 100
+
+    def __call__(self, dataset: str, split: str) -> Split:
+        return synthetic_split(self.train if split == "train" else self.test, seed=1 if split == "train" else 2)
+
+
+def drain(generator: Generator) -> tuple[list, object]:
+    """(the items a generator yields, its return value)."""
+    items = []
+    while True:
+        try:
+            items.append(next(generator))
+        except StopIteration as stop:
+            return items, stop.value
