@@ -8,9 +8,10 @@ process the job cannot hold the window; the UI process only receives small progr
 A :class:`JobHost` keeps one child process for the session, started with the ``spawn`` method (safe with
 Qt's threads and with CUDA, and the same on every OS): torch is imported there once, and the datasets a job
 loads (:class:`mnist_pad.core.jobs.DataSource` caches them) stay loaded for the next job. A job is a
-generator function (or a plain function) and its arguments; all of them, and what the job yields and returns, travel pickled, so
-they must be picklable (a function defined at module level, plain data, tensors). The job sees the caller's
-environment variables as they are when it starts (user folders, the data folder)::
+generator function (or a plain function) and its arguments; all of them, and what the job yields and
+returns, travel pickled, so they must be picklable (a function defined at module level, plain data,
+tensors). The job sees the caller's environment variables as they are when it starts (user folders, the
+data folder)::
 
     host = JobHost()
     for progress in host.run(finetune, base_path, samples, cfg, data, out):
@@ -78,8 +79,8 @@ class JobHost:
 
     def run(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Generator[Any, None, Any]:
         """Run ``fn(*args, **kwargs)`` in the child; yields each item the job yields and returns its return
-        value (a plain function yields nothing and returns its result). A job that raises raises here (the same exception when it can be pickled, else a
-        RuntimeError with its type and message)."""
+        value (a plain function yields nothing and returns its result). A job that raises raises here: the
+        same exception when it can be pickled, else a RuntimeError with its type and message."""
         if not self._busy.acquire(blocking=False):
             raise RuntimeError("the job host runs one job at a time")
         ended = True  # until the job has been sent, there is nothing to cancel

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from ..core import analysis
 from ..core.data import DataError, Split, get_spec, locate
+from ..core.jobs import SplitLoader
 from ..core.models import ConvNet
 from ..core.samples import SampleStore
-from ..core.jobs import SplitLoader
 
 SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
 

@@ -36,11 +36,11 @@ from ..core.catalog import list_models
 from ..core.checkpoint import load as load_checkpoint
 from ..core.data import Split
 from ..core.device import resolve_device
+from ..core.jobs import DataSource, SplitLoader
 from ..core.models import ConvNet
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_views import ConfusionView, ImageList, fill_table, table
 from .model_state import ModelState
-from ..core.jobs import DataSource, SplitLoader
 from .train_tab import DATA_DIR_KEY
 from .worker import Worker
 
