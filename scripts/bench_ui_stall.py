@@ -45,7 +45,7 @@ from mnist_pad.core.jobs import DataSource  # noqa: E402
 from mnist_pad.core.paths import shipped_weights  # noqa: E402
 from mnist_pad.core.samples import SampleStore  # noqa: E402
 from mnist_pad.core.strokes import render  # noqa: E402
-from mnist_pad.qt.app import leave_a_core_to_the_ui  # noqa: E402
+from mnist_pad.qt.app import collect_garbage_on_the_ui_thread, leave_a_core_to_the_ui  # noqa: E402
 from mnist_pad.qt.model_state import ModelState  # noqa: E402
 from mnist_pad.qt.pad import PadTab  # noqa: E402
 from mnist_pad.qt.stall import StallMeter  # noqa: E402
@@ -208,6 +208,7 @@ def main() -> int:
     os.environ["MNIST_PAD_HOME"] = tempfile.mkdtemp(prefix="bench-ui-stall-")
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - as the app does
     weights = args.weights or shipped_weights("default")
     state = ModelState(load(weights))
     folder = Path(os.environ["MNIST_PAD_HOME"])

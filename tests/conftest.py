@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -12,6 +13,26 @@ if os.environ.get("MNIST_PAD_DATA"):  # absolute: tests run subprocesses and sym
     os.environ["MNIST_PAD_DATA"] = str(Path(os.environ["MNIST_PAD_DATA"]).resolve())
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_automatic_garbage_collection():
+    """As the app does (mnist_pad/qt/app.py): the cyclic collector must never run in a background thread,
+    where it could destroy a finished test's Qt widgets off the main thread (a segfault seen once)."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test():
+    """...on the main thread instead, after each test: the oldest generation past its threshold, as the
+    automatic collector would (a full collection after every test costs about a minute in all)."""
+    yield
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    due = [generation for generation in range(3) if counts[generation] > thresholds[generation]]
+    if due:
+        gc.collect(due[-1])
 
 
 @pytest.fixture(autouse=True)

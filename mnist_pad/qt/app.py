@@ -25,15 +25,28 @@ def _settings() -> QSettings:
 
 
 def leave_a_core_to_the_ui() -> None:
-    """torch computes on all but one core: training or fine-tuning in a worker thread with every core busy
-    makes the event loop stall (and oversubscribed OpenMP threads slow the job itself down)."""
+    """torch computes on all but one core, here and in the job process (core.jobhost passes the count on):
+    a job with every core busy makes the event loop stall (and oversubscribed OpenMP threads slow the job
+    itself down)."""
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+
+
+def collect_garbage_on_the_ui_thread() -> object:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate when a threshold is
+    crossed. When that is a background thread (the pad's ONNX engine builder, a worker) and the garbage
+    holds Qt objects, their C++ destructors run off the UI thread and Qt crashes: a segfault seen once in
+    the test suite. pyqtgraph's GarbageCollector turns automatic collection off and collects on a timer of
+    the UI thread instead. Keep the returned object for as long as the application runs."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector  # after PySide6: pyqtgraph uses that binding
+
+    return GarbageCollector(interval=1.0)
 
 
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
     leave_a_core_to_the_ui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     app.setApplicationName("mnist-pad")
     path = weights or shipped_weights("default")
     try:

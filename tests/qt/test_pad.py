@@ -315,3 +315,34 @@ def test_closing_the_window_stops_the_tabs_jobs(qtbot, checkpoint):
     window.show()
     window.close()
     assert sorted(stopped) == ["Evaluate", "Train"]
+
+
+def test_garbage_is_collected_by_a_timer_of_the_ui_thread(qapp):
+    """The app's cyclic garbage collection: off automatically (it could run in a background thread and
+    destroy Qt objects there), done by a timer of the UI thread instead."""
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QThread
+
+    from mnist_pad.qt.app import collect_garbage_on_the_ui_thread
+
+    collector = collect_garbage_on_the_ui_thread()
+    try:
+        assert not gc.isenabled()
+        assert collector.timer.isActive() and collector.timer.thread() is QThread.currentThread()
+
+        class Node:
+            pass
+
+        cycle = Node()
+        cycle.me = cycle
+        gone = weakref.ref(cycle)
+        del cycle
+        junk = [[] for _ in range(5000)]  # past the threshold: nothing collects by itself...
+        assert gone() is not None
+        collector.check()  # ...what the timer calls does
+        assert gone() is None
+        del junk
+    finally:
+        collector.timer.stop()
