@@ -208,9 +208,9 @@ def main() -> int:
     os.environ["MNIST_PAD_HOME"] = tempfile.mkdtemp(prefix="bench-ui-stall-")
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - as the app does
     weights = args.weights or shipped_weights("default")
     state = ModelState(load(weights))
+    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - as the app does once its window is up
     folder = Path(os.environ["MNIST_PAD_HOME"])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}, base {weights}", file=sys.stderr)

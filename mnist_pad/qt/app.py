@@ -7,6 +7,7 @@ launch and copy, so ``--device auto`` keeps the pad's inference on the CPU. Only
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -36,9 +37,16 @@ def collect_garbage_on_the_ui_thread() -> object:
     crossed. When that is a background thread (the pad's ONNX engine builder, a worker) and the garbage
     holds Qt objects, their C++ destructors run off the UI thread and Qt crashes: a segfault seen once in
     the test suite. pyqtgraph's GarbageCollector turns automatic collection off and collects on a timer of
-    the UI thread instead. Keep the returned object for as long as the application runs."""
+    the UI thread instead.
+
+    Call it once the window is built: it also freezes every object that exists by then (the modules, the
+    window, the model: some 235,000), so that no collection has to look at them again. A full collection
+    over them took 113 ms of the UI thread on the 2-core machine, a visible stall; after the freeze, well
+    under a millisecond. Keep the returned object for as long as the application runs."""
     from pyqtgraph.util.garbage_collector import GarbageCollector  # after PySide6: pyqtgraph uses that binding
 
+    gc.collect()
+    gc.freeze()
     return GarbageCollector(interval=1.0)
 
 
@@ -46,7 +54,6 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
     leave_a_core_to_the_ui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     app.setApplicationName("mnist-pad")
     path = weights or shipped_weights("default")
     try:
@@ -67,6 +74,7 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
+    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     code = app.exec()
     _settings().setValue("window/geometry", window.saveGeometry())
     return code

@@ -4,8 +4,9 @@ Points are appended as progress reports arrive; each append is one ``setData`` o
 cheap enough to run on the UI thread at every report. What is expensive is pyqtgraph re-laying out an axis:
 with a grid and an x range that grows with every point, one report cost 17-40 ms of the UI thread on a
 2-core machine; without the grid and with the step axis fixed to the job's length (:meth:`set_steps`),
-2-10 ms. So: no grid, and the x axis spans the whole job from its first report (which also shows how far
-along it is).
+2-10 ms. So: no grid, the x axis spans the whole job from its first report (which also shows how far
+along it is), and the y axes have a fixed width, so that tick labels of another width do not resize and
+re-lay out the plots.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+AXIS_WIDTH = 52  # pixels for the y axis' tick labels, "0.535" or "100" included
 COLOURS = {"train": "#4c8bf5", "validation": "#f5a04c", "held-out": "#4cc38a"}
 
 
@@ -29,6 +31,7 @@ class LiveCurves(pg.GraphicsLayoutWidget):
         }
         for plot in self.plots.values():
             plot.setLabel("bottom", "step")
+            plot.getAxis("left").setWidth(AXIS_WIDTH)  # fixed: tick labels of a new width would re-lay out the plot
             plot.addLegend(offset=(-10, 10))
             plot.setMenuEnabled(False)
         self.plots["accuracy"].setXLink(self.plots["loss"])

@@ -103,6 +103,10 @@ class TrainTab(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel("Ready.")
         self.status.setWordWrap(True)
+        # Two lines at least: a progress message that wraps onto a second line must not grow the label, which
+        # would resize the curves below it, and a resized plot re-lays out its axes (tens of ms of the UI thread).
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         jobs = QTabWidget()

@@ -331,6 +331,7 @@ def test_garbage_is_collected_by_a_timer_of_the_ui_thread(qapp):
     try:
         assert not gc.isenabled()
         assert collector.timer.isActive() and collector.timer.thread() is QThread.currentThread()
+        assert gc.get_freeze_count() > 10_000  # what existed is out of every later collection
 
         class Node:
             pass
@@ -346,3 +347,4 @@ def test_garbage_is_collected_by_a_timer_of_the_ui_thread(qapp):
         del junk
     finally:
         collector.timer.stop()
+        gc.unfreeze()  # the app freezes what exists once its window is up; the test session must not
