@@ -135,6 +135,7 @@ def bench_finetune(state: ModelState, folder: Path, with_pad: bool) -> dict:
         out.update(finetune_s=round(report.seconds, 2), heldout_before=report.heldout_before.accuracy,
                    heldout_after=report.heldout_after.accuracy, mnist_before=report.mnist_before,
                    mnist_after=report.mnist_after)
+    tab.shutdown()
     tab.close()
     pad.close()
     return out
@@ -156,6 +157,7 @@ def bench_train(state: ModelState, folder: Path, train_images: int) -> dict:
     seconds = time.perf_counter() - t0
     meter.stop()
     acc = state.checkpoint.meta.get("test_accuracy")
+    tab.shutdown()
     tab.close()
     return {"scenario": "train", "train_images": train_images, "wall_s": round(seconds, 2), "test_accuracy": acc,
             **meter.summary()}
