@@ -105,20 +105,18 @@ class JobHost:
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the child (the window is closing). A job still running is cancelled first."""
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if process is None:
+        if self._process is None:
             return
         self._cancel.set()
         try:
-            conn.send_bytes(pickle.dumps(None))
+            self._conn.send_bytes(pickle.dumps(None))
         except OSError:
             pass
+        process = self._forget()
         process.join(timeout)
         if process.is_alive():
             process.kill()
             process.join(timeout)
-        conn.close()
 
     # --- the parent's side of the conversation -----------------------------------------------------------
     def _send(self, message: tuple) -> None:
@@ -143,6 +141,8 @@ class JobHost:
 
     def _cancel_job(self) -> None:
         """Ask the child to stop the job and wait until it has (its ``finally`` blocks have run there)."""
+        if self._conn is None:  # the child died: nothing left to stop
+            return
         self._cancel.set()
         try:
             while True:
@@ -157,13 +157,21 @@ class JobHost:
             pass  # nothing left to stop
 
     def _kill(self) -> None:
-        process, self._process = self._process, None
+        process = self._forget()
         if process is not None:
             process.kill()
             process.join()
 
+    def _forget(self):
+        """Let go of the child (it is dead or about to be); the next job starts a new one."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()
+        return process
+
     def _died(self) -> JobProcessDied:
-        process, self._process = self._process, None
+        process = self._forget()
         code = None
         if process is not None:
             process.join(5)
