@@ -15,6 +15,7 @@ SHORTCUTS = (
     ("Esc", "clear the canvas"),
     ("[ and ]", "thinner / thicker pen"),
     ("0 - 9", "keep the drawing as a labelled sample of that digit (for fine-tuning), then clear"),
+    ("Ctrl+Q", "quit (a running fine-tune or training is cancelled; nothing half-done is saved)"),
 )
 
 

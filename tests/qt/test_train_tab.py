@@ -5,6 +5,7 @@ and small synthetic splits keep it fast; no real MNIST is loaded."""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 
 import numpy as np
@@ -176,6 +177,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     low, high = tab.curves.plots["loss"].viewRange()[0]
     assert low <= 0 and 4 <= high < 4.5  # the step axis spans the whole job from its first report
     assert tab.progress.value() == tab.progress.maximum() == 4
+    assert tab.jobs.is_alive() and tab.jobs.pid != os.getpid()  # it ran in the job process, which stays for the next
     ckpt = tab.model_state.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.path != base_path
     assert ckpt.meta["base"] == "base" and ckpt.meta["finetune"]["samples_used"] > 0
