@@ -3,13 +3,15 @@
 A 5 ms timer on the UI thread records the gaps between its firings (mnist_pad.qt.stall.StallMeter) while
   idle      nothing runs: the floor set by the machine's load;
   finetune  the default fine-tune (FinetuneConfig()) of the base model on 50 user samples, with MNIST replay
-            and the before/after MNIST evaluation, runs in the worker (loading MNIST included);
+            and the before/after MNIST evaluation, runs in the tab's job process (started as the tab is
+            shown, so its start and loading MNIST are included);
   finetune+pad  the same while the pad predicts a drawing every 20 ms (the user keeps drawing; the pad's
             own work on the UI thread counts in the gaps);
-  train     training from scratch (arch "fast", 1 epoch on --train-images MNIST images) runs in the worker;
+  train     training from scratch (arch "fast", 1 epoch on --train-images MNIST images) runs there too;
   gallery   5,000 samples are written to a store, then loading the store, opening the tab and scrolling the
             gallery from top to bottom are timed (each scroll step is one full repaint).
-The figures go to docs/training-tab.md. Usage:
+The window is set up as the app sets it up (a core left to the UI, garbage collected on the UI thread only).
+The figures go to docs/training-tab.md and docs/results/bench_ui_stall.json. Usage:
 
     PYTHONPATH=. python3 scripts/bench_ui_stall.py [--scenario finetune train gallery] [--weights W] [--json]
 
