@@ -42,8 +42,8 @@ from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneRe
 from ..core.jobhost import JobHost
 from ..core.jobs import DataSource, SplitLoader, finetune_job, train_job
 from ..core.models import ARCHS
-from ..core.runtime import pad_graph
 from ..core.recipes import recipe_for
+from ..core.runtime import pad_graph
 from ..core.samples import SampleStore
 from ..core.train import Progress
 from .collect import CollectPanel
@@ -256,7 +256,8 @@ class TrainTab(QWidget):
 
         def job() -> Iterator:
             report = yield from self.jobs.run(finetune_job, base.path, samples, cfg, data, out)
-            return Outcome(load(out, home), (yield from self.jobs.run(pad_graph, out)), report)
+            graph = yield from self.jobs.run(pad_graph, out)
+            return Outcome(load(out, home), graph, report)
 
         self._run(job, f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
 
@@ -266,7 +267,8 @@ class TrainTab(QWidget):
 
         def job() -> Iterator:
             yield from self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides)
-            return Outcome(load(out, home), (yield from self.jobs.run(pad_graph, out)))
+            graph = yield from self.jobs.run(pad_graph, out)
+            return Outcome(load(out, home), graph)
 
         self._run(job, f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
 
