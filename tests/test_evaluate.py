@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-import mnist_pad.core.evaluate as evaluate_module
+import mnist_pad.core.runtime as runtime_module
 from mnist_pad.core.data import Split
 from mnist_pad.core.evaluate import ONNX_FROM, evaluate, predict_proba
 from mnist_pad.core.models import build
@@ -28,8 +28,8 @@ def model():
 
 def test_auto_runs_onnx_runtime_and_agrees_with_torch(model, batch, monkeypatch):
     made = []
-    real = evaluate_module.OnnxEngine
-    monkeypatch.setattr(evaluate_module, "OnnxEngine", lambda *a, **k: made.append(k) or real(*a, **k))
+    real = runtime_module.OnnxEngine
+    monkeypatch.setattr(runtime_module, "OnnxEngine", lambda *a, **k: made.append(k) or real(*a, **k))
     auto = predict_proba(model, batch.images, backend="auto")
     assert made == [{"threads": torch.get_num_threads(), "with_activations": False}]
     torch.testing.assert_close(auto, predict_proba(model, batch.images), atol=1e-5, rtol=1e-4)
@@ -40,10 +40,10 @@ def test_small_batches_and_failures_use_torch(model, batch, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("no exporter today")
 
-    monkeypatch.setattr(evaluate_module, "OnnxEngine", broken)
+    monkeypatch.setattr(runtime_module, "OnnxEngine", broken)
     torch.testing.assert_close(predict_proba(model, batch.images, backend="auto"), predict_proba(model, batch.images))
     made = []
-    monkeypatch.setattr(evaluate_module, "OnnxEngine", lambda *a, **k: made.append(1))
+    monkeypatch.setattr(runtime_module, "OnnxEngine", lambda *a, **k: made.append(1))
     predict_proba(model, batch.images[: ONNX_FROM - 1], backend="auto")
     assert made == []  # too few images to pay for the export
     assert model.training is False

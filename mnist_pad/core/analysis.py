@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import os
 import tempfile
 import time
@@ -31,9 +30,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from .data import Split
 from .evaluate import Report, report, to_input
 from .models import ConvNet
-from .runtime import OnnxEngine
-
-log = logging.getLogger(__name__)
+from .runtime import batch_engine
 
 BATCH = 1000  # images per forward pass: one progress report each; larger batches were no faster on 2 cores
 DIGITS = tuple("0123456789")
@@ -118,13 +115,8 @@ def _input_array(images: torch.Tensor) -> np.ndarray:
 
 def _make_engine(net: nn.Module, device: torch.device, backend: str) -> tuple[str, Forward]:
     if device.type == "cpu" and backend in ("auto", "onnxruntime"):
-        try:
-            onnx = OnnxEngine(net, threads=0, with_activations=False)  # threads=0: all cores, for batches
-        except Exception:  # noqa: BLE001 - ONNX Runtime is only a speed-up: any failure falls back to torch
-            if backend == "onnxruntime":
-                raise
-            log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
-        else:
+        onnx = batch_engine(net, threads=0, required=backend == "onnxruntime")  # threads=0: all cores
+        if onnx is not None:
             # numpy around the session, no torch op: torch's OpenMP threads would fight ORT's for the cores
             return "onnxruntime", lambda images: torch.from_numpy(onnx(_input_array(images))[0])
     return "torch", lambda images: net(to_input(images.to(device, non_blocking=True))).float().cpu()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .data import Split
-from .runtime import OnnxEngine
-
-log = logging.getLogger(__name__)
+from .runtime import batch_engine
 
 
 def to_input(images: torch.Tensor) -> torch.Tensor:
@@ -46,12 +43,8 @@ def _onnx_forward(model: nn.Module, images: torch.Tensor):
     """A logits function through ONNX Runtime, or None where it does not apply or cannot be had."""
     if len(images) < ONNX_FROM or images.device.type != "cpu" or next(model.parameters()).device.type != "cpu":
         return None
-    try:
-        engine = OnnxEngine(model, threads=torch.get_num_threads(), with_activations=False)
-    except Exception:  # noqa: BLE001 - ONNX Runtime is only a speed-up: any failure falls back to torch
-        log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
-        return None
-    return lambda x: torch.from_numpy(engine(x.numpy())[0])
+    engine = batch_engine(model, threads=torch.get_num_threads())
+    return None if engine is None else lambda x: torch.from_numpy(engine(x.numpy())[0])
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoa
     ckpt = load(base)
     replay = data("mnist", "train") if cfg.replay > 0 else None
     mnist_test = data("mnist", "test") if cfg.mnist_eval else None
-    known = _MNIST_ACCURACY.get(_accuracy_key(base, mnist_test, cfg.mnist_eval))
+    base_key = _accuracy_key(base, mnist_test, cfg.mnist_eval)
+    known = _MNIST_ACCURACY.get(base_key)
     result = None
     for item in finetune(ckpt.model, samples, replay, cfg, mnist_test, mnist_before=known):
         result = item.result or result
@@ -70,7 +71,7 @@ def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoa
          classes=ckpt.meta.get("classes", [str(c) for c in range(10)]), test_accuracy=report.mnist_after,
          finetune=report.to_dict())
     if mnist_test is not None:
-        _MNIST_ACCURACY[_accuracy_key(base, mnist_test, cfg.mnist_eval)] = report.mnist_before
+        _MNIST_ACCURACY[base_key] = report.mnist_before
         _MNIST_ACCURACY[_accuracy_key(out, mnist_test, cfg.mnist_eval)] = report.mnist_after
     return report
 

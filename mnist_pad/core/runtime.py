@@ -7,12 +7,15 @@ stroke-to-repaint latency within a frame. Both engines give the logits and every
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
 import torch
 
 from .models import ConvNet
+
+log = logging.getLogger(__name__)
 
 Outputs = tuple[np.ndarray, dict[str, np.ndarray]]  # logits (n, classes), layer -> feature maps (n, c, h, w)
 
@@ -52,6 +55,18 @@ class OnnxEngine:
     def __call__(self, x: np.ndarray) -> Outputs:
         logits, *maps = self.session.run(None, {"image": np.ascontiguousarray(x, np.float32)})
         return logits, dict(zip(self.layers, maps))
+
+
+def batch_engine(model: ConvNet, threads: int, required: bool = False) -> OnnxEngine | None:
+    """An ONNX Runtime session giving logits for batches (evaluation), or None, logged, when it cannot be had:
+    it is only a speed-up, so callers fall back to torch unless ``required``."""
+    try:
+        return OnnxEngine(model, threads=threads, with_activations=False)
+    except Exception:  # noqa: BLE001 - any failure of the export or of ONNX Runtime
+        if required:
+            raise
+        log.warning("ONNX export for evaluation failed; evaluating with torch", exc_info=True)
+        return None
 
 
 def make_engine(model: ConvNet, backend: str = "auto", graph: bytes | None = None) -> TorchEngine | OnnxEngine:

@@ -165,14 +165,8 @@ class TrainTab(QWidget):
                                   "Replay keeps the model's MNIST skill.")
         self.finetune_button = QPushButton("Fine-tune on my samples")
         self.finetune_button.clicked.connect(self.start_finetune)
-        page = QWidget()
-        form = QFormLayout(page)
-        form.addRow("Layers to train", self.ft_layers)
-        form.addRow("Steps", self.ft_steps)
-        form.addRow("Learning rate", self.ft_lr)
-        form.addRow("MNIST replay", self.ft_replay)
-        form.addRow(self.finetune_button)
-        return page
+        return _form([("Layers to train", self.ft_layers), ("Steps", self.ft_steps), ("Learning rate", self.ft_lr),
+                      ("MNIST replay", self.ft_replay)], self.finetune_button)
 
     def _scratch_options(self) -> QWidget:
         self.tr_arch = QComboBox()
@@ -186,13 +180,8 @@ class TrainTab(QWidget):
         self.tr_arch.currentTextChanged.connect(lambda arch: self.tr_epochs.setValue(recipe_for(arch).epochs))
         self.train_button = QPushButton(f"Train from scratch on {resolve_device('auto').type}")
         self.train_button.clicked.connect(self.start_training)
-        page = QWidget()
-        form = QFormLayout(page)
-        form.addRow("Architecture", self.tr_arch)
-        form.addRow("Dataset", self.tr_dataset)
-        form.addRow("Epochs", self.tr_epochs)
-        form.addRow(self.train_button)
-        return page
+        return _form([("Architecture", self.tr_arch), ("Dataset", self.tr_dataset), ("Epochs", self.tr_epochs)],
+                     self.train_button)
 
     def _data_row(self) -> QWidget:
         self.data_dir_edit = QLineEdit(str(self.settings.value(DATA_DIR_KEY, "") or ""))
@@ -363,6 +352,16 @@ class TrainTab(QWidget):
     def _show_error(self, message: str) -> None:
         self.status.setStyleSheet("color: #b00020")
         self.status.setText(message)
+
+
+def _form(rows: list[tuple[str, QWidget]], button: QPushButton) -> QWidget:
+    """A page of labelled fields with the button that starts the job below them."""
+    page = QWidget()
+    form = QFormLayout(page)
+    for label, field in rows:
+        form.addRow(label, field)
+    form.addRow(button)
+    return page
 
 
 def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
