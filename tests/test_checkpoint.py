@@ -10,7 +10,6 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from mnist_pad.core import checkpoint
 from mnist_pad.core.checkpoint import META_KEY, CheckpointError, load, read_meta, save
 from mnist_pad.core.evaluate import evaluate
 from mnist_pad.core.models import build
@@ -169,12 +168,10 @@ def test_interrupted_save_keeps_the_previous_file_and_leaves_no_temp_file(saved,
     path, _ = saved
     before = path.read_bytes()
 
-    def half_then_fail(tensors, filename, metadata=None):
-        with open(filename, "wb") as f:
-            f.write(before[: len(before) // 2])
-        raise KeyboardInterrupt  # Ctrl-C in the middle of writing
+    def interrupted(fd):  # Ctrl-C once the new bytes are in the temporary file, before the rename
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(checkpoint, "save_file", half_then_fail)
+    monkeypatch.setattr(os, "fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
         save(path, make_model("small"))
     assert path.read_bytes() == before

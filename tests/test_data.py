@@ -197,8 +197,14 @@ def test_missing_data_message_names_the_files_and_folders(toy, tmp_path):
     message = str(err.value)
     for name in NAMES.values():
         assert name in message
-    for folder in (empty, empty / "toy", data.cache_dir() / "toy"):
-        assert f"  {folder}\n" in message
+    for folder in (empty, empty / "toy"):
+        assert f"  {folder}" in message
+    assert message.startswith(f"{empty}: the toy files are not there")
+
+    with pytest.raises(DataMissing) as err:
+        locate("toy")
+    message = str(err.value)
+    assert f"  {data.cache_dir() / 'toy'}\n" in message
     assert "--data-dir" in message and data.ENV_VAR in message
 
 
@@ -209,7 +215,8 @@ def test_search_order_is_data_dir_then_env_then_cache(toy, tmp_path, monkeypatch
     write_set(data.cache_dir() / "toy", 5)
     monkeypatch.setenv(data.ENV_VAR, str(env_parent))
 
-    assert candidate_dirs("toy", explicit)[:4] == [explicit, explicit / "toy", env_parent, env_parent / "toy"]
+    assert candidate_dirs("toy", explicit) == [explicit, explicit / "toy"]
+    assert candidate_dirs("toy")[:3] == [env_parent, env_parent / "toy", data.cache_dir() / "toy"]
     assert len(load_split("toy", "test", explicit)) == 3
     assert len(load_split("toy", "test")) == 4
     monkeypatch.delenv(data.ENV_VAR)
@@ -222,11 +229,25 @@ def test_env_var_may_name_the_folder_itself(toy, tmp_path, monkeypatch):
     assert locate("toy")["test-images"] == folder / NAMES["test-images"]
 
 
-def test_a_folder_with_some_files_missing_is_passed_over(toy, tmp_path):
+def test_a_folder_with_some_files_missing_is_passed_over(toy, tmp_path, monkeypatch):
     partial = write_set(tmp_path / "partial", 3)
     (partial / NAMES["train-labels"]).unlink()
     write_set(data.cache_dir() / "toy", 5)
-    assert len(load_split("toy", "test", partial)) == 5
+    monkeypatch.setenv(data.ENV_VAR, str(partial))
+    assert len(load_split("toy", "test")) == 5
+
+
+def test_an_explicit_folder_is_used_or_refused_never_replaced(toy, tmp_path, monkeypatch):
+    write_set(data.cache_dir() / "toy", 5)
+    monkeypatch.setenv(data.ENV_VAR, str(write_set(tmp_path / "env", 4)))
+    partial = write_set(tmp_path / "partial", 3)
+    (partial / NAMES["train-labels"]).unlink()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for folder, message in ((partial, "the toy files are not there"), (tmp_path / "missing", "no such folder"),
+                            (a_file, "is not a folder")):
+        with pytest.raises(DataMissing, match=message):
+            load_or_download("toy", "test", folder)
 
 
 # --- download from a local server ------------------------------------------------------------------
@@ -305,9 +326,11 @@ def test_load_or_download_fills_the_cache_when_data_is_missing(mirror, tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(DataMissing):
-        load_or_download("toy", "test", empty, allow_download=False)
+        load_or_download("toy", "test", empty)  # a folder the user named: never downloaded around
+    with pytest.raises(DataMissing):
+        load_or_download("toy", "test", allow_download=False)
     assert not mirror.requests
-    split = load_or_download("toy", "test", empty)
+    split = load_or_download("toy", "test")
     assert len(split) == 6
     assert (data.cache_dir() / "toy" / NAMES["test-labels"]).is_file()
 

@@ -50,7 +50,7 @@ def test_either_polarity_gives_the_same_probabilities_and_bad_files_are_reported
     Image.fromarray(np.full((64, 64), 255, np.uint8)).save(blank)
     text.write_text("not an image")
     result = predict(*files, str(blank), str(text), "--json", "--weights", str(weights))
-    assert result.returncode == 1  # one file could not be read
+    assert result.returncode == 2  # one file is not an image: bad input (the others are still read)
     assert "notes.png" in result.stderr and "cannot read" in result.stderr
     rows = _json_lines(result.stdout)
     assert [r["file"] for r in rows] == files + [str(blank)]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_pad.core.files import BadInput
 from mnist_pad.core.data import read_idx
 import mnist_pad.core.samples as samples_module
 from mnist_pad.core.samples import SampleStore, read_folder
@@ -162,7 +163,7 @@ def test_read_folder_also_reads_a_store(tmp_path):
     store.add(8, image28(99))
     samples, problems = read_folder(tmp_path)
     assert [s.label for s in samples] == [8] and problems == []
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(BadInput, match="no such samples folder"):
         read_folder(tmp_path / "missing")
 
 

@@ -11,9 +11,8 @@ the UI thread while a worker evaluates, and the copy may live on the GPU while t
 from __future__ import annotations
 
 import copy
-import json
+import io
 import os
-import tempfile
 import time
 import weakref
 from collections.abc import Callable, Generator
@@ -29,6 +28,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .data import Split
 from .evaluate import Report, report, to_input
+from .files import check_output, dumps_json, write_atomic
 from .models import ConvNet
 from .runtime import batch_engine
 
@@ -303,18 +303,6 @@ def report_dict(result: EvalResult, **meta) -> dict:
             "confusion_normalised": result.normalised_confusion().round(6).tolist()}
 
 
-def _atomic_write(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
-
-
 def confusion_image(result: EvalResult, normalised: bool = False, title: str = "", cell: int = 48) -> Image.Image:
     """The confusion matrix drawn with PIL: rows true class, columns predicted, colour = row fraction."""
     k = len(result.report.classes)
@@ -345,10 +333,13 @@ def confusion_image(result: EvalResult, normalised: bool = False, title: str = "
 def export_report(result: EvalResult, json_path: str | os.PathLike, png_path: str | os.PathLike | None = None,
                   normalised: bool = False, **meta) -> list[Path]:
     """Write the report as JSON (and the confusion matrix as PNG), each atomically; returns the paths."""
-    data = json.dumps(report_dict(result, **meta), indent=2)
-    written = [_atomic_write(Path(json_path), lambda tmp: Path(tmp).write_text(data, encoding="utf-8"))]
+    outputs = [json_path] + ([png_path] if png_path is not None else [])
+    for path in outputs:
+        check_output(path, "report file")
+    written = [write_atomic(json_path, dumps_json(report_dict(result, **meta), indent=2).encode())]
     if png_path is not None:
         title = " - ".join(str(meta[k]) for k in ("model", "dataset") if k in meta)
-        image = confusion_image(result, normalised, title)
-        written.append(_atomic_write(Path(png_path), lambda tmp: image.save(tmp, format="PNG")))
+        png = io.BytesIO()
+        confusion_image(result, normalised, title).save(png, format="PNG")
+        written.append(write_atomic(png_path, png.getvalue()))
     return written

@@ -126,16 +126,15 @@ def cache_dir() -> Path:
 
 
 def candidate_dirs(dataset: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Folders searched for ``dataset``'s files, in order of preference."""
-    dirs: list[Path] = []
-    roots: list[Path] = []
+    """Folders searched for ``dataset``'s files, in order of preference. An explicit ``data_dir`` is the
+    only place looked at (it or its ``<dataset>/``): a folder the user named is used or refused, never
+    silently replaced by another."""
     if data_dir is not None:
-        roots.append(Path(data_dir))
+        return [Path(data_dir), Path(data_dir) / dataset]
+    dirs: list[Path] = []
     env = os.environ.get(ENV_VAR)
     if env:
-        roots.append(Path(env))
-    for root in roots:
-        dirs += [root, root / dataset]
+        dirs += [Path(env), Path(env) / dataset]
     dirs.append(cache_dir() / dataset)
     dirs += list(_SYSTEM_DIRS.get(dataset, ()))
     return list(dict.fromkeys(dirs))
@@ -152,6 +151,9 @@ def _find(folder: Path, name: str) -> Path | None:
 def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
     """Paths of the four files of ``dataset``; raises :class:`DataError` saying what to put where."""
     spec = get_spec(dataset)
+    if data_dir is not None and not Path(data_dir).is_dir():
+        what = "is not a folder" if Path(data_dir).exists() else "no such folder"
+        raise DataMissing(f"{data_dir}: {what} (the data folder given for {spec.name})")
     dirs = candidate_dirs(dataset, data_dir)
     others = []
     for folder in dirs:
@@ -161,7 +163,7 @@ def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) ->
                 others.append(folder)
                 continue
             return found  # type: ignore[return-value]
-    message = missing_message(spec, dirs)
+    message = missing_message(spec, dirs, explicit=data_dir is not None)
     if others:
         message += "\n(" + ", ".join(map(str, others)) + f" hold files of these names, but of another data set than {spec.name})"
     raise DataMissing(message)
@@ -179,9 +181,12 @@ def _is_other_dataset(spec: DatasetSpec, test_labels: Path) -> bool:
     return any(other.content_md5.get(name) == digest for other in DATASETS.values() if other.name != spec.name)
 
 
-def missing_message(spec: DatasetSpec, dirs: list[Path]) -> str:
+def missing_message(spec: DatasetSpec, dirs: list[Path], explicit: bool = False) -> str:
     names = "\n".join(f"  {name}" for name in spec.files.values())
     where = "\n".join(f"  {d}" for d in dirs)
+    if explicit:
+        return (f"{dirs[0]}: the {spec.name} files are not there. Put these four files (gzipped or not):\n{names}\n"
+                f"into one of these folders:\n{where}")
     return (
         f"{spec.name} data not found. Put these four files (gzipped or not):\n{names}\n"
         f"into one of these folders (searched in this order):\n{where}\n"
@@ -323,11 +328,12 @@ def _fetch(url: str, target: Path, progress: bool) -> None:
 
 
 def load_or_download(dataset: str, split: str, data_dir: str | os.PathLike | None = None, allow_download: bool = True) -> Split:
-    """:func:`load_split`, downloading into the cache first if the files are nowhere to be found."""
+    """:func:`load_split`, downloading into the cache first if the files are nowhere to be found (never when
+    ``data_dir`` is given: that folder is used or refused)."""
     try:
         return load_split(dataset, split, data_dir)
     except DataMissing as missing:
-        if not allow_download:
+        if not allow_download or data_dir is not None:
             raise
         try:
             download(dataset)

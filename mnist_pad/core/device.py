@@ -5,15 +5,26 @@ from __future__ import annotations
 import torch
 
 
+class DeviceError(ValueError):
+    """A device that does not exist here, or a name that is not a device."""
+
+
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
     """``auto`` picks CUDA when available; ``cuda`` without a GPU is an error, not a silent fallback."""
     if isinstance(name, torch.device):
         return name
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DeviceError(f"--device {name!r} is not a device: auto | cpu | cuda") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for, but this torch build sees no CUDA GPU")
+        raise DeviceError("--device cuda was asked for, but this torch build sees no CUDA GPU")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError("--device mps was asked for, but this machine has no Apple GPU")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"--device {name!r}: mnist-pad runs on auto | cpu | cuda | mps")
     return device
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .files import write_atomic
 from .models import ConvNet
 
 
@@ -58,14 +58,4 @@ def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
 
 def export_onnx(model: ConvNet, path: str | os.PathLike) -> Path:
     """Write the model as ONNX to ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = onnx_bytes(model)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return write_atomic(path, onnx_bytes(model))

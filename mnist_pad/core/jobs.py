@@ -20,7 +20,7 @@ from pathlib import Path
 from .checkpoint import load, save
 from .data import ENV_VAR, Split, get_spec, load_or_download
 from .evaluate import evaluate
-from .finetune import FinetuneConfig, FinetuneProgress, FinetuneReport, finetune
+from .finetune import FinetuneConfig, FinetuneProgress, finetune
 from .recipes import recipe_for
 from .train import Progress, Trainer, split_validation
 

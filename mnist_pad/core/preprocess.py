@@ -13,12 +13,13 @@ was made, keeping every intermediate step so that the pad can show them:
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageOps
 
 SIZE = 28  # side of the network input, pixels
 BOX = 20  # MNIST fits each digit into a 20x20 box
@@ -30,6 +31,8 @@ INK_THRESHOLD = 0.1  # values above this (0..1) count as ink when cropping
 STROKE_MIN, STROKE_MAX = 1.0, 3.2
 STROKE_TARGET = 1.8
 WORK = 4 * BOX  # larger crops are shrunk to this side first (pixels)
+MAX_SIDE = 2048  # image files are shrunk to this longest side on reading: ample for a digit, bounded memory
+MAX_PIXELS = 50_000_000  # image files larger than this (after a JPEG's reduced decode) are refused
 
 
 class PreprocessError(ValueError):
@@ -143,13 +146,18 @@ def preprocess(image: np.ndarray, normalize_stroke: bool = True) -> Preprocessed
 
 def to_ink(rgb_or_gray: np.ndarray) -> np.ndarray:
     """Grayscale 0..1 with ink high from an image of either polarity: the background is the value most of
-    the border has, so dark-on-light images are inverted."""
+    the border has, so dark-on-light images are inverted. With an alpha channel, transparent pixels are
+    background: they are laid on the shade that contrasts most with the opaque pixels (black ink on a
+    transparent black background is still black ink)."""
     a = np.asarray(rgb_or_gray, dtype=np.float32)
     if a.ndim == 3:
-        if a.shape[2] == 4:  # transparent pixels are background
-            alpha = a[..., 3:] / 255
-            a = a[..., :3] * alpha + 255 * (1 - alpha) * (a[..., :3].mean() > 127)
-        a = a[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+        if a.shape[2] in (2, 4):  # LA or RGBA
+            alpha = a[..., -1:] / 255
+            colour = a[..., :-1]
+            opaque = float((colour * alpha).sum() / max(1e-6, alpha.sum() * colour.shape[2]))
+            backdrop = 0.0 if opaque > 127 else 255.0
+            a = colour * alpha + backdrop * (1 - alpha)
+        a = a[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32) if a.shape[2] >= 3 else a[..., 0]
     if a.ndim != 2:
         raise PreprocessError(f"expected a grayscale or colour image, got shape {a.shape}")
     a = a / 255
@@ -162,12 +170,33 @@ def to_ink(rgb_or_gray: np.ndarray) -> np.ndarray:
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
-    """A PNG/JPEG/... file as ink-high grayscale 0..1; :class:`PreprocessError` if unreadable."""
+    """A PNG/JPEG/... file as ink-high grayscale 0..1, upright (EXIF orientation applied), in bounded
+    memory: JPEGs are decoded at a reduced scale and anything still larger than :data:`MAX_SIDE` is
+    shrunk at once; a file of more than :data:`MAX_PIXELS` pixels, or one that is not a regular file, is
+    refused with a :class:`PreprocessError` naming it."""
+    from .files import BadInput, check_input_file
+
     try:
-        with Image.open(path) as img:
-            img.load()
-            mode = "RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB" if img.mode not in ("L", "I;16", "I", "F") else "L"
+        check_input_file(path, "image file")
+    except BadInput as exc:
+        raise PreprocessError(str(exc)) from None
+    try:
+        with warnings.catch_warnings():  # our own limit below is lower than Pillow's warning's
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
+            img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # a JPEG is decoded at 1/2, 1/4 or 1/8 scale when larger
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise PreprocessError(f"{path}: {w}x{h} pixels is more than the {MAX_PIXELS // 1_000_000} "
+                                      "megapixels mnist-pad reads; scale it down first")
+            img = ImageOps.exif_transpose(img)
+            if max(img.size) > MAX_SIDE:
+                img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)
+            mode = "RGBA" if img.has_transparency_data else "L" if img.mode in ("1", "L", "I;16", "I", "F") else "RGB"
             arr = np.asarray(img.convert(mode))
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except PreprocessError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise PreprocessError(f"{path}: cannot read the image ({exc})") from exc
     return to_ink(arr)

@@ -14,10 +14,11 @@ in MNIST) plus ``manifest.json`` carrying ids, creation times and strokes. The f
 from __future__ import annotations
 
 import base64
-import json
+import io
+import math
 import os
+import re
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,10 @@ import torch
 from PIL import Image
 
 from .data import Split
+from .files import (
+    BadInput, check_input_file, check_output, dumps_json, fsync_dir, is_temp_name, loads_json, read_limited,
+    remove_stale_temps, write_atomic, write_tree_atomic,
+)
 from .paths import samples_dir
 from .preprocess import SIZE, PreprocessError, load_image, preprocess
 
@@ -37,7 +42,9 @@ FORMAT = "mnist-pad-sample"
 VERSION = 1
 MANIFEST = "manifest.json"
 SUFFIX = ".json"
-STALE_TEMP_S = 3600.0  # temporary files this old are leftovers of a killed write and are removed
+ID_RE = re.compile(r"[0-9]{13}-[0-9a-f]{8}")  # what new_id() makes; the only ids a file name is built from
+MAX_SAMPLE_BYTES = 16 << 20  # a sample file is a few KB; one larger than this is not ours
+MAX_MANIFEST_BYTES = 1 << 30  # an exchange manifest holds every sample's strokes: a few KB each
 
 Strokes = list[np.ndarray]  # each (N, 3) float32: x, y in 0..1 of the canvas side, pressure 0..1
 
@@ -64,6 +71,14 @@ class LoadProblem:
 def new_id() -> str:
     """Sortable by creation time (milliseconds) and unique across processes (random suffix)."""
     return f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(4)}"
+
+
+def check_id(sample_id: object) -> str:
+    """A sample id read from a file, if it has the store's own format: ids become file names, so anything
+    else (``../../x``, an absolute path, ``sub/x``) is refused."""
+    if not isinstance(sample_id, str) or not ID_RE.fullmatch(sample_id):
+        raise ValueError(f"id {str(sample_id)[:40]!r} is not a sample id")
+    return sample_id
 
 
 def check_label(label: int) -> int:
@@ -116,14 +131,14 @@ def encode(sample: Sample) -> bytes:
     if sample.strokes is not None:
         points = np.concatenate(sample.strokes) if sample.strokes else np.zeros((0, 3), np.float32)
         doc["strokes"] = {"lengths": [len(s) for s in sample.strokes], "points": _b64(points.astype("<f4").tobytes())}
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return dumps_json(doc, separators=(",", ":")).encode()
 
 
 def decode(raw: bytes) -> Sample:
     """Parse and validate one sample file's bytes; ValueError (with the reason) when it is damaged."""
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = loads_json(raw)
+    except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not an mnist-pad sample file")
@@ -143,36 +158,12 @@ def decode(raw: bytes) -> Sample:
         meta = doc.get("meta") or {}
         if not isinstance(meta, dict):
             raise ValueError("meta is not an object")
-        return Sample(str(doc["id"]), check_label(doc["label"]), image.reshape(SIZE, SIZE), strokes,
-                      float(doc["created"]), meta)
+        created = float(doc["created"])
+        if not math.isfinite(created):
+            raise ValueError(f"creation time {created} is not a time")
+        return Sample(check_id(doc["id"]), check_label(doc["label"]), image.reshape(SIZE, SIZE), strokes, created, meta)
     except (KeyError, TypeError, base64.binascii.Error) as exc:
         raise ValueError(f"missing or malformed field ({type(exc).__name__}: {exc})") from None
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows cannot open directories and needs nothing)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file beside ``path``, fsync, rename, fsync the folder: ``path`` is old or new, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 class SampleStore:
@@ -253,7 +244,7 @@ class SampleStore:
 
     def add_sample(self, sample: Sample) -> str:
         """Store an existing :class:`Sample` (an import) under a new id if its id is taken."""
-        if sample.id in self._samples or not sample.id:
+        if sample.id in self._samples or not ID_RE.fullmatch(sample.id):
             sample = Sample(new_id(), sample.label, sample.image, sample.strokes, sample.created, sample.meta)
         self._write(sample)
         return sample.id
@@ -265,14 +256,14 @@ class SampleStore:
     def delete(self, sample_id: str) -> None:
         self.get(sample_id)
         with self._lock:
-            (self.root / f"{sample_id}{SUFFIX}").unlink(missing_ok=True)
-            _fsync_dir(self.root)
+            (self.root / f"{check_id(sample_id)}{SUFFIX}").unlink(missing_ok=True)
+            fsync_dir(self.root)
             del self._samples[sample_id]
 
     def _write(self, sample: Sample) -> None:
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.root / f"{sample.id}{SUFFIX}", encode(sample))
+            write_atomic(self.root / f"{check_id(sample.id)}{SUFFIX}", encode(sample))
             self._samples[sample.id] = sample
 
     # --- exchange ----------------------------------------------------------------------------------------
@@ -290,17 +281,15 @@ class SampleStore:
         """``images`` uint8 (n, 28, 28), ``labels`` int64, ``ids``, ``created``: for numpy users."""
         items = self.samples()
         split = samples_to_split(items)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, images=split.images.numpy(), labels=split.labels.numpy(),
+        buf = io.BytesIO()
+        np.savez_compressed(buf, images=split.images.numpy(), labels=split.labels.numpy(),
                             ids=np.array([s.id for s in items]), created=np.array([s.created for s in items]))
-        return path
+        return write_atomic(path, buf.getvalue())
 
     def export_idx(self, folder: str | os.PathLike, prefix: str = "samples") -> tuple[Path, Path]:
         """``<prefix>-images-idx3-ubyte`` and ``<prefix>-labels-idx1-ubyte``, as MNIST's own files."""
         split = self.as_split()
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         n = len(split)
         images, labels = folder / f"{prefix}-images-idx3-ubyte", folder / f"{prefix}-labels-idx1-ubyte"
         header = lambda magic, *dims: b"".join(int(v).to_bytes(4, "big") for v in (magic, *dims))  # noqa: E731
@@ -316,29 +305,34 @@ def samples_to_split(items: Sequence[Sample]) -> Split:
 
 
 def read_store(root: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]]:
-    """Every sample file in a store folder; damaged ones become problems. Leftover temporary files of a
-    killed write are ignored, and removed once stale."""
+    """Every sample file in a store folder; damaged ones become problems, reported once and skipped.
+    Another process may be adding or deleting samples meanwhile: a file that vanishes between the listing
+    and the reading is simply gone, not damaged. Temporary files whose writer is gone are removed."""
     root = Path(root)
     samples, problems = [], []
-    if not root.is_dir():
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:
         return samples, problems
-    now = time.time()
-    for entry in os.scandir(root):
+    except OSError as exc:
+        return samples, [LoadProblem(root, f"the samples folder cannot be read ({exc.strerror or exc})")]
+    if any(is_temp_name(e.name) for e in entries):
+        remove_stale_temps(root)
+    for entry in entries:
         name = entry.name
-        if name.startswith("."):
-            if name.endswith(".tmp") and now - entry.stat().st_mtime > STALE_TEMP_S:
-                Path(entry.path).unlink(missing_ok=True)
+        if name.startswith(".") or not name.endswith(SUFFIX):
             continue
-        if not name.endswith(SUFFIX) or not entry.is_file():
-            continue
+        path = Path(entry.path)
         try:
-            with open(entry.path, "rb") as f:
-                sample = decode(f.read())
+            sample = decode(read_limited(path, MAX_SAMPLE_BYTES, "sample file"))
             if sample.id != name[: -len(SUFFIX)]:
                 raise ValueError(f"its id {sample.id!r} does not match the file name")
             samples.append(sample)
-        except (OSError, ValueError) as exc:
-            problems.append(LoadProblem(Path(entry.path), str(exc)))
+        except BadInput as exc:
+            if path.exists() or path.is_symlink():  # else deleted by another process since the listing
+                problems.append(LoadProblem(path, str(exc).removeprefix(f"{path}: ")))
+        except ValueError as exc:
+            problems.append(LoadProblem(path, str(exc)))
     return samples, problems
 
 
@@ -346,35 +340,48 @@ def _strokes_to_json(strokes: Strokes | None) -> list | None:
     return None if strokes is None else [np.round(s.astype(np.float64), 5).tolist() for s in strokes]
 
 
+def _png(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image, mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def write_folder(samples: Sequence[Sample], folder: str | os.PathLike) -> Path:
-    """The exchange format: ``<label>/<id>.png`` (white ink on black, 28x28) plus ``manifest.json``."""
+    """The exchange format: ``<label>/<id>.png`` (white ink on black, 28x28) plus ``manifest.json``, into a
+    new or empty ``folder`` (one that holds anything is refused: an export overwrites nothing). The folder
+    appears whole or not at all: it is written beside, then renamed into place."""
     folder = Path(folder)
-    entries = []
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "holds files already" if folder.is_dir() else "is a file"
+        raise BadInput(f"{folder}: {what}; export into a new or empty folder")
+    check_output(folder / MANIFEST, "export folder")
+    entries, files = [], {}
     for s in samples:
-        rel = f"{s.label}/{s.id}.png"
-        (folder / str(s.label)).mkdir(parents=True, exist_ok=True)
-        Image.fromarray(s.image, mode="L").save(folder / rel)
+        rel = f"{s.label}/{check_id(s.id)}.png"
+        files[rel] = _png(s.image)
         entries.append({"id": s.id, "label": s.label, "file": rel, "created": s.created,
                         "strokes": _strokes_to_json(s.strokes), "meta": s.meta})
-    folder.mkdir(parents=True, exist_ok=True)
     manifest = {"format": "mnist-pad-samples", "version": VERSION, "classes": [str(c) for c in range(CLASSES)],
                 "samples": entries}
-    write_atomic(folder / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
-    return folder
+    files[MANIFEST] = dumps_json(manifest, separators=(",", ":")).encode()
+    return write_tree_atomic(folder, files)
 
 
 def _read_manifest(folder: Path, problems: list[LoadProblem]) -> dict[str, dict]:
     """Manifest entries keyed by relative file path; a missing manifest is fine, a broken one a problem."""
     path = folder / MANIFEST
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return {}
     try:
-        doc = json.loads(path.read_bytes())
+        doc = loads_json(read_limited(path, MAX_MANIFEST_BYTES, "manifest"))
         entries = doc["samples"]
         return {str(e["file"]): e for e in entries if isinstance(e, dict) and "file" in e}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except BadInput as exc:
+        problems.append(LoadProblem(path, f"manifest unreadable, labels taken from folder names "
+                                          f"({str(exc).removeprefix(f'{path}: ')})"))
+    except (ValueError, KeyError, TypeError) as exc:
         problems.append(LoadProblem(path, f"manifest unreadable, labels taken from folder names ({exc})"))
-        return {}
+    return {}
 
 
 def read_image_file(path: Path) -> np.ndarray:
@@ -383,36 +390,56 @@ def read_image_file(path: Path) -> np.ndarray:
     return to_image28(load_image(path))
 
 
+def _from_file(path: Path, label: int, entry: dict) -> Sample:
+    """One exchange-format image and its manifest entry. The manifest is untrusted: an id that is not in
+    the store's own format is replaced by a new one (ids become file names), times must be times."""
+    image = read_image_file(path)
+    strokes = check_strokes(entry["strokes"]) if entry.get("strokes") is not None else None
+    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    candidate = entry.get("id") or path.stem
+    sample_id = candidate if isinstance(candidate, str) and ID_RE.fullmatch(candidate) else new_id()
+    created = float(entry.get("created") or path.stat().st_mtime)
+    if not math.isfinite(created):
+        raise ValueError(f"creation time {created} in the manifest is not a time")
+    return Sample(sample_id, label, image, strokes, created, meta)
+
+
 def read_folder(folder: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]]:
     """Read the exchange format (``<label>/*.png`` [+ ``manifest.json``]) or a store folder (``*.json``
-    sample files); unreadable entries are reported and skipped. Raises FileNotFoundError for no folder."""
+    sample files); unreadable entries, and folders that are not a label 0-9, are reported and skipped.
+    Raises :class:`BadInput` when ``folder`` is not a folder."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such samples folder")
-    if not (folder / MANIFEST).exists() and not any((folder / str(c)).is_dir() for c in range(CLASSES)):
+        raise BadInput(f"{folder}: {'is not a folder' if folder.exists() else 'no such samples folder'}")
+    labels = [c for c in range(CLASSES) if (folder / str(c)).is_dir()]
+    if not (folder / MANIFEST).exists() and not labels:
         return read_store(folder)
     problems: list[LoadProblem] = []
     manifest = _read_manifest(folder, problems)
     samples = []
-    for c in range(CLASSES):
-        label_dir = folder / str(c)
-        if not label_dir.is_dir():
-            continue
-        for path in sorted(label_dir.iterdir()):
-            if path.name.startswith(".") or not path.is_file():
+    for path in _listing(folder, problems):
+        if path.is_dir() and not path.name.startswith(".") and path.name not in map(str, labels):
+            problems.append(LoadProblem(path, "not a label folder (0-9); skipped"))
+    for c in labels:
+        for path in _listing(folder / str(c), problems):
+            if path.name.startswith("."):
                 continue
             rel = f"{c}/{path.name}"
-            entry = manifest.pop(rel, {})
             try:
-                image = read_image_file(path)
-                strokes = check_strokes(entry["strokes"]) if entry.get("strokes") is not None else None
-                meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
-                samples.append(Sample(str(entry.get("id") or path.stem), c, image, strokes,
-                                      float(entry.get("created") or path.stat().st_mtime), meta))
+                samples.append(_from_file(check_input_file(path, "image"), c, manifest.pop(rel, {})))
             except (OSError, ValueError, TypeError) as exc:
-                problems.append(LoadProblem(path, str(exc)))
+                problems.append(LoadProblem(path, str(exc).removeprefix(f"{path}: ")))
     problems += [LoadProblem(folder / rel, "listed in the manifest but missing") for rel in manifest]
     # In creation order, as the store lists them (file names sort by id, whose random part decides between
     # samples made in the same millisecond).
     samples.sort(key=lambda s: (s.created, s.id))
     return samples, problems
+
+
+def _listing(folder: Path, problems: list[LoadProblem]) -> list[Path]:
+    """The entries of ``folder`` by name; one that cannot be listed is a problem, not a crash."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        problems.append(LoadProblem(folder, f"cannot be listed ({exc.strerror or exc})"))
+        return []

@@ -5,13 +5,13 @@ one uint8 tensor and is shuffled and augmented there in batches (airbench's appr
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .augment import AugmentConfig, augment
 from .data import Split
@@ -44,6 +44,15 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on the CPU)
     log_every: int = 50  # steps between progress reports
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "log_every"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, not {getattr(self, name)!r}")
+        if not isinstance(self.val_size, int) or self.val_size < 0:
+            raise ValueError(f"val_size must be a whole number >= 0, not {self.val_size!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, not {self.lr!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

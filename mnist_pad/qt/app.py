@@ -17,7 +17,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.checkpoint import CheckpointError, load
-from ..core.device import describe, resolve_device
+from ..core.device import DeviceError, describe, resolve_device
 from ..core.paths import shipped_weights
 
 
@@ -50,6 +50,13 @@ def collect_garbage_on_the_ui_thread() -> object:
     return GarbageCollector(interval=1.0)
 
 
+def _refuse(message: str, line: str) -> int:
+    """A start-up failure: one line on stderr for the terminal, a message box for the desktop; exit code 2."""
+    print(f"mnist-pad: error: {line}", file=sys.stderr)
+    QMessageBox.critical(None, "mnist-pad", message)
+    return 2
+
+
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
     leave_a_core_to_the_ui()
@@ -58,13 +65,13 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     path = weights or shipped_weights("default")
     try:
         dev = resolve_device("cpu" if device == "auto" else device)
+    except DeviceError as exc:
+        return _refuse(f"Cannot start on that device: {exc}.", str(exc))
+    try:
         ckpt = load(path, dev)
-    except (CheckpointError, RuntimeError) as exc:
-        hint = "" if weights else "\n\nThe shipped weights are missing: reinstall mnist-pad or pass --weights FILE."
-        message = f"Cannot load the model:\n{exc}{hint}"
-        print(f"mnist-pad: error: {message}", file=sys.stderr)
-        QMessageBox.critical(None, "mnist-pad", message)
-        return 2
+    except CheckpointError as exc:
+        hint = "" if weights else "\n\nThe shipped weights are missing or damaged: reinstall mnist-pad, or pass --weights FILE."
+        return _refuse(f"Cannot load the model:\n{exc}{hint}", str(exc))
 
     from .model_state import ModelState
     from .window import MainWindow
