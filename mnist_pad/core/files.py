@@ -41,6 +41,10 @@ class WriteFailed(RuntimeError):
     nothing partial was left there (exit code 1)."""
 
 
+# What a file operation on the user's behalf may raise: the window shows these as messages, the CLI as one line.
+FILE_ERRORS = (OSError, BadInput, WriteFailed)
+
+
 # --- reading ------------------------------------------------------------------------------------------------
 def check_input_file(path: str | os.PathLike, what: str = "file") -> Path:
     """``path`` if it is (a link to) a regular file; :class:`BadInput` naming it otherwise."""
@@ -141,9 +145,7 @@ def check_output(path: str | os.PathLike, what: str = "--out", *, protected: tup
     folder = _existing_ancestor(target.parent)
     if not folder.is_dir():
         raise BadInput(f"{what} {p}: {folder} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        why = "a read-only file system" if _read_only(folder) else "no permission to write there"
-        raise BadInput(f"{what} {p}: cannot write in {folder} ({why})")
+    _probe(folder, p, what)
     if size_hint:
         free = shutil.disk_usage(folder).free
         if free < size_hint:
@@ -151,11 +153,15 @@ def check_output(path: str | os.PathLike, what: str = "--out", *, protected: tup
     return p
 
 
-def _read_only(folder: Path) -> bool:
+def _probe(folder: Path, p: Path, what: str) -> None:
+    """Create and remove an empty temporary file in ``folder``: the one sure test that writing there works
+    (permissions, a read-only mount, a pseudo file system like /sys, root's privileges all included)."""
+    probe = folder / f".{p.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (AttributeError, OSError):  # Windows has no statvfs
-        return False
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise BadInput(f"{what} {p}: cannot write in {folder} ({reason(exc)})") from None
+    _unlink_quietly(probe)
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:

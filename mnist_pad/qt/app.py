@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import traceback
 
 import torch
 
@@ -50,6 +51,23 @@ def collect_garbage_on_the_ui_thread() -> object:
     return GarbageCollector(interval=1.0)
 
 
+def report_unexpected_errors() -> None:
+    """An exception that escapes a slot would otherwise be only a traceback on stderr, which a user who
+    started the app from a menu never sees: print the traceback (for a bug report) and say it in a message
+    box too. The window stays usable."""
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        traceback.print_exception(kind, value, tb)
+        QMessageBox.warning(QApplication.activeWindow(), "mnist-pad",
+                            f"Something went wrong: {value or kind.__name__}\n\nThe window still works; the details "
+                            "were printed to the terminal, for a bug report.")
+
+    sys.excepthook = hook
+
+
 def _refuse(message: str, line: str) -> int:
     """A start-up failure: one line on stderr for the terminal, a message box for the desktop; exit code 2."""
     print(f"mnist-pad: error: {line}", file=sys.stderr)
@@ -81,6 +99,7 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
+    report_unexpected_errors()
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     code = app.exec()
     _settings().setValue("window/geometry", window.saveGeometry())

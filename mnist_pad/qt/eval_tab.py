@@ -36,6 +36,7 @@ from ..core.catalog import list_models
 from ..core.checkpoint import load as load_checkpoint
 from ..core.data import Split
 from ..core.device import resolve_device
+from ..core.files import FILE_ERRORS
 from ..core.jobs import DataSource, SplitLoader
 from ..core.models import ConvNet
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
@@ -375,7 +376,7 @@ class EvalTab(QWidget):
         if path:
             try:
                 written = self.export(path)
-            except OSError as exc:
+            except FILE_ERRORS as exc:
                 self._say(f"Export failed: {exc}", error=True)
                 return
             self._say("Exported " + " and ".join(str(p) for p in written))

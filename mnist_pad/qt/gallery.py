@@ -7,8 +7,10 @@ the others), and each thumbnail is made on first paint and kept in a bounded cac
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.files import FILE_ERRORS
 from ..core.samples import CLASSES, SampleStore
 
 THUMB = 56  # thumbnail side in pixels (2x the 28x28 sample)
@@ -146,6 +149,7 @@ class Gallery(QWidget):
 
     counts_changed = Signal(list)
     sample_opened = Signal(str)  # a sample was double-clicked: its id
+    message = Signal(str)  # what an import or export did, for the tab's status line
 
     def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -253,10 +257,20 @@ class Gallery(QWidget):
             self.model.sample_added(sample_id)
         self.update_counts()
         self._show_problems(problems)
+        self.message.emit(f"Imported {len(ids)} sample(s) from {folder}"
+                          + (f"; {len(problems)} file(s) skipped (listed below)" if problems else ""))
         return len(ids)
 
-    def export_folder(self, folder: str) -> None:
-        self.store.export_folder(folder)
+    def export_folder(self, folder: str) -> Path:
+        """Export every sample into ``folder``, or into a new folder inside it when it holds files already
+        (an export overwrites nothing); says where."""
+        target = Path(folder)
+        if target.is_dir() and any(target.iterdir()):
+            target = target / time.strftime("mnist-pad-samples-%Y%m%d-%H%M%S")
+        written = self.store.export_folder(target)
+        self._show_problems([])
+        self.message.emit(f"Exported {len(self.store)} sample(s) to {written}")
+        return written
 
     def _ask_import(self) -> None:
         self._with_folder("Import samples from a folder", self.import_folder)
@@ -270,7 +284,7 @@ class Gallery(QWidget):
         if folder:
             try:
                 action(folder)
-            except OSError as exc:
+            except FILE_ERRORS as exc:
                 self._show_problems([exc])
 
     def reload(self) -> None:

@@ -51,6 +51,7 @@ class ModelPicker(QWidget):
         layout.addWidget(self.combo, 1)
         layout.addWidget(self.revert_button)
         self.entries: list[ModelEntry] = []
+        self.problems: list[str] = []  # model files the last refresh skipped, each with its reason
         model_state.changed.connect(self._select_current)
         self.refresh()
 
@@ -67,8 +68,9 @@ class ModelPicker(QWidget):
             self.combo.addItem(describe(entry), str(entry.path))
         self.combo.blockSignals(False)
         self._select_current()
-        for problem in problems:
-            self.error.emit(f"skipped a model file: {problem}")
+        self.problems = problems
+        if problems:
+            self.error.emit(skipped_models_message(problems))
 
     def revert(self) -> None:
         self.model_state.set_checkpoint(self.base)
@@ -98,6 +100,12 @@ class ModelPicker(QWidget):
                 self.combo.blockSignals(False)
                 break
         self.revert_button.setEnabled(self.model_state.checkpoint is not self.base)
+
+
+def skipped_models_message(problems: list[str]) -> str:
+    """One message for the model files that could not be listed (each names its file and why)."""
+    return f"{len(problems)} model file(s) skipped:\n" + "\n".join(problems[:3]) + (
+        f"\n... and {len(problems) - 3} more" if len(problems) > 3 else "")
 
 
 def _same(a: Path | None, b: Path | None) -> bool:

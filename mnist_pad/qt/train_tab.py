@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,6 +39,7 @@ from ..core.catalog import new_model_path
 from ..core.checkpoint import Checkpoint, load
 from ..core.data import DATASETS, ENV_VAR
 from ..core.device import resolve_device
+from ..core.files import FILE_ERRORS
 from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneReport
 from ..core.jobhost import JobHost
 from ..core.jobs import DataSource, SplitLoader, finetune_job, train_job
@@ -49,7 +51,7 @@ from ..core.train import Progress
 from .collect import CollectPanel
 from .curves import LiveCurves
 from .gallery import Gallery
-from .model_picker import ModelPicker
+from .model_picker import ModelPicker, skipped_models_message
 from .model_state import ModelState
 from .results import FinetuneResults
 from .worker import Worker
@@ -87,6 +89,7 @@ class TrainTab(QWidget):
         self.gallery = Gallery(self.store)
         self.collect.sample_ready.connect(self.add_labelled)
         self.gallery.counts_changed.connect(self.collect.show_counts)
+        self.gallery.message.connect(self._set_status)
         self.gallery.sample_opened.connect(
             lambda sample_id: self.collect.show_sample(self.store.get(sample_id).strokes, self.store.get(sample_id).label))
         self.collect.show_counts(self.store.counts())
@@ -140,6 +143,8 @@ class TrainTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(split)
 
+        if self.picker.problems:  # found while the picker was built, before its error signal was connected
+            self._show_error(skipped_models_message(self.picker.problems))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -240,7 +245,9 @@ class TrainTab(QWidget):
             self._show_error("No samples yet: draw a few digits, label them and press Add first.")
             return
         base, samples, data = self.model_state.checkpoint, self.store.as_split(), self._loader()
-        out, home = new_model_path(f"{base.name}-tuned"), self._pad_device()
+        out, home = self._new_model_path(f"{base.name}-tuned"), self._pad_device()
+        if out is None:
+            return
         self.results.clear()
 
         def job() -> Iterator:
@@ -252,7 +259,9 @@ class TrainTab(QWidget):
 
     def start_training(self, **overrides) -> None:
         arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
-        data, out, home = self._loader(), new_model_path(f"{arch}-{dataset}"), self._pad_device()
+        data, out, home = self._loader(), self._new_model_path(f"{arch}-{dataset}"), self._pad_device()
+        if out is None:
+            return
 
         def job() -> Iterator:
             yield from self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides)
@@ -260,6 +269,14 @@ class TrainTab(QWidget):
             return Outcome(load(out, home), graph)
 
         self._run(job, f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+
+    def _new_model_path(self, stem: str) -> Path | None:
+        """Where the job will save its model (in the user's models folder), or None with the reason shown."""
+        try:
+            return new_model_path(stem)
+        except FILE_ERRORS as exc:
+            self._show_error(f"Cannot save models: {exc}")
+            return None
 
     def _pad_device(self) -> torch.device:
         return next(self.model_state.checkpoint.model.parameters()).device

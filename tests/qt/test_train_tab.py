@@ -238,7 +238,7 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
     tab.start_finetune()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.model_state.checkpoint is current
-    assert "mnist data not found" in tab.status.text() and empty in tab.status.text()
+    assert "no such folder (the data folder given for mnist)" in tab.status.text() and empty in tab.status.text()
     assert tab.finetune_button.isEnabled()
 
 
