@@ -139,6 +139,8 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"mnist-pad {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output left: __main__ ends quietly
+        raise
     except (WriteFailed, OSError, MemoryError) as exc:  # the input was fine; running failed
         _say(args.command, exc)
         return 1

@@ -65,5 +65,5 @@ def test_data_source_is_picklable_and_loads_each_split_once(mnist_dir, tmp_path,
     source = pickle.loads(pickle.dumps(DataSource(str(mnist_dir))))  # as the job process receives it
     first = source("mnist", "test")
     assert len(first) == 10_000 and source("mnist", "test") is first
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(Exception, match="the mnist files are not there"):
         DataSource(str(tmp_path), allow_download=False)("mnist", "test")

@@ -140,7 +140,7 @@ def load(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpo
         raise CheckpointError(f"{path}: the weights cannot be read; the file is truncated or corrupt ({exc})") from exc
     bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
-        raise CheckpointError(f"{path}: {len(bad)} weight tensors hold NaN or infinite values (e.g. {bad[0]!r}); "
+        raise CheckpointError(f"{path}: NaN or infinite values in {len(bad)} of its weight tensors (e.g. {bad[0]!r}); "
                               "the model would predict nonsense")
     try:
         model.load_state_dict(tensors, strict=True)

@@ -185,8 +185,8 @@ def missing_message(spec: DatasetSpec, dirs: list[Path], explicit: bool = False)
     names = "\n".join(f"  {name}" for name in spec.files.values())
     where = "\n".join(f"  {d}" for d in dirs)
     if explicit:
-        return (f"{dirs[0]}: the {spec.name} files are not there. Put these four files (gzipped or not):\n{names}\n"
-                f"into one of these folders:\n{where}")
+        return (f"{dirs[0]}: the {spec.name} files are not there, nor in {dirs[1].name}/ inside it "
+                f"(needed: {', '.join(spec.files.values())}, gzipped or not)")
     return (
         f"{spec.name} data not found. Put these four files (gzipped or not):\n{names}\n"
         f"into one of these folders (searched in this order):\n{where}\n"

@@ -29,7 +29,7 @@ from pathlib import Path
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_S = 3600.0  # a temporary file of unknown writer this old is a leftover of a killed write
 # Temporary files of ours: ".<target name>.<pid>.<8 hex>.tmp" (older versions: ".<target name>.<random>.tmp").
-_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>\d+)\.[0-9a-f]{8}|[A-Za-z0-9_]{8})\.tmp$")
+_TEMP_RE = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.[0-9a-f]{8}|[A-Za-z0-9_]{8})\.tmp$")
 
 
 class BadInput(ValueError):
@@ -56,7 +56,7 @@ def check_input_file(path: str | os.PathLike, what: str = "file") -> Path:
     except OSError as exc:  # a link loop, a name too long, no permission to look
         raise BadInput(f"{p}: cannot be read ({reason(exc)})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise BadInput(f"{p}: is a folder, not a {what}")
+        raise BadInput(f"{p}: is a folder, not {'an' if what[0] in 'aeiou' else 'a'} {what}")
     if not stat.S_ISREG(st.st_mode):
         raise BadInput(f"{p}: is not a regular file (a pipe, device or socket); not reading it")
     return p

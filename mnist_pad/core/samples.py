@@ -419,7 +419,7 @@ def read_folder(folder: str | os.PathLike) -> tuple[list[Sample], list[LoadProbl
     samples = []
     for path in _listing(folder, problems):
         if path.is_dir() and not path.name.startswith(".") and path.name not in map(str, labels):
-            problems.append(LoadProblem(path, "not a label folder (0-9); skipped"))
+            problems.append(LoadProblem(path, "not a label folder (0-9)"))
     for c in labels:
         for path in _listing(folder / str(c), problems):
             if path.name.startswith("."):

@@ -51,8 +51,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a whole number >= 1, not {getattr(self, name)!r}")
         if not isinstance(self.val_size, int) or self.val_size < 0:
             raise ValueError(f"val_size must be a whole number >= 0, not {self.val_size!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, not {self.lr!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr >= 0):
+            raise ValueError(f"lr must be a number >= 0, not {self.lr!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
