@@ -30,8 +30,10 @@ def list_models() -> tuple[list[ModelEntry], list[str]]:
     for path in models_dir().glob("*.safetensors"):  # any entry may be a dangling link or a link loop
         try:
             user.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            problems.append(f"{path}: a link to a missing file")
         except OSError as exc:
-            problems.append(f"{path}: {'a link to a missing file' if path.is_symlink() else exc.strerror or exc}")
+            problems.append(f"{path}: {exc.strerror or exc}")
     for path in shipped + [path for _, path in sorted(user, reverse=True)]:
         if path in shipped and not path.exists():
             continue

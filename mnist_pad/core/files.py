@@ -62,12 +62,15 @@ def check_input_file(path: str | os.PathLike, what: str = "file") -> Path:
     return p
 
 
-def read_limited(path: str | os.PathLike, limit: int, what: str = "file") -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; :class:`BadInput` otherwise."""
-    p = check_input_file(path, what)
+def read_limited(path: str | os.PathLike, limit: int, what: str = "file", regular: bool = False) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; :class:`BadInput` otherwise. ``regular``: the
+    caller knows it is a regular file (``os.DirEntry.is_file()`` tells without a system call), so it is not
+    looked at again."""
+    p = Path(path) if regular else check_input_file(path, what)
     try:
         with open(p, "rb") as f:
-            data = f.read(limit + 1)
+            # read(limit + 1) would allocate the whole limit for every small file; read its size + 1 instead
+            data = f.read(min(os.fstat(f.fileno()).st_size, limit) + 1)
     except OSError as exc:
         raise BadInput(f"{p}: cannot be read ({reason(exc)})") from None
     if len(data) > limit:
@@ -164,15 +167,17 @@ def _probe(folder: Path, p: Path, what: str) -> None:
     _unlink_quietly(probe)
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
+def write_atomic(path: str | os.PathLike, data: bytes, tidy: bool = True) -> Path:
     """Write ``data`` to ``path`` so that it is the old file or the new one, never half; missing folders are
     made. Any OS failure (disk full, read-only, folder gone) is a :class:`WriteFailed` naming ``path``, with
-    the temporary file removed."""
+    the temporary file removed. ``tidy``: first remove temporary files for ``path`` left by killed writers (a
+    look through the folder: the sample store, whose names are never reused, tidies when it lists instead)."""
     path = Path(path)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(path.parent, path.name)
+        if tidy:
+            remove_stale_temps(path.parent, path.name)
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()

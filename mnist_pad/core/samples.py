@@ -263,7 +263,7 @@ class SampleStore:
     def _write(self, sample: Sample) -> None:
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.root / f"{check_id(sample.id)}{SUFFIX}", encode(sample))
+            write_atomic(self.root / f"{check_id(sample.id)}{SUFFIX}", encode(sample), tidy=False)
             self._samples[sample.id] = sample
 
     # --- exchange ----------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def read_store(root: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]
             continue
         path = Path(entry.path)
         try:
-            sample = decode(read_limited(path, MAX_SAMPLE_BYTES, "sample file"))
+            sample = decode(read_limited(path, MAX_SAMPLE_BYTES, "sample file", regular=_is_regular(entry)))
             if sample.id != name[: -len(SUFFIX)]:
                 raise ValueError(f"its id {sample.id!r} does not match the file name")
             samples.append(sample)
@@ -334,6 +334,13 @@ def read_store(root: str | os.PathLike) -> tuple[list[Sample], list[LoadProblem]
         except ValueError as exc:
             problems.append(LoadProblem(path, str(exc)))
     return samples, problems
+
+
+def _is_regular(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a link loop: read_limited says so
+        return False
 
 
 def _strokes_to_json(strokes: Strokes | None) -> list | None:

@@ -150,6 +150,7 @@ class Gallery(QWidget):
     counts_changed = Signal(list)
     sample_opened = Signal(str)  # a sample was double-clicked: its id
     message = Signal(str)  # what an import or export did, for the tab's status line
+    failed = Signal(str)  # an import or export that could not be done, and why
 
     def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -273,19 +274,19 @@ class Gallery(QWidget):
         return written
 
     def _ask_import(self) -> None:
-        self._with_folder("Import samples from a folder", self.import_folder)
+        self._with_folder("Import samples from a folder", self.import_folder, "Import failed")
 
     def _ask_export(self) -> None:
-        self._with_folder("Export samples into a folder", self.export_folder)
+        self._with_folder("Export samples into a folder", self.export_folder, "Export failed")
 
-    def _with_folder(self, title: str, action) -> None:
-        """Ask for a folder and run ``action`` on it; a file-system error is shown, not raised."""
+    def _with_folder(self, title: str, action, failure: str) -> None:
+        """Ask for a folder and run ``action`` on it; a file-system error is emitted as ``failed``, not raised."""
         folder = QFileDialog.getExistingDirectory(self, title)
         if folder:
             try:
                 action(folder)
             except FILE_ERRORS as exc:
-                self._show_problems([exc])
+                self.failed.emit(f"{failure}: {exc}")
 
     def reload(self) -> None:
         self.store.reload()
@@ -305,8 +306,10 @@ class Gallery(QWidget):
         problems = list(self.store.problems if problems is None else problems)
         self.problems.setVisible(bool(problems))
         if problems:
-            lines = [str(p) for p in problems[:3]] + ([f"... and {len(problems) - 3} more"] if len(problems) > 3 else [])
+            lines = [str(p) for p in problems[:3]] + ([f"... and {len(problems) - 3} more (point here for all)"]
+                                                      if len(problems) > 3 else [])
             self.problems.setText(f"{len(problems)} file(s) could not be read and were skipped:\n" + "\n".join(lines))
+            self.problems.setToolTip("\n".join(str(p) for p in problems))
 
     def _update_buttons(self) -> None:
         has_selection = self.view.selectionModel().hasSelection()

@@ -105,7 +105,7 @@ class ModelPicker(QWidget):
 def skipped_models_message(problems: list[str]) -> str:
     """One message for the model files that could not be listed (each names its file and why)."""
     return f"{len(problems)} model file(s) skipped:\n" + "\n".join(problems[:3]) + (
-        f"\n... and {len(problems) - 3} more" if len(problems) > 3 else "")
+        f"\n... and {len(problems) - 3} more (point here for all)" if len(problems) > 3 else "")
 
 
 def _same(a: Path | None, b: Path | None) -> bool:

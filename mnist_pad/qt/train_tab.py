@@ -90,6 +90,7 @@ class TrainTab(QWidget):
         self.collect.sample_ready.connect(self.add_labelled)
         self.gallery.counts_changed.connect(self.collect.show_counts)
         self.gallery.message.connect(self._set_status)
+        self.gallery.failed.connect(self._show_error)
         self.gallery.sample_opened.connect(
             lambda sample_id: self.collect.show_sample(self.store.get(sample_id).strokes, self.store.get(sample_id).label))
         self.collect.show_counts(self.store.counts())
@@ -144,7 +145,7 @@ class TrainTab(QWidget):
         layout.addWidget(split)
 
         if self.picker.problems:  # found while the picker was built, before its error signal was connected
-            self._show_error(skipped_models_message(self.picker.problems))
+            self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -365,10 +366,12 @@ class TrainTab(QWidget):
     def _set_status(self, text: str) -> None:
         self.status.setStyleSheet("")
         self.status.setText(text)
+        self.status.setToolTip("")
 
-    def _show_error(self, message: str) -> None:
+    def _show_error(self, message: str, details: str = "") -> None:
         self.status.setStyleSheet("color: #b00020")
         self.status.setText(message)
+        self.status.setToolTip(details)
 
 
 def _form(rows: list[tuple[str, QWidget]], button: QPushButton) -> QWidget:

@@ -68,11 +68,12 @@ def test_file_failures_in_the_window_are_messages(qtbot, tmp_path, monkeypatch):
     gallery.add(3, digit_image())
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
-    for button, folder, message in ((gallery.import_button, str(a_file), "is not a folder"),
-                                    (gallery.export_button, "/proc", "cannot write")):
+    for button, folder, message in ((gallery.import_button, str(a_file), f"Import failed: {a_file}: is not a folder"),
+                                    (gallery.export_button, "/proc", "Export failed: export folder /proc/")):
         monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, folder=folder, **k: folder)
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        assert message in gallery.problems.text() and not gallery.problems.isHidden()
+        with qtbot.waitSignal(gallery.failed) as failure:
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert failure.args[0].startswith(message)
     exported = []
     gallery.message.connect(exported.append)
     (tmp_path / "busy").mkdir()
