@@ -201,7 +201,7 @@ def write_tree_atomic(folder: str | os.PathLike, files: dict[str, bytes]) -> Pat
     tmp = folder.parent / f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(folder.parent, folder.name)
+        remove_stale_temps(folder.parent)  # exports go to new names: tidy every killed one in this folder
         for rel, data in files.items():
             target = tmp / rel
             if not target.resolve().is_relative_to(tmp.resolve()):

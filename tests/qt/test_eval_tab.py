@@ -5,6 +5,7 @@ UI keeps running while it evaluates. Real MNIST images with an untrained (seeded
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import torch
 from PIL import Image
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog
 
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.data import DataMissing, load_split
@@ -169,6 +171,14 @@ def test_export_writes_valid_json_and_a_png(qtbot, tab, tmp_path):
     assert data["accuracy"] == pytest.approx(tab.evaluated.result.report.accuracy)
     with Image.open(png_path) as png:
         assert png.format == "PNG" and png_path.suffix == ".png"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_an_export_where_nothing_can_be_written_is_a_message_in_the_tab(qtbot, tab, monkeypatch):
+    evaluate(qtbot, tab)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("/proc/report.json", ""))
+    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    assert tab.message.text().startswith("Export failed: report file /proc/report.json: cannot write in /proc")
 
 
 def test_a_missing_dataset_shows_the_data_error_in_the_tab(qtbot, tab):
