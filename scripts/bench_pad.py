@@ -78,7 +78,7 @@ def main() -> int:
     from mnist_pad.core.device import describe
     from mnist_pad.core.paths import shipped_weights
     from mnist_pad.core.preprocess import preprocess
-    from mnist_pad.qt.model_state import ModelState
+    from mnist_pad.qt.app_state import AppState
     from mnist_pad.qt.replay import canvas_point, replay, send_mouse
     from mnist_pad.qt.app import leave_a_core_to_the_ui
     from mnist_pad.qt.window import MainWindow
@@ -86,8 +86,8 @@ def main() -> int:
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication([])
     ckpt = load(args.weights or shipped_weights("default"), "cpu")
-    window = MainWindow(ModelState(ckpt), describe(torch.device("cpu")))
-    window.model_state.predictor.wait_ready()  # time the engine the window settles on (ONNX Runtime)
+    window = MainWindow(AppState(ckpt), describe(torch.device("cpu")))
+    window.app.predictor.wait_ready()  # time the engine the window settles on (ONNX Runtime)
     window.resize(1280, 800)
     window.show()
     app.processEvents()
@@ -135,7 +135,7 @@ def main() -> int:
     for path in digit_paths(40, rng):
         canvas.set_strokes([np.array([(x, y, 1.0) for x, y in path], np.float32)])
         images.append(canvas.image())
-    predictor = pad.model_state.predictor
+    predictor = pad.app.predictor
     for img in images[:5]:
         predictor.predict(img)  # warm-up
     both, pre_only, model_only = [], [], []

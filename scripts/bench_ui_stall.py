@@ -48,7 +48,8 @@ from mnist_pad.core.paths import shipped_weights  # noqa: E402
 from mnist_pad.core.samples import SampleStore  # noqa: E402
 from mnist_pad.core.strokes import render  # noqa: E402
 from mnist_pad.qt.app import collect_garbage_on_the_ui_thread, leave_a_core_to_the_ui  # noqa: E402
-from mnist_pad.qt.model_state import ModelState  # noqa: E402
+from mnist_pad.qt.app_state import AppState  # noqa: E402
+from mnist_pad.core.checkpoint import Checkpoint  # noqa: E402
 from mnist_pad.qt.pad import PadTab  # noqa: E402
 from mnist_pad.qt.stall import StallMeter  # noqa: E402
 from mnist_pad.qt.train_tab import TrainTab  # noqa: E402
@@ -68,7 +69,7 @@ def _spin(ms: int) -> None:
 
 def _wait(tab: TrainTab, timeout_s: float = 600) -> None:
     """Until the job has stopped, then 500 ms more: the switch to the new model happens on the UI thread
-    after the job (ModelState builds its Predictor there), and its stall must be counted too."""
+    after the job (AppState builds its Predictor there), and its stall must be counted too."""
     loop = QEventLoop()
     tab.worker.stopped.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
@@ -109,10 +110,11 @@ def bench_idle(seconds: float = 10.0) -> dict:
     return {"scenario": "idle", "wall_s": seconds, **meter.summary()}
 
 
-def bench_finetune(state: ModelState, folder: Path, with_pad: bool) -> dict:
+def bench_finetune(base: Checkpoint, folder: Path, with_pad: bool) -> dict:
     store = SampleStore(folder / "samples-ft")
     _user_samples(store, 5)
-    tab = TrainTab(state, store, _settings(folder))
+    state = AppState(base, store, _settings(folder))
+    tab = TrainTab(state)
     pad = PadTab(state)
     tab.resize(1280, 800)
     tab.show()
@@ -143,11 +145,12 @@ def bench_finetune(state: ModelState, folder: Path, with_pad: bool) -> dict:
     return out
 
 
-def bench_train(state: ModelState, folder: Path, train_images: int) -> dict:
-    tab = TrainTab(state, SampleStore(folder / "samples-tr"), _settings(folder))
+def bench_train(base: Checkpoint, folder: Path, train_images: int) -> dict:
+    state = AppState(base, SampleStore(folder / "samples-tr"), _settings(folder))
+    state.load_split = FirstImages(train_images)
+    tab = TrainTab(state)
     tab.resize(1280, 800)
     tab.show()
-    tab.load_split = FirstImages(train_images)
     tab.tr_arch.setCurrentText("fast")
     tab.tr_epochs.setValue(1)
     meter = StallMeter()
@@ -165,7 +168,7 @@ def bench_train(state: ModelState, folder: Path, train_images: int) -> dict:
             **meter.summary()}
 
 
-def bench_gallery(state: ModelState, folder: Path, n: int) -> dict:
+def bench_gallery(base: Checkpoint, folder: Path, n: int) -> dict:
     root = folder / "samples-5k"
     store = SampleStore(root)
     image = render(SEVEN, 280)
@@ -177,7 +180,7 @@ def bench_gallery(state: ModelState, folder: Path, n: int) -> dict:
     store = SampleStore(root)
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tab = TrainTab(state, store, _settings(folder))
+    tab = TrainTab(AppState(base, store, _settings(folder)))
     tab.resize(1280, 800)
     tab.show()
     QApplication.processEvents()
@@ -213,22 +216,20 @@ def main() -> int:
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication(sys.argv[:1])
     weights = args.weights or shipped_weights("default")
-    state = ModelState(load(weights))
+    base = load(weights)
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - as the app does once its window is up
     folder = Path(os.environ["MNIST_PAD_HOME"])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}, base {weights}", file=sys.stderr)
-    base = state.checkpoint
-    for scenario in args.scenario:
-        state.set_checkpoint(base)  # every scenario starts from the base model
+    for scenario in args.scenario:  # each starts from the base model
         if scenario == "idle":
             result = bench_idle()
         elif scenario.startswith("finetune"):
-            result = bench_finetune(state, folder, with_pad=scenario == "finetune+pad")
+            result = bench_finetune(base, folder, with_pad=scenario == "finetune+pad")
         elif scenario == "train":
-            result = bench_train(state, folder, args.train_images)
+            result = bench_train(base, folder, args.train_images)
         else:
-            result = bench_gallery(state, folder, args.samples)
+            result = bench_gallery(base, folder, args.samples)
         result["load_average"] = round(os.getloadavg()[0], 1)
         print(json.dumps(result) if args.json else "  ".join(f"{k}={v}" for k, v in result.items()), flush=True)
     del app

@@ -50,13 +50,13 @@ def main() -> int:
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.device import describe, resolve_device
     from mnist_pad.core.paths import shipped_weights
-    from mnist_pad.qt.model_state import ModelState
+    from mnist_pad.qt.app_state import AppState
     from mnist_pad.qt.replay import replay
     from mnist_pad.qt.window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     device = resolve_device("cpu")
-    window = MainWindow(ModelState(load(args.weights or shipped_weights("default"), device)), describe(device))
+    window = MainWindow(AppState(load(args.weights or shipped_weights("default"), device)), describe(device))
     width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()

@@ -14,16 +14,11 @@ import traceback
 
 import torch
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.checkpoint import CheckpointError, load
 from ..core.device import DeviceError, describe, resolve_device
 from ..core.paths import shipped_weights
-
-
-def _settings() -> QSettings:
-    return QSettings("mnist-pad", "mnist-pad")
 
 
 def leave_a_core_to_the_ui() -> None:
@@ -91,16 +86,17 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
         hint = "" if weights else "\n\nThe shipped weights are missing or damaged: reinstall mnist-pad, or pass --weights FILE."
         return _refuse(f"Cannot load the model:\n{exc}{hint}", str(exc))
 
-    from .model_state import ModelState
+    from .app_state import AppState
     from .window import MainWindow
 
-    window = MainWindow(ModelState(ckpt), describe(dev))
-    geometry = _settings().value("window/geometry")
+    state = AppState(ckpt)
+    window = MainWindow(state, describe(dev))
+    geometry = state.settings.value("window/geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
     report_unexpected_errors()
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     code = app.exec()
-    _settings().setValue("window/geometry", window.saveGeometry())
+    state.settings.setValue("window/geometry", window.saveGeometry())
     return code

@@ -56,11 +56,10 @@ def eval_job(load_model: ModelLoader, load_data: Callable[[], Split], choice: Da
     return Evaluated(result, split, name, choice.label, device)
 
 
-def neighbour_refs(data: SplitLoader) -> list[analysis.ReferenceSet]:
+def neighbour_refs(data: SplitLoader, store: SampleStore) -> list[analysis.ReferenceSet]:
     """MNIST training images and the user's samples (when there are any)."""
     train = data("mnist", "train")
     refs = [analysis.ReferenceSet("MNIST train", "mnist-train", train.images, train.labels)]
-    store = SampleStore()
     samples = store.as_split()
     if len(samples):
         newest = store.samples()[-1].id
@@ -68,9 +67,9 @@ def neighbour_refs(data: SplitLoader) -> list[analysis.ReferenceSet]:
     return refs
 
 
-def samples_split() -> Split:
-    """The user's labelled drawings, read afresh (the Train tab may have added some)."""
-    split = SampleStore().as_split()
+def samples_split(store: SampleStore) -> Split:
+    """The user's labelled drawings as they are now (the Train tab and the pad add to the same store)."""
+    split = store.as_split()
     if not len(split):
         raise DataError("You have no samples yet: label drawings on the pad or in the Train tab first.")
     return split

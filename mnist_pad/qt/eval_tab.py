@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,28 +37,21 @@ from ..core.checkpoint import load as load_checkpoint
 from ..core.data import Split
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
-from ..core.jobs import DataSource, SplitLoader
 from ..core.models import ConvNet
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_views import ConfusionView, ImageList, fill_table, table
-from .model_state import ModelState
-from .train_tab import DATA_DIR_KEY
+from .app_state import AppState
 from .worker import Worker
 
 MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many
 NEIGHBOURS = 12
 class EvalTab(QWidget):
-    def __init__(self, model_state: ModelState, open_in_pad: Callable[[np.ndarray], None] | None = None,
-                 current_drawing: Callable[[], np.ndarray | None] | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
-        """``open_in_pad(image)`` shows a (28, 28) uint8 image in the pad; ``current_drawing()`` gives the pad's
-        28x28 network input (None when empty), for the nearest neighbours."""
+    image_opened = Signal(object)  # a (28, 28) uint8 image the user clicked, to show in the pad
+
+    def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_state = model_state
-        self.open_in_pad = open_in_pad
-        self.current_drawing = current_drawing
-        self.settings = settings if settings is not None else QSettings("mnist-pad", "mnist-pad")
-        self.load_split: SplitLoader | None = None  # tests put a loader of small splits here
+        self.app = app
+        self.drawing: np.ndarray | None = None  # the pad's 28x28 network input (set_drawing), for the neighbours
         self.device = str(resolve_device("auto"))
         self.evaluated: Evaluated | None = None
         self.comparison: analysis.Comparison | None = None
@@ -67,10 +60,11 @@ class EvalTab(QWidget):
         self.neighbour_index = analysis.NeighbourIndex(self.device)
         self._build()
         self.refresh_choices()
-        model_state.changed.connect(self.refresh_choices)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)  # no evaluation thread outlives the window
+        app.model_changed.connect(self.refresh_choices)
+        app.data_dir_changed.connect(lambda _: self.refresh_choices())
+        qt_app = QCoreApplication.instance()
+        if qt_app is not None:
+            qt_app.aboutToQuit.connect(self.shutdown)  # no evaluation thread outlives the window
 
     # --- layout ------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -163,11 +157,11 @@ class EvalTab(QWidget):
     def refresh_choices(self) -> None:
         """Re-read the model catalog (new fine-tuned models appear) and the datasets, keeping selections."""
         entries, problems = list_models()
-        current = self.model_state.checkpoint
+        current = self.app.checkpoint
         items = [(f"current: {current.name}", None)] + [(e.name + (" (shipped)" if e.shipped else ""), e.path) for e in entries]
         for combo in (self.model_a, self.model_b):
             _refill(combo, items)
-        _refill(self.dataset, [(c.label, c) for c in dataset_choices(self._data_dir())])
+        _refill(self.dataset, [(c.label, c) for c in dataset_choices(self.app.data_dir)])
         if problems:
             self._say("Some model files were skipped: " + "; ".join(problems), error=True)
 
@@ -177,15 +171,13 @@ class EvalTab(QWidget):
         super().showEvent(event)
 
     # --- jobs --------------------------------------------------------------------------------------------
-    def _data_dir(self) -> str | None:
-        return str(self.settings.value(DATA_DIR_KEY, "") or "") or None
-
-    def _loader(self) -> SplitLoader:
-        return self.load_split or DataSource(self._data_dir())
+    def set_drawing(self, image: np.ndarray | None) -> None:
+        """The pad's current 28x28 network input (None when it is empty): what Neighbours searches for."""
+        self.drawing = image
 
     def _model_loader(self, combo: QComboBox) -> ModelLoader:
         path: Path | None = combo.currentData()
-        ckpt, predictor, device = self.model_state.checkpoint, self.model_state.predictor, self.device
+        ckpt, predictor, device = self.app.checkpoint, self.app.predictor, self.device
 
         def load() -> tuple[ConvNet, str]:
             # torch.onnx.export is not thread-safe: let the pad's background export finish before ours
@@ -197,8 +189,9 @@ class EvalTab(QWidget):
 
     def _data_loader(self, choice: DatasetChoice) -> Callable[[], Split]:
         if choice.dataset == SAMPLES:
-            return samples_split
-        loader = self._loader()
+            store = self.app.samples
+            return lambda: samples_split(store)
+        loader = self.app.data_source()
         return lambda: loader(choice.dataset, "test")
 
     def start_evaluation(self) -> None:
@@ -220,14 +213,14 @@ class EvalTab(QWidget):
         self._run(job, self._show_comparison, f"evaluating {self.model_b.currentText()} on the same images…")
 
     def start_neighbours(self) -> None:
-        image = self.current_drawing() if self.current_drawing else None
+        image = self.drawing
         if image is None:
             self._say("The pad is empty: draw a digit there first.", error=True)
             return
-        model, index, loader = self.model_state.checkpoint.model, self.neighbour_index, self._loader()
+        model, index, loader, store = self.app.checkpoint.model, self.neighbour_index, self.app.data_source(), self.app.samples
 
         def job() -> Iterator:
-            refs = neighbour_refs(loader)
+            refs = neighbour_refs(loader, store)
             yield from index.build(model, refs)
             return index.nearest(model, image, refs, NEIGHBOURS)
 
@@ -330,7 +323,7 @@ class EvalTab(QWidget):
         self._neighbours = found
         images = np.stack([n.image for n in found]) if found else np.zeros((0, 28, 28), np.uint8)
         self.neighbour_list.show_items(
-            f"The {len(found)} nearest in {self.model_state.checkpoint.name}'s penultimate layer (cosine distance)",
+            f"The {len(found)} nearest in {self.app.checkpoint.name}'s penultimate layer (cosine distance)",
             images, range(len(found)), lambda i: f"{found[i].label}  d={found[i].distance:.3f}",
             lambda i: f"{found[i].source} #{found[i].index}, label {found[i].label}, distance {found[i].distance:.4f}")
         self._say(f"Nearest neighbours found among {', '.join(sorted({n.source for n in found}))}.")
@@ -354,12 +347,10 @@ class EvalTab(QWidget):
                 f"with {result.confidence[i]:.1%}")
 
     def _open_evaluated(self, i: int) -> None:
-        if self.open_in_pad is not None:
-            self.open_in_pad(self._images()[i])
+        self.image_opened.emit(self._images()[i])
 
     def _open_neighbour(self, i: int) -> None:
-        if self.open_in_pad is not None:
-            self.open_in_pad(self._neighbours[i].image)
+        self.image_opened.emit(self._neighbours[i].image)
 
     # --- export ------------------------------------------------------------------------------------------
     def export(self, json_path: str | Path) -> list[Path]:
@@ -396,19 +387,3 @@ def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
     found = combo.findText(previous)
     combo.setCurrentIndex(max(found, 0))
     combo.blockSignals(False)
-
-
-def for_window(window) -> tuple[EvalTab, str]:
-    """The main window's Evaluate tab: the shared ModelState; images open in the pad, neighbours of its drawing."""
-    pad = window.pad
-
-    def open_in_pad(image: np.ndarray) -> None:
-        pad.show_image(image)
-        window.tabs.setCurrentWidget(pad)
-
-    def drawing() -> np.ndarray | None:
-        pred = pad.prediction
-        return None if pred is None or pred.pre.empty else pred.pre.image
-
-    tab = EvalTab(window.model_state, open_in_pad, drawing)
-    return tab, "Evaluate"

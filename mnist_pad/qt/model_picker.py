@@ -1,6 +1,6 @@
 """Pick the model the whole window uses: the shipped ones, and the user's fine-tuned and trained ones.
 
-Choosing an entry loads it and sets it on the shared :class:`ModelState` (so the pad and the other tabs
+Choosing an entry loads it and sets it on the shared :class:`AppState` (so the pad and the other tabs
 switch at once). *Revert to base* returns to the model the window started with.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from ..core.catalog import ModelEntry, list_models
 from ..core.checkpoint import Checkpoint, CheckpointError, load
-from .model_state import ModelState
+from .app_state import AppState
 
 
 def describe(entry: ModelEntry) -> str:
@@ -34,10 +34,10 @@ class ModelPicker(QWidget):
 
     error = Signal(str)
 
-    def __init__(self, model_state: ModelState, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_state = model_state
-        self.base: Checkpoint = model_state.checkpoint
+        self.app = app
+        self.base: Checkpoint = app.checkpoint
         self.combo = QComboBox()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.setMinimumContentsLength(30)
@@ -52,16 +52,16 @@ class ModelPicker(QWidget):
         layout.addWidget(self.revert_button)
         self.entries: list[ModelEntry] = []
         self.problems: list[str] = []  # model files the last refresh skipped, each with its reason
-        model_state.changed.connect(self._select_current)
+        app.model_changed.connect(self._select_current)
         self.refresh()
 
     def refresh(self) -> None:
         """List the models again (after one was saved)."""
         self.entries, problems = list_models()
-        current = self.model_state.checkpoint.path
+        current = self.app.checkpoint.path
         if current is not None and not any(_same(e.path, current) for e in self.entries):
             # the window was started with --weights outside the catalog: keep it choosable
-            self.entries.insert(0, ModelEntry(Path(current).stem, Path(current), False, self.model_state.checkpoint.meta))
+            self.entries.insert(0, ModelEntry(Path(current).stem, Path(current), False, self.app.checkpoint.meta))
         self.combo.blockSignals(True)
         self.combo.clear()
         for entry in self.entries:
@@ -73,33 +73,33 @@ class ModelPicker(QWidget):
             self.error.emit(skipped_models_message(problems))
 
     def revert(self) -> None:
-        self.model_state.set_checkpoint(self.base)
+        self.app.set_checkpoint(self.base)
 
     def _device(self) -> torch.device:
-        return next(self.model_state.checkpoint.model.parameters()).device
+        return next(self.app.checkpoint.model.parameters()).device
 
     def _choose(self, row: int) -> None:
         path = Path(self.combo.itemData(row))
-        if _same(path, self.model_state.checkpoint.path):
+        if _same(path, self.app.checkpoint.path):
             return
         if self.base.path is not None and _same(path, self.base.path):
-            self.model_state.set_checkpoint(self.base)
+            self.app.set_checkpoint(self.base)
             return
         try:
-            self.model_state.set_checkpoint(load(path, self._device()))
+            self.app.set_checkpoint(load(path, self._device()))
         except CheckpointError as exc:
             self.error.emit(str(exc))
             self._select_current()
 
     def _select_current(self) -> None:
-        current = self.model_state.checkpoint.path
+        current = self.app.checkpoint.path
         for row, entry in enumerate(self.entries):
             if current is not None and _same(entry.path, current):
                 self.combo.blockSignals(True)
                 self.combo.setCurrentIndex(row)
                 self.combo.blockSignals(False)
                 break
-        self.revert_button.setEnabled(self.model_state.checkpoint is not self.base)
+        self.revert_button.setEnabled(self.app.checkpoint is not self.base)
 
 
 def skipped_models_message(problems: list[str]) -> str:

@@ -24,7 +24,7 @@ from ..core.inspect import Prediction, UNSURE_BELOW
 from .canvas import PEN_RANGE, Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView
-from .model_state import ModelState
+from .app_state import AppState
 from .probabilities import ProbabilityChart, Timeline
 from .saliency import SaliencyView
 from .steps import StepsView
@@ -44,9 +44,9 @@ class PadTab(QWidget):
     predicted = Signal(object)  # a Prediction, after every (coalesced) update of the views
     sample_labelled = Signal(int, list, object)  # label, strokes (list of (N, 3) arrays), image (280x280 float32)
 
-    def __init__(self, model_state: ModelState, parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_state = model_state
+        self.app = app
         self.prediction: Prediction | None = None
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
         self._history: list[np.ndarray] = []  # probabilities after each completed stroke
@@ -73,7 +73,7 @@ class PadTab(QWidget):
         self.canvas.drawing_changed.connect(self.schedule)
         self.canvas.stroke_finished.connect(self.schedule)
         self.saliency.target_changed.connect(self._update_saliency)
-        model_state.changed.connect(self._model_changed)
+        app.model_changed.connect(self._model_changed)
         self._model_changed()
 
     # --- layout -----------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class PadTab(QWidget):
     def refresh(self) -> Prediction:
         """Predict the current drawing now and update every view."""
         self._timer.stop()
-        pred = self.model_state.predictor.predict(self.canvas.image())
+        pred = self.app.predictor.predict(self.canvas.image())
         self.prediction = pred
         self.updates += 1
         self._show_answer(pred)
@@ -199,7 +199,7 @@ class PadTab(QWidget):
         if len(self._history) == done - 1 and not self.canvas.is_drawing():  # the stroke just finished
             self._history.append(self._probabilities(pred))
         else:
-            predictor = self.model_state.predictor
+            predictor = self.app.predictor
             for k in range(len(self._history), done):
                 self._history.append(self._probabilities(predictor.predict(self.canvas.prefix_image(k + 1))))
         if changed or len(self._history) != before or len(self.timeline.history) != len(self._history):
@@ -216,12 +216,12 @@ class PadTab(QWidget):
 
     def _update_saliency(self) -> None:
         if self.prediction is not None:
-            self.saliency.show_for(self.model_state.checkpoint.model, self.prediction)
+            self.saliency.show_for(self.app.checkpoint.model, self.prediction)
 
     def _model_changed(self) -> None:
         """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so
         that the switch is two short turns of the event loop instead of one long one."""
         self._history.clear()
-        self.filters.set_model(self.model_state.checkpoint.model)
-        self.help.show_model(self.model_state.checkpoint)
+        self.filters.set_model(self.app.checkpoint.model)
+        self.help.show_model(self.app.checkpoint)
         self.refresh()

@@ -4,7 +4,7 @@ pick the model the whole window uses.
 Long jobs run in the tab's :class:`JobHost` process (one at a time), driven by a :class:`Worker` thread that
 relays their progress: a job in a thread of this process would stall the window (see core.jobhost). The tab
 plots the progress and, when a job finishes, loads the saved model and sets it on the shared
-:class:`ModelState`, so the pad uses it at once. Cancel stops a job at its next report and saves nothing.
+:class:`AppState`, so the pad uses it at once. Cancel stops a job at its next report and saves nothing.
 Missing datasets show the core's :class:`DataError` message here.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -42,21 +42,19 @@ from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneReport
 from ..core.jobhost import JobHost
-from ..core.jobs import DataSource, SplitLoader, finetune_job, train_job
+from ..core.jobs import finetune_job, train_job
 from ..core.models import ARCHS
 from ..core.recipes import recipe_for
 from ..core.runtime import pad_graph
-from ..core.samples import SampleStore
 from ..core.train import Progress
+from .app_state import AppState
 from .collect import CollectPanel
 from .curves import LiveCurves
 from .gallery import Gallery
 from .model_picker import ModelPicker, skipped_models_message
-from .model_state import ModelState
 from .results import FinetuneResults
 from .worker import Worker
 
-DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files
 LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
     "top": "last conv block + classifier",
     "head": "classifier only",
@@ -75,13 +73,10 @@ class Outcome:
 
 
 class TrainTab(QWidget):
-    def __init__(self, model_state: ModelState, store: SampleStore | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_state = model_state
-        self.settings = settings if settings is not None else QSettings("mnist-pad", "mnist-pad")  # as app.py
-        self.store = store if store is not None else SampleStore()
-        self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
+        self.app = app
+        self.store = app.samples
         self.jobs = JobHost()
         self.worker: Worker | None = None
 
@@ -89,13 +84,14 @@ class TrainTab(QWidget):
         self.gallery = Gallery(self.store)
         self.collect.sample_ready.connect(self.add_labelled)
         self.gallery.counts_changed.connect(self.collect.show_counts)
+        self.gallery.counts_changed.connect(lambda _: self.app.samples_changed.emit())
         self.gallery.message.connect(self._set_status)
         self.gallery.failed.connect(self._show_error)
         self.gallery.sample_opened.connect(
             lambda sample_id: self.collect.show_sample(self.store.get(sample_id).strokes, self.store.get(sample_id).label))
         self.collect.show_counts(self.store.counts())
 
-        self.picker = ModelPicker(model_state)
+        self.picker = ModelPicker(app)
         self.picker.error.connect(self._show_error)
         self.curves = LiveCurves()
         self.curves.setMinimumHeight(180)
@@ -146,9 +142,9 @@ class TrainTab(QWidget):
 
         if self.picker.problems:  # found while the picker was built, before its error signal was connected
             self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        qt_app = QCoreApplication.instance()
+        if qt_app is not None:
+            qt_app.aboutToQuit.connect(self.shutdown)
 
     # --- building the option panels ---------------------------------------------------------------------
     def _finetune_options(self) -> QWidget:
@@ -190,11 +186,12 @@ class TrainTab(QWidget):
                      self.train_button)
 
     def _data_row(self) -> QWidget:
-        self.data_dir_edit = QLineEdit(str(self.settings.value(DATA_DIR_KEY, "") or ""))
+        self.data_dir_edit = QLineEdit(self.app.data_dir or "")
         self.data_dir_edit.setPlaceholderText(f"MNIST folder (default: ${ENV_VAR} or the cache)")
         self.data_dir_edit.setToolTip("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: $" + ENV_VAR
                                       + ", then the download cache (downloading when missing)")
-        self.data_dir_edit.editingFinished.connect(lambda: self.set_data_dir(self.data_dir_edit.text()))
+        self.data_dir_edit.editingFinished.connect(lambda: self.app.set_data_dir(self.data_dir_edit.text()))
+        self.app.data_dir_changed.connect(self.data_dir_edit.setText)
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse_data_dir)
         row = QWidget()
@@ -215,25 +212,11 @@ class TrainTab(QWidget):
             self._show_error(f"sample not kept: {exc}")
             return None
 
-    def connect_pad(self, pad: QWidget) -> None:
-        """Correct-and-learn: digits labelled on the pad join the sample set."""
-        pad.sample_labelled.connect(self.add_labelled)
-
     # --- data --------------------------------------------------------------------------------------------
-    def data_dir(self) -> str | None:
-        return str(self.settings.value(DATA_DIR_KEY, "") or "") or None
-
-    def set_data_dir(self, folder: str) -> None:
-        self.settings.setValue(DATA_DIR_KEY, folder.strip())
-        self.data_dir_edit.setText(folder.strip())
-
     def _browse_data_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.data_dir() or "")
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.app.data_dir or "")
         if folder:
-            self.set_data_dir(folder)
-
-    def _loader(self) -> SplitLoader:
-        return self.load_split or DataSource(self.data_dir())
+            self.app.set_data_dir(folder)
 
     # --- jobs --------------------------------------------------------------------------------------------
     def finetune_config(self) -> FinetuneConfig:
@@ -245,7 +228,7 @@ class TrainTab(QWidget):
         if len(self.store) == 0:
             self._show_error("No samples yet: draw a few digits, label them and press Add first.")
             return
-        base, samples, data = self.model_state.checkpoint, self.store.as_split(), self._loader()
+        base, samples, data = self.app.checkpoint, self.store.as_split(), self.app.data_source()
         out, home = self._new_model_path(f"{base.name}-tuned"), self._pad_device()
         if out is None:
             return
@@ -260,7 +243,7 @@ class TrainTab(QWidget):
 
     def start_training(self, **overrides) -> None:
         arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
-        data, out, home = self._loader(), self._new_model_path(f"{arch}-{dataset}"), self._pad_device()
+        data, out, home = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}"), self._pad_device()
         if out is None:
             return
 
@@ -280,7 +263,7 @@ class TrainTab(QWidget):
             return None
 
     def _pad_device(self) -> torch.device:
-        return next(self.model_state.checkpoint.model.parameters()).device
+        return next(self.app.checkpoint.model.parameters()).device
 
     def _run(self, job: Callable, message: str) -> None:
         if self.is_running():
@@ -347,7 +330,7 @@ class TrainTab(QWidget):
             self.results.show_report(outcome.report)
         checkpoint = outcome.checkpoint
         self.picker.refresh()
-        self.model_state.set_checkpoint(checkpoint, outcome.graph)
+        self.app.set_checkpoint(checkpoint, outcome.graph)
         acc = checkpoint.meta.get("test_accuracy")
         self._set_status(f"Saved {checkpoint.path} and switched to it"
                          + (f" ({acc * 100:.2f}% on {checkpoint.meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
@@ -390,10 +373,3 @@ def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
     box.setValue(value)
     box.setToolTip(tip)
     return box
-
-
-def for_window(window) -> tuple[TrainTab, str]:
-    """The main window's Train tab (shared ModelState; the pad's labelled drawings join its sample store)."""
-    tab = TrainTab(window.model_state)
-    tab.connect_pad(window.pad)
-    return tab, "Train"

@@ -1,6 +1,6 @@
-"""The main window: one tab per activity, all sharing one :class:`ModelState`.
-
-The Pad is the first tab. Other tabs (Train, Evaluate, ...) are added in :func:`_extra_tabs`, one line each.
+"""The main window: the Pad, Train and Evaluate tabs, all sharing one :class:`AppState`. This is the one
+place that connects a tab to another: the pad's labelled drawings go to the Train tab's samples, an image
+clicked in the Evaluate tab opens in the pad, and the pad's drawing is what Evaluate's neighbours search for.
 """
 
 from __future__ import annotations
@@ -8,41 +8,35 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
-from .model_state import ModelState
+from .app_state import AppState
+from .eval_tab import EvalTab
 from .pad import PadTab
-
-
-def _extra_tabs(window: "MainWindow") -> list[tuple[QWidget, str]]:
-    """The tabs after the Pad, in order. ADD ONE LINE PER TAB HERE, importing inside this function so that
-    a tab's module is only loaded with the window. ``window.model_state`` is the shared model and
-    ``window.pad`` the pad (its ``sample_labelled`` signal gives labelled drawings)."""
-    tabs: list[tuple[QWidget, str]] = []
-    from .train_tab import for_window as train_tab
-    tabs.append(train_tab(window))
-    from .eval_tab import for_window as eval_tab
-    tabs.append(eval_tab(window))
-    return tabs
+from .train_tab import TrainTab
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, model_state: ModelState, device: str = "cpu", parent: QWidget | None = None) -> None:
+    def __init__(self, app: AppState, device: str = "cpu", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_state = model_state
+        self.app = app
         self.setWindowTitle("mnist-pad")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.pad = PadTab(model_state)
-        self.add_tab(self.pad, "Pad")
-        for widget, title in _extra_tabs(self):
-            self.add_tab(widget, title)
+        self.pad = PadTab(app)
+        self.train = TrainTab(app)
+        self.evaluate = EvalTab(app)
+        for widget, title in ((self.pad, "Pad"), (self.train, "Train"), (self.evaluate, "Evaluate")):
+            self.tabs.addTab(widget, title)
+        self.pad.sample_labelled.connect(self.train.add_labelled)  # correct-and-learn
+        self.evaluate.image_opened.connect(self.open_in_pad)
+        self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
 
         self._model_label = QLabel()
         self._device = device
         self._device_label = QLabel()
         self.statusBar().addPermanentWidget(self._model_label)
         self.statusBar().addPermanentWidget(self._device_label)
-        model_state.changed.connect(self._show_model)
+        app.model_changed.connect(self._show_model)
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
         quit_action = QAction("Quit", self)
@@ -51,25 +45,24 @@ class MainWindow(QMainWindow):
         self.addAction(quit_action)
         self.resize(1280, 800)
 
-    def add_tab(self, widget: QWidget, title: str) -> int:
-        """Append a tab; returns its index."""
-        return self.tabs.addTab(widget, title)
+    def open_in_pad(self, image) -> None:
+        """Show a (28, 28) image in the pad and bring the pad to the front."""
+        self.pad.show_image(image)
+        self.tabs.setCurrentWidget(self.pad)
 
     def _show_model(self) -> None:
-        ckpt = self.model_state.checkpoint
+        ckpt = self.app.checkpoint
         acc = ckpt.meta.get("test_accuracy")
         self._model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
         self._show_engine()
 
     def _show_engine(self, *_) -> None:
-        text = f"inference: {self._device}, {self.model_state.predictor.engine.name}"
+        text = f"inference: {self._device}, {self.app.predictor.engine.name}"
         if text != self._device_label.text():
             self._device_label.setText(text)
 
     def closeEvent(self, event) -> None:
         """Stop the tabs' background jobs (training, evaluation) before the window goes."""
-        for i in range(self.tabs.count()):
-            shutdown = getattr(self.tabs.widget(i), "shutdown", None)
-            if shutdown is not None:
-                shutdown()
+        self.train.shutdown()
+        self.evaluate.shutdown()
         super().closeEvent(event)

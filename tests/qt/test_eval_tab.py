@@ -19,9 +19,8 @@ from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.data import DataMissing, load_split
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
-from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt.eval_tab import EvalTab
-from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.replay import replay
 from mnist_pad.qt.stall import StallMeter
 
@@ -43,11 +42,11 @@ def opened():
 @pytest.fixture
 def tab(qtbot, tmp_path, mnist_test, small_train, opened):
     torch.manual_seed(0)
-    state = ModelState(load(save(tmp_path / "base.safetensors", build("fast"), name="base")))
-    drawing = {"image": None}
-    widget = EvalTab(state, opened.append, lambda: drawing["image"], QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    widget.drawing = drawing  # tests set the "pad drawing" here
-    widget.load_split = lambda dataset, split: mnist_test.subset(slice(0, N_TEST)) if split == "test" else small_train
+    state = AppState(load(save(tmp_path / "base.safetensors", build("fast"), name="base")),
+                     settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    state.load_split = lambda dataset, split: mnist_test.subset(slice(0, N_TEST)) if split == "test" else small_train
+    widget = EvalTab(state)
+    widget.image_opened.connect(opened.append)
     qtbot.addWidget(widget)
     widget.resize(1300, 700)
     widget.show()
@@ -154,7 +153,7 @@ def test_comparison_with_another_model_lists_images_one_gets_right(qtbot, tab):
 def test_nearest_neighbours_of_a_training_image_start_with_itself(qtbot, tab, small_train):
     tab.start_neighbours()
     assert "empty" in tab.message.text()  # nothing drawn yet
-    tab.drawing["image"] = small_train.images[123].numpy().astype(np.float32) / 255
+    tab.set_drawing(small_train.images[123].numpy().astype(np.float32) / 255)
     tab.start_neighbours()
     qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
     first = tab.neighbour_list.model.images[0]
@@ -185,7 +184,7 @@ def test_a_missing_dataset_shows_the_data_error_in_the_tab(qtbot, tab):
     def missing(dataset, split):
         raise DataMissing("mnist data not found. Put these four files ...")
 
-    tab.load_split = missing
+    tab.app.load_split = missing
     tab.start_evaluation()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
     assert "mnist data not found" in tab.message.text()
@@ -197,7 +196,7 @@ def test_my_samples_without_samples_says_so_and_with_samples_evaluates_them(qtbo
     tab.start_evaluation()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
     assert "no samples yet" in tab.message.text()
-    store = SampleStore()
+    store = tab.app.samples
     for i in range(12):
         store.add(int(small_train.labels[i]), small_train.images[i].numpy())
     evaluate(qtbot, tab)
@@ -205,7 +204,7 @@ def test_my_samples_without_samples_says_so_and_with_samples_evaluates_them(qtbo
 
 
 def test_the_ui_keeps_running_during_evaluation_and_cancel_stops_it(qtbot, tab, mnist_test):
-    tab.load_split = lambda dataset, split: mnist_test  # all 10,000 images
+    tab.app.load_split = lambda dataset, split: mnist_test  # all 10,000 images
     meter = StallMeter(interval_ms=5)
     meter.start()
     tab.start_evaluation()
@@ -223,13 +222,13 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
     from mnist_pad.qt.window import MainWindow
 
     torch.manual_seed(0)
-    window = MainWindow(ModelState(load(save(tmp_path / "m.safetensors", build("fast"), name="base"))))
+    window = MainWindow(AppState(load(save(tmp_path / "m.safetensors", build("fast"), name="base"))))
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert "Evaluate" in titles
     tab = window.tabs.widget(titles.index("Evaluate"))
     window.tabs.setCurrentWidget(tab)
-    tab.load_split = lambda dataset, split: mnist_test.subset(slice(0, 300))
+    window.app.load_split = lambda dataset, split: mnist_test.subset(slice(0, 300))
     evaluate(qtbot, tab)
     first = int(tab.mistakes.indices()[0])
     tab.mistakes.chosen.emit(first)
@@ -239,10 +238,10 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
 
     window.pad.canvas.clear()
     window.pad.refresh()
-    assert tab.current_drawing() is None  # an empty pad: nothing to find neighbours of
+    assert tab.drawing is None  # an empty pad: nothing to find neighbours of
     replay(window.pad.canvas, [[(0.5, 0.2), (0.5, 0.5), (0.5, 0.8)]])  # a 1, with real mouse events
     window.pad.refresh()
-    drawing = tab.current_drawing()
+    drawing = tab.drawing
     assert drawing.shape == (28, 28) and drawing.max() > 0.5
     tab.shutdown()
 
@@ -252,19 +251,18 @@ def test_fashion_mnist_is_offered_when_found_and_a_corrupt_file_is_reported(qtbo
     folder.mkdir(parents=True)
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         (folder / name).write_bytes(b"not an idx file")
-    tab.settings.setValue("data/dir", str(tmp_path / "data"))
-    tab.refresh_choices()
+    tab.app.set_data_dir(str(tmp_path / "data"))  # the choices follow the data folder
     tab.dataset.setCurrentIndex(tab.dataset.findText("Fashion-MNIST test"))
     assert tab.dataset.currentData().classes[9] == "Ankle boot"
-    tab.load_split = None  # the real loader, reading the files above
+    tab.app.load_split = None  # the real loader, reading the files above
     tab.start_evaluation()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert "t10k-images-idx3-ubyte" in tab.message.text() and tab.evaluated is None
 
 
 def test_neighbours_include_the_users_samples(qtbot, tab, small_train):
-    SampleStore().add(int(small_train.labels[5]), small_train.images[5].numpy())
-    tab.drawing["image"] = small_train.images[5].numpy()
+    tab.app.samples.add(int(small_train.labels[5]), small_train.images[5].numpy())
+    tab.set_drawing(small_train.images[5].numpy())
     tab.start_neighbours()
     qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
     model = tab.neighbour_list.model

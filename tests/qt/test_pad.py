@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +16,7 @@ from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.qt.canvas import Canvas, render_strokes
-from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.pad import PadTab
 from mnist_pad.qt.replay import canvas_point, send_mouse
 from mnist_pad.qt.window import MainWindow
@@ -35,7 +37,7 @@ def checkpoint() -> Checkpoint:
 
 @pytest.fixture
 def pad(qtbot, checkpoint) -> PadTab:
-    widget = PadTab(ModelState(checkpoint))
+    widget = PadTab(AppState(checkpoint))
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
     widget.show()
@@ -139,7 +141,7 @@ def test_an_unsure_model_says_so_instead_of_guessing(pad):
 def test_the_feature_map_and_filter_views_show_one_image_per_channel(qtbot, pad):
     with qtbot.waitSignal(pad.predicted, timeout=5000):
         draw(qtbot, pad.canvas, SEVEN)
-    layers = pad.model_state.checkpoint.model.conv_layers()
+    layers = pad.app.checkpoint.model.conv_layers()
     assert len(layers) >= 2
     assert pad.feature_maps.layer_box.count() == len(layers) == pad.filters.layer_box.count()
     for name, conv in layers.items():
@@ -154,8 +156,8 @@ def test_a_new_model_is_used_at_once(qtbot, pad):
     qtbot.waitUntil(lambda: pad.prediction.probabilities is not None, timeout=5000)
     other = _random_checkpoint("fast", seed=1)
     with qtbot.waitSignal(pad.predicted, timeout=5000):
-        pad.model_state.set_checkpoint(other)
-    expected = pad.model_state.predictor.predict(pad.canvas.image()).probabilities
+        pad.app.set_checkpoint(other)
+    expected = pad.app.predictor.predict(pad.canvas.image()).probabilities
     assert np.allclose(pad.prediction.probabilities, expected)
     pad.filters.set_layer("conv1")
     assert pad.filters.grid.count == other.model.conv_layers()["conv1"].out_channels
@@ -217,7 +219,7 @@ def test_saliency_follows_the_picked_class(qtbot, pad):
 
 
 def test_main_window_has_the_pad_first_and_shows_model_and_device(qtbot, checkpoint):
-    window = MainWindow(ModelState(checkpoint), "cpu (2 threads)")
+    window = MainWindow(AppState(checkpoint), "cpu (2 threads)")
     qtbot.addWidget(window)
     assert window.tabs.widget(0) is window.pad and window.tabs.tabText(0) == "Pad"
     assert "cpu" in window._device_label.text() and checkpoint.name in window._model_label.text()
@@ -237,11 +239,12 @@ def test_launch_with_bad_weights_explains_and_fails(monkeypatch, tmp_path):
 def test_launch_opens_the_window_with_given_weights(monkeypatch, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from mnist_pad.qt import app
+    from mnist_pad.qt import app, app_state
 
     path = save(tmp_path / "tiny.safetensors", build("fast"))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    monkeypatch.setattr(app, "_settings", lambda: settings)
+    monkeypatch.setattr(app_state, "app_settings", lambda: settings)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch() installs its own: put ours back after
     shown = []
 
     def fake_exec(self) -> int:  # instead of the event loop: look at the window that is up
@@ -305,7 +308,7 @@ def test_an_image_shown_on_the_pad_is_read_and_drawn_over(qtbot, pad, mnist_test
 
 
 def test_closing_the_window_stops_the_tabs_jobs(qtbot, checkpoint):
-    window = MainWindow(ModelState(checkpoint))
+    window = MainWindow(AppState(checkpoint))
     qtbot.addWidget(window)
     stopped = []
     for i in range(window.tabs.count()):

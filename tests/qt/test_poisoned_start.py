@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from mnist_pad.core.checkpoint import load
 from mnist_pad.core.paths import models_dir, samples_dir
-from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.app_state import AppState
 
 REPO = Path(__file__).resolve().parent.parent.parent
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs and symlinks as Linux makes them")
@@ -43,7 +43,7 @@ def test_the_train_tab_lists_every_bad_file_once(poisoned, qtbot):
     from mnist_pad.qt.window import MainWindow
 
     bad_samples, bad_models = poisoned
-    window = MainWindow(ModelState(load(tiny_checkpoint(samples_dir().parent / "base.safetensors"))))
+    window = MainWindow(AppState(load(tiny_checkpoint(samples_dir().parent / "base.safetensors"))))
     qtbot.addWidget(window)
     train = next(window.tabs.widget(i) for i in range(window.tabs.count())
                  if isinstance(window.tabs.widget(i), TrainTab))

@@ -20,7 +20,7 @@ from mnist_pad.core.jobs import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.core.samples import Sample, SampleStore
-from mnist_pad.qt.model_state import ModelState
+from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.stall import StallMeter
 from mnist_pad.qt.train_tab import TrainTab
 from synthetic import Synthetic, synthetic_split
@@ -44,9 +44,10 @@ def base_path(tmp_path):
 
 @pytest.fixture
 def tab(qtbot, tmp_path, base_path):
-    state = ModelState(load(base_path))
-    widget = TrainTab(state, SampleStore(tmp_path / "samples"), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    widget.load_split = Synthetic()
+    state = AppState(load(base_path), SampleStore(tmp_path / "samples"),
+                     QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    state.load_split = Synthetic()
+    widget = TrainTab(state)
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()  # no thread outlives a test
@@ -140,18 +141,6 @@ def test_gallery_lists_thousands_of_samples_lazily(tab, qtbot):
     assert tab.gallery.model.id_at(1499) in tab.gallery.model._thumbs
 
 
-def test_the_pads_labelled_drawings_join_the_store(tab, qtbot):
-    from mnist_pad.qt.pad import PadTab
-
-    pad = PadTab(tab.model_state)
-    qtbot.addWidget(pad)
-    tab.connect_pad(pad)
-    pad.canvas.set_strokes(a_stroke())
-    pad.label_sample(4)
-    assert tab.store.counts()[4] == 1
-    assert tab.gallery.model.rowCount() == 1
-
-
 def test_an_empty_drawing_is_refused_with_a_message(tab):
     assert tab.add_labelled(3, [], np.zeros((280, 280), np.float32)) is None
     assert "no ink" in tab.status.text()
@@ -162,12 +151,12 @@ def test_an_empty_drawing_is_refused_with_a_message(tab):
 def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qtbot, base_path):
     from mnist_pad.qt.pad import PadTab
 
-    pad = PadTab(tab.model_state)
+    pad = PadTab(tab.app)
     qtbot.addWidget(pad)
     fill(tab, 3)
-    base_model = tab.model_state.checkpoint.model
+    base_model = tab.app.checkpoint.model
     steps: list[int] = []
-    with qtbot.waitSignal(tab.model_state.changed, timeout=60_000):
+    with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_finetune(FinetuneConfig(steps=4, batch_size=8, log_every=2, mnist_eval=100))
         tab.worker.progress.connect(lambda p: steps.append(p.step) if p.phase == "step" else None)
         assert tab.is_running() and not tab.finetune_button.isEnabled()
@@ -178,14 +167,14 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     assert low <= 0 and 4 <= high < 4.5  # the step axis spans the whole job from its first report
     assert tab.progress.value() == tab.progress.maximum() == 4
     assert tab.jobs.is_alive() and tab.jobs.pid != os.getpid()  # it ran in the job process, which stays for the next
-    ckpt = tab.model_state.checkpoint
+    ckpt = tab.app.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.path != base_path
     assert ckpt.meta["base"] == "base" and ckpt.meta["finetune"]["samples_used"] > 0
-    assert tab.model_state.predictor.model is ckpt.model is not base_model
+    assert tab.app.predictor.model is ckpt.model is not base_model
     assert any(not torch.equal(a, b) for a, b in zip(ckpt.model.state_dict().values(), base_model.state_dict().values()))
     # the pad predicts with the fine-tuned model, through the ONNX graph the job process made
-    tab.model_state.predictor.wait_ready(30)
-    assert tab.model_state.predictor.engine.name == "onnxruntime"
+    tab.app.predictor.wait_ready(30)
+    assert tab.app.predictor.engine.name == "onnxruntime"
     pad.canvas.set_strokes(a_stroke())
     pred = pad.refresh()
     image = torch.from_numpy(pred.pre.image)[None]
@@ -199,13 +188,13 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     # the picker lists it and can revert to the base
     assert any(e.path == ckpt.path for e in tab.picker.entries)
     tab.picker.revert()
-    assert tab.model_state.checkpoint.path == base_path
+    assert tab.app.checkpoint.path == base_path
 
 
 def test_cancel_mid_finetune_keeps_the_model_and_every_checkpoint(tab, qtbot, base_path):
     fill(tab, 2)
     before = sha(base_path)
-    current = tab.model_state.checkpoint
+    current = tab.app.checkpoint
     models_dir().mkdir(parents=True, exist_ok=True)
     tab.start_finetune(FinetuneConfig(steps=100_000, log_every=1, mnist_eval=100))
     qtbot.waitUntil(lambda: len(tab.curves.points("loss", "train")) > 0, timeout=30_000)
@@ -213,7 +202,7 @@ def test_cancel_mid_finetune_keeps_the_model_and_every_checkpoint(tab, qtbot, ba
         tab.cancel_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
     assert not tab.worker._thread.isRunning()
-    assert tab.model_state.checkpoint is current
+    assert tab.app.checkpoint is current
     assert sha(base_path) == before
     assert list(models_dir().iterdir()) == []
     assert "Cancelled" in tab.status.text()
@@ -229,15 +218,16 @@ def test_finetune_without_samples_says_so(tab):
 def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, monkeypatch):
     monkeypatch.delenv("MNIST_PAD_DATA", raising=False)
     empty = str(tmp_path / "empty")
-    tab.load_split = None
-    tab.set_data_dir(empty)
-    assert tab._loader() == DataSource(empty)  # the folder chosen in the tab is where the job looks
-    tab.load_split = DataSource(empty, allow_download=False)  # the same, without trying the network
+    tab.app.load_split = None
+    tab.data_dir_edit.setText(empty)
+    tab.data_dir_edit.editingFinished.emit()  # as when the user types a folder and leaves the field
+    assert tab.app.data_source() == DataSource(empty)  # the folder chosen in the tab is where the job looks
+    tab.app.load_split = DataSource(empty, allow_download=False)  # the same, without trying the network
     fill(tab, 1)
-    current = tab.model_state.checkpoint
+    current = tab.app.checkpoint
     tab.start_finetune()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
-    assert tab.model_state.checkpoint is current
+    assert tab.app.checkpoint is current
     assert "no such folder (the data folder given for mnist)" in tab.status.text() and empty in tab.status.text()
     assert tab.finetune_button.isEnabled()
 
@@ -246,9 +236,9 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
 def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot, base_path):
     tab.tr_arch.setCurrentText("fast")
     tab.tr_epochs.setValue(2)
-    with qtbot.waitSignal(tab.model_state.changed, timeout=60_000):
+    with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_training(batch_size=50, val_size=50, log_every=2)
-    ckpt = tab.model_state.checkpoint
+    ckpt = tab.app.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.meta["epochs_run"] == 2
     assert tab.picker.combo.currentData() == str(ckpt.path)
     assert len(tab.curves.points("accuracy", "validation")) == 2
@@ -257,7 +247,7 @@ def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot, base_path):
     row = tab.picker.combo.findData(str(base_path))
     assert row >= 0
     tab.picker.combo.activated.emit(row)
-    assert tab.model_state.checkpoint.path == base_path and not tab.picker.revert_button.isEnabled()
+    assert tab.app.checkpoint.path == base_path and not tab.picker.revert_button.isEnabled()
 
 
 def test_ui_never_stalls_long_while_training(tab, qtbot):
@@ -265,10 +255,10 @@ def test_ui_never_stalls_long_while_training(tab, qtbot):
     fail if the job's work lands on the UI thread: the timer must keep firing all along."""
     meter = StallMeter(interval_ms=5)
     tab.tr_epochs.setValue(3)
-    tab.load_split = Synthetic(train=1000)
+    tab.app.load_split = Synthetic(train=1000)
     meter.start()
     t0 = time.perf_counter()
-    with qtbot.waitSignal(tab.model_state.changed, timeout=120_000):
+    with qtbot.waitSignal(tab.app.model_changed, timeout=120_000):
         tab.start_training(batch_size=50, val_size=100, log_every=2)
     meter.stop()
     elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -283,7 +273,7 @@ def test_export_then_import_through_the_gallery(tab, tmp_path):
     tab.gallery.export_folder(str(tmp_path / "exported"))
     assert sorted(p.parent.name for p in (tmp_path / "exported").glob("*/*.png")) == [str(c) for c in range(10)]
     (tmp_path / "exported" / "3" / "broken.png").write_bytes(b"not a png")
-    other = TrainTab(tab.model_state, SampleStore(tmp_path / "other"), tab.settings)
+    other = TrainTab(AppState(tab.app.checkpoint, SampleStore(tmp_path / "other"), tab.app.settings))
     try:
         assert other.gallery.import_folder(str(tmp_path / "exported")) == 10
         assert other.store.counts() == [1] * 10 and other.gallery.model.rowCount() == 10
@@ -295,11 +285,11 @@ def test_export_then_import_through_the_gallery(tab, tmp_path):
 def test_the_main_window_has_the_train_tab_fed_by_the_pad(qtbot, base_path):
     from mnist_pad.qt.window import MainWindow
 
-    window = MainWindow(ModelState(load(base_path)))
+    window = MainWindow(AppState(load(base_path)))
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     train = window.tabs.widget(titles.index("Train"))
-    assert isinstance(train, TrainTab) and train.model_state is window.model_state
+    assert isinstance(train, TrainTab) and train.app is window.app
     window.pad.canvas.set_strokes(a_stroke())
     window.pad.label_sample(2)
     assert train.store.counts()[2] == 1 and train.gallery.model.rowCount() == 1
@@ -311,7 +301,7 @@ def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(
 
     from mnist_pad.qt.window import MainWindow
 
-    window = MainWindow(ModelState(load(base_path)))
+    window = MainWindow(AppState(load(base_path)))
     qtbot.addWidget(window)
     window.show()
     train = next(window.tabs.widget(i) for i in range(window.tabs.count()) if isinstance(window.tabs.widget(i), TrainTab))

@@ -1,0 +1,66 @@
+"""What every tab shares: the model in use, the user's samples, the data folder and where datasets are loaded
+from. Tabs take this object and nothing else, read from it, and listen to its signals; only the window
+connects one tab to another (napari's views take a model; Anki's change hooks after an operation).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from ..core.checkpoint import Checkpoint
+from ..core.inspect import Predictor
+from ..core.jobs import DataSource, SplitLoader
+from ..core.samples import SampleStore
+
+DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files
+
+
+def app_settings() -> QSettings:
+    """The application's settings (window geometry, the data folder, ...), in the platform's usual place."""
+    return QSettings("mnist-pad", "mnist-pad")
+
+
+class AppState(QObject):
+    model_changed = Signal()  # a different checkpoint is in use
+    samples_changed = Signal()  # samples were added, relabelled, deleted or imported
+    data_dir_changed = Signal(str)  # the data folder the user chose ("" for the default search)
+
+    def __init__(self, checkpoint: Checkpoint, samples: SampleStore | None = None, settings: QSettings | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._checkpoint = checkpoint
+        self._predictor = Predictor(checkpoint.model, background=True)
+        self.samples = samples if samples is not None else SampleStore()
+        self.settings = settings if settings is not None else app_settings()
+        self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
+
+    # --- the model in use --------------------------------------------------------------------------------
+    @property
+    def checkpoint(self) -> Checkpoint:
+        return self._checkpoint
+
+    @property
+    def predictor(self) -> Predictor:
+        return self._predictor
+
+    def set_checkpoint(self, checkpoint: Checkpoint, graph: bytes | None = None) -> None:
+        """``graph``: the model's ONNX graph for the pad, when a job process has made it already."""
+        self._checkpoint = checkpoint
+        self._predictor = Predictor(checkpoint.model, background=True, graph=graph)
+        self.model_changed.emit()
+
+    # --- data --------------------------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> str | None:
+        """The folder the user chose for the datasets, or None: $MNIST_PAD_DATA, then the cache."""
+        return str(self.settings.value(DATA_DIR_KEY, "") or "") or None
+
+    def set_data_dir(self, folder: str) -> None:
+        folder = folder.strip()
+        if folder != (self.data_dir or ""):
+            self.settings.setValue(DATA_DIR_KEY, folder)
+            self.data_dir_changed.emit(folder)
+
+    def data_source(self) -> SplitLoader:
+        """What jobs load dataset splits with (picklable: it travels to the job process)."""
+        return self.load_split or DataSource(self.data_dir)
