@@ -354,8 +354,9 @@ def cmd_finetune(args) -> int:
     from .core.data import get_spec, load_or_download
     from .core.device import resolve_device
     from .core.files import dumps_json
-    from .core.finetune import FinetuneConfig, finetune
+    from .core.finetune import FinetuneConfig, finetune, with_forgetting
     from .core.samples import read_folder, samples_to_split
+    from .core.steps import drive
 
     base = _weights_path(args.weights)
     get_spec(args.dataset)
@@ -384,12 +385,16 @@ def cmd_finetune(args) -> int:
     replay = load("train") if cfg.replay > 0 else None
     test = load("test") if cfg.mnist_eval > 0 else None
     bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True, desc="fine-tuning")
+
+    def show(p) -> None:
+        bar.update(p.step - bar.n)
+        if p.loss is not None:
+            bar.set_postfix_str(f"loss {p.loss:.3f} acc {p.accuracy * 100:.0f}%")
+
     try:
-        for p in finetune(ckpt.model, samples_to_split(samples), replay, cfg, test):
-            bar.update(p.step - bar.n)
-            if p.loss is not None:
-                bar.set_postfix_str(f"loss {p.loss:.3f} acc {p.accuracy * 100:.0f}%")
-            result = p.result
+        result = drive(finetune(ckpt.model, samples_to_split(samples), replay, cfg), show)
+        bar.close()
+        result = with_forgetting(result, ckpt.model, test, cfg)
     except KeyboardInterrupt:
         print(f"interrupted: nothing written to {out}", file=sys.stderr)
         return 130

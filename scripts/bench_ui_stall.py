@@ -128,13 +128,16 @@ def bench_finetune(base: Checkpoint, folder: Path, with_pad: bool) -> dict:
         drawing.start()
     meter.start()
     t0 = time.perf_counter()
+    in_use = []
+    state.model_changed.connect(lambda: in_use.append(time.perf_counter() - t0))
     tab.start_finetune(FinetuneConfig())
     _wait(tab)
     seconds = time.perf_counter() - t0
     meter.stop()
     drawing.stop()
     report = tab.results.report
-    out = {"scenario": "finetune+pad" if with_pad else "finetune", "wall_s": round(seconds, 2), "pad_predictions": pad.updates, **meter.summary()}
+    out = {"scenario": "finetune+pad" if with_pad else "finetune", "wall_s": round(seconds, 2),
+           "model_in_use_s": round(in_use[0], 2) if in_use else None, "pad_predictions": pad.updates, **meter.summary()}
     if report is not None:
         out.update(finetune_s=round(report.seconds, 2), heldout_before=report.heldout_before.accuracy,
                    heldout_after=report.heldout_after.accuracy, mnist_before=report.mnist_before,

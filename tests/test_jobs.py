@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from synthetic import Synthetic, drain, synthetic_split
 
 import mnist_pad.core.finetune as finetune_module
 from mnist_pad.core.checkpoint import load, read_meta, save
 from mnist_pad.core.finetune import FinetuneConfig
-from mnist_pad.core.jobs import DataSource, finetune_job, train_job
+from mnist_pad.core.jobs import DataSource, SavedModel, finetune_job, train_job
 from mnist_pad.core.models import build
-from synthetic import Synthetic, drain, synthetic_split
 
 DATA = Synthetic(train=400, test=200)
 
@@ -27,10 +27,16 @@ def test_finetune_job_saves_a_new_checkpoint_and_remembers_mnist_accuracy(base, 
     real = finetune_module.evaluate
     monkeypatch.setattr(finetune_module, "evaluate", lambda net, split, **kw: measured.append(len(split)) or real(net, split, **kw))
     items, report = drain(finetune_job(base, synthetic_split(30, seed=3), cfg, DATA, tmp_path / "tuned.safetensors"))
-    assert [i.phase for i in items] == ["before", "step", "step", "done"] and all(i.result is None for i in items)
+    *progress, saved = items
+    assert [i.phase for i in progress] == ["before", "step", "step"]
+    # the model is handed back whole as soon as it is saved, before the MNIST check: usable without the file
+    assert isinstance(saved, SavedModel) and saved.path == tmp_path / "tuned.safetensors" and saved.graph
+    handed = saved.checkpoint()
+    on_disk = load(saved.path)
+    assert all(torch.equal(a, b) for a, b in zip(handed.model.state_dict().values(), on_disk.model.state_dict().values()))
     assert measured.count(200) == 2  # MNIST before and after
     meta = read_meta(tmp_path / "tuned.safetensors")
-    assert meta["base"] == "base" and meta["test_accuracy"] == report.mnist_after
+    assert meta["base"] == "base" and meta["test_accuracy"] == report.mnist_after  # the file knows it afterwards
     # the next fine-tune from the saved model knows its MNIST accuracy already: only "after" is measured
     measured.clear()
     _, again = drain(finetune_job(tmp_path / "tuned.safetensors", synthetic_split(30, seed=4), cfg, DATA, tmp_path / "t2.safetensors"))
@@ -53,8 +59,9 @@ def test_a_closed_finetune_job_saves_nothing(base, tmp_path):
 def test_train_job_saves_the_model_with_its_test_accuracy(tmp_path):
     out = tmp_path / "fast-mnist.safetensors"
     items, saved = drain(train_job("fast", "mnist", 1, DATA, out, batch_size=50, val_size=50, log_every=2))
-    assert saved == out and items[-1].kind == "epoch"
+    assert saved.path == out and items[-1].kind == "epoch"
     meta = read_meta(out)
+    assert saved.meta == meta and saved.graph  # handed back as saved, with the pad's graph
     assert meta["epochs_run"] == 1 and meta["train_images"] == 350 and 0 <= meta["test_accuracy"] <= 1
 
 

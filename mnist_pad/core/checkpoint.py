@@ -9,6 +9,7 @@ header, before anything is built), and weights that are not finite.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -48,18 +49,33 @@ def _version() -> str:
     return __version__
 
 
-def save(path: str | os.PathLike, model: ConvNet, **meta) -> Path:
-    """Write ``model`` and ``meta`` (JSON-serialisable) to ``path`` atomically (see :func:`write_atomic`)."""
-    header = {
+def metadata(model: ConvNet, **meta) -> dict:
+    """What a checkpoint of ``model`` records beside its weights: the architecture, the input normalisation,
+    this version, the time, and ``meta`` (JSON-serialisable: name, dataset, accuracies, recipe, ...); as
+    plain JSON types, exactly as :func:`read_meta` will read it back."""
+    return json.loads(dumps_json({
         "format": FORMAT_VERSION,
         "arch": model.cfg.to_dict(),
         "normalize": [float(model.input_mean), float(model.input_std)],
         "version": _version(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **meta,
-    }
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    return write_atomic(path, save_bytes(tensors, metadata={META_KEY: dumps_json(header)}))
+    }))
+
+
+def weights(model: ConvNet) -> dict[str, torch.Tensor]:
+    """The model's state as contiguous CPU tensors: what a checkpoint stores."""
+    return {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+
+
+def save(path: str | os.PathLike, model: ConvNet, **meta) -> Path:
+    """Write ``model`` and :func:`metadata` to ``path`` atomically (see :func:`write_atomic`)."""
+    return write(path, weights(model), metadata(model, **meta))
+
+
+def write(path: str | os.PathLike, state: dict[str, torch.Tensor], meta: dict) -> Path:
+    """Write weights and complete metadata (as :func:`metadata` makes it) to ``path`` atomically."""
+    return write_atomic(path, save_bytes(state, metadata={META_KEY: dumps_json(meta)}))
 
 
 def size_estimate(model: ConvNet) -> int:
@@ -123,6 +139,15 @@ def _build(path: Path, meta: dict, shapes: dict) -> ConvNet:
     if sum(math.prod(shape) for shape in expected.values()) > path.stat().st_size:  # each weight >= 1 byte
         raise CheckpointError(f"{path}: its header describes more weights than the file holds; it is truncated or corrupt")
     return ConvNet(cfg, normalize)
+
+
+def from_state(meta: dict, state: dict[str, torch.Tensor], path: Path | None = None,
+               device: str | torch.device = "cpu") -> Checkpoint:
+    """A checkpoint from metadata and weights already in memory and known to fit: a job's result, handed
+    back from the job process without reading its file again."""
+    model = ConvNet(ArchConfig.from_dict(meta["arch"]), tuple(meta.get("normalize", MNIST_MEAN_STD)))
+    model.load_state_dict(state, strict=True)
+    return Checkpoint(model.to(device).eval(), meta, path)
 
 
 def load(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:

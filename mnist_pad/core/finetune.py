@@ -1,9 +1,10 @@
 """Fine-tuning on the user's own drawings, with MNIST replay so that the model keeps its MNIST skill.
 
 :func:`finetune` is a generator, like :meth:`Trainer.run`: it yields :class:`FinetuneProgress` every
-``log_every`` steps; the last item (``phase == "done"``) carries the :class:`FinetuneResult` (the new
-model and a before/after report). It trains a deep copy: the model passed in is never modified, so the pad
-keeps predicting with it meanwhile, and cancelling (no longer iterating, or ``close()``) leaves it intact.
+``log_every`` steps and returns the :class:`FinetuneResult` (the new model and a before/after report). It
+trains a deep copy: the model passed in is never modified, so the pad keeps predicting with it meanwhile,
+and cancelling (no longer iterating, or ``close()``) leaves it intact. :func:`forgetting` measures the MNIST
+accuracy before and after, apart, so that the window can use the new model before that is known.
 
 The user's samples are split per class into a fine-tuning part and a held-out part (deterministic, by
 seed); accuracy on the held-out part before and after says whether it learnt the handwriting, MNIST test
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Generator
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +27,7 @@ from .data import Split
 from .device import resolve_device, synchronize
 from .evaluate import Report, evaluate, to_input
 from .models import ConvNet
+from .steps import drive
 from .train import lr_factor
 
 LAYERS = ("top", "head", "all", "all-bn-frozen")
@@ -126,18 +128,13 @@ class FinetuneResult:
 
 @dataclass(frozen=True)
 class FinetuneProgress:
-    phase: str  # "before" (base model evaluated), "step" (training), "done" (result attached)
+    phase: str  # "before" (held-out samples evaluated with the base model), "step" (training)
     step: int  # optimizer steps done
     steps: int  # optimizer steps planned
     loss: float | None  # mean training loss since the last report
     accuracy: float | None  # accuracy on the (augmented) user samples since the last report, 0..1
     lr: float
     seconds: float  # fine-tuning time so far, evaluations excluded
-    result: FinetuneResult | None = None  # set on the "done" item only
-
-    @property
-    def fraction(self) -> float:
-        return self.step / self.steps if self.steps else 0.0
 
 
 def split_holdout(samples: Split, fraction: float, seed: int = 0) -> tuple[Split, Split | None]:
@@ -218,29 +215,22 @@ def finetune(
     samples: Split,
     replay: Split | None = None,
     cfg: FinetuneConfig = FinetuneConfig(),
-    mnist_test: Split | None = None,
     heldout: Split | None = None,
-    mnist_before: float | None = None,
-) -> Iterator[FinetuneProgress]:
+) -> Generator[FinetuneProgress, None, FinetuneResult]:
     """Fine-tune a copy of ``model`` on ``samples`` (the user's labelled 28x28 uint8 images), mixing in
-    ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample. ``heldout``, when given,
-    is the evaluation set and every sample is trained on; otherwise ``cfg.holdout`` of each class is split
-    off. ``mnist_test`` (first ``cfg.mnist_eval`` images) measures forgetting; ``mnist_before`` is the
-    model's accuracy on those images when the caller already knows it (it is then not measured again)."""
+    ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample; yields progress and
+    returns the :class:`FinetuneResult`. ``heldout``, when given, is the evaluation set and every sample is
+    trained on; otherwise ``cfg.holdout`` of each class is split off. How much MNIST was forgotten is
+    measured apart (:func:`forgetting`), so that the new model can be in use before that is known."""
     if len(samples) == 0:
         raise ValueError("no samples to fine-tune on")
     t_start = time.perf_counter()
     device = resolve_device(cfg.device)
     home = next(model.parameters()).device
     train, held = (samples, heldout) if heldout is not None else split_holdout(samples, cfg.holdout, cfg.seed)
-    test = mnist_test.subset(slice(0, cfg.mnist_eval)) if mnist_test is not None and cfg.mnist_eval else None
     torch.manual_seed(cfg.seed)
     net, params = _prepare(model, cfg, device)
     held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
-    if test is None:
-        mnist_before = None
-    elif mnist_before is None:
-        mnist_before = evaluate(net, test.to(device), backend="auto").accuracy
     yield FinetuneProgress("before", 0, cfg.steps, None, None, 0.0, 0.0)
 
     gen = torch.Generator(device).manual_seed(cfg.seed)
@@ -295,17 +285,35 @@ def finetune(
     for p in net.parameters():
         p.requires_grad_(True)
     held_after = evaluate(net, held.to(device)) if held_before is not None else None
-    mnist_after = evaluate(net, test.to(device), backend="auto").accuracy if test is not None else None
     net = net.to(home).eval()
     report = FinetuneReport(len(train), len(held) if held is not None else 0, held_before, held_after,
-                            mnist_before, mnist_after, seconds, time.perf_counter() - t_start, cfg)
-    yield FinetuneProgress("done", cfg.steps, cfg.steps, None, None, 0.0, seconds, FinetuneResult(net, report))
+                            None, None, seconds, time.perf_counter() - t_start, cfg)
+    return FinetuneResult(net, report)
+
+
+def forgetting(base: ConvNet, tuned: ConvNet, mnist_test: Split, cfg: FinetuneConfig,
+               before: float | None = None) -> tuple[float, float]:
+    """(base, tuned) accuracy on the first ``cfg.mnist_eval`` MNIST test images: what fine-tuning cost the
+    skill the model came with. ``before``: the base's accuracy when the caller already knows it."""
+    test = mnist_test.subset(slice(0, cfg.mnist_eval))
+    if before is None:
+        before = evaluate(base, test, backend="auto").accuracy
+    return before, evaluate(tuned, test, backend="auto").accuracy
+
+
+def with_forgetting(result: FinetuneResult, base: ConvNet, mnist_test: Split | None, cfg: FinetuneConfig,
+                    before: float | None = None) -> FinetuneResult:
+    """``result`` with its report's MNIST before/after filled in (left None without a test split)."""
+    if mnist_test is None or not cfg.mnist_eval:
+        return result
+    t = time.perf_counter()
+    mnist_before, mnist_after = forgetting(base, result.model, mnist_test, cfg, before)
+    report = replace(result.report, mnist_before=mnist_before, mnist_after=mnist_after,
+                     total_seconds=result.report.total_seconds + time.perf_counter() - t)
+    return FinetuneResult(result.model, report)
 
 
 def run_finetune(model: ConvNet, samples: Split, replay: Split | None = None, cfg: FinetuneConfig = FinetuneConfig(),
                  mnist_test: Split | None = None, heldout: Split | None = None) -> FinetuneResult:
-    """:func:`finetune` run to the end, for scripts and tests that need no progress."""
-    for p in finetune(model, samples, replay, cfg, mnist_test, heldout):
-        if p.result is not None:
-            return p.result
-    raise AssertionError("finetune ended without a result")
+    """Fine-tuning and the forgetting check run to the end, for the CLI, scripts and tests."""
+    return with_forgetting(drive(finetune(model, samples, replay, cfg, heldout)), model, mnist_test, cfg)

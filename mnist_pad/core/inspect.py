@@ -43,7 +43,7 @@ class Predictor:
     block a window for)."""
 
     def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False, graph: bytes | None = None) -> None:
-        """``graph``: the model's ONNX graph for the pad (:func:`mnist_pad.core.runtime.pad_graph`) when it was
+        """``graph``: the model's ONNX graph for the pad (:class:`mnist_pad.core.jobs.SavedModel`) when it was
         made elsewhere; then only the ONNX Runtime session is built here."""
         self.model = model.eval()
         if background and backend == "auto":

@@ -55,16 +55,17 @@ class JobHost:
         self._cancel = self._context.Event()
         self._busy = threading.Lock()
 
-    def start(self) -> None:
+    def start(self, warmup: tuple[Callable, tuple] | None = None) -> None:
         """Start the child now (it imports torch in the background); a later :meth:`run` starts it anyway.
-        Returns at once."""
+        ``warmup``: a function and its arguments that the new child runs first (loading the data the next
+        jobs need while the user is busy); a job sent meanwhile waits for it. Returns at once."""
         if self._process is not None and self._process.is_alive():
             return
         import torch
 
         threads = self._threads or torch.get_num_threads()
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs, self._cancel, threads), daemon=True,
+        process = self._context.Process(target=_serve, args=(theirs, self._cancel, threads, warmup), daemon=True,
                                         name="mnist-pad-jobs")
         process.start()
         theirs.close()
@@ -189,12 +190,17 @@ def _signal_name(number: int) -> str:
 
 
 # --- the child ---------------------------------------------------------------------------------------------
-def _serve(conn, cancel, threads: int) -> None:
-    """The child's loop: one job per message until the parent sends None or goes away."""
+def _serve(conn, cancel, threads: int, warmup: tuple[Callable, tuple] | None) -> None:
+    """The child's loop: the warm-up, then one job per message until the parent sends None or goes away."""
     import torch
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal reaches the whole group: the parent decides
     torch.set_num_threads(threads)
+    if warmup is not None:
+        try:
+            warmup[0](*warmup[1])
+        except Exception:  # noqa: BLE001 - only a head start: the job itself meets and reports the problem
+            log.exception("the job process's warm-up failed")
     while True:
         try:
             data = conn.recv_bytes()

@@ -1,8 +1,8 @@
 """The training tab's two long jobs, as generator functions for :class:`~mnist_pad.core.jobhost.JobHost`:
 fine-tune a model on the user's samples, and train a model from scratch. Each loads its data, runs the core
 generator (yielding its progress items), and saves the result as a *new* checkpoint at the ``out`` path the
-caller chose. They run in the job host's process, so their arguments are picklable: paths rather than loaded
-models, a :class:`DataSource` rather than a closure.
+caller chose, handing it back whole (:class:`SavedModel`). They run in the job host's process, so their
+arguments are picklable: paths rather than loaded models, a :class:`DataSource` rather than a closure.
 
 A job that is cancelled (closed before its end) saves nothing, so cancelling never touches the current
 model or any checkpoint.
@@ -13,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .checkpoint import load, save
-from .data import ENV_VAR, Split, get_spec, load_or_download
+import torch
+
+from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
+from .data import ENV_VAR, DataError, Split, get_spec, load_or_download
 from .evaluate import evaluate
-from .finetune import FinetuneConfig, FinetuneProgress, finetune
+from .finetune import FinetuneConfig, FinetuneProgress, FinetuneReport, finetune, with_forgetting
+from .models import ConvNet
 from .recipes import recipe_for
 from .train import Progress, Trainer, split_validation
 
@@ -51,28 +54,69 @@ _CACHE: dict[tuple, Split] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoader, out: Path) -> Iterator[FinetuneProgress]:
+@dataclass(frozen=True)
+class SavedModel:
+    """A model a job saved, handed back whole (weights, metadata and the pad's ONNX graph): the window puts it
+    in use without reading the file again."""
+
+    path: Path
+    meta: dict
+    state: dict[str, torch.Tensor]
+    graph: bytes | None  # the pad's graph (logits and every conv layer's activations); None without ONNX
+
+    def checkpoint(self, device: torch.device | str = "cpu") -> Checkpoint:
+        return from_state(self.meta, self.state, self.path, device)
+
+
+def _saved(out: Path, model: ConvNet, meta: dict) -> SavedModel:
+    """Save ``model`` at ``out`` and hand it back with the pad's ONNX graph, made here (tracing it in the
+    window's process would hold its GIL for tens of milliseconds)."""
+    from .export import onnx_bytes
+
+    state, header = weights(model), metadata(model, **meta)
+    write(out, state, header)
+    try:
+        graph = onnx_bytes(model, with_activations=True)
+    except (ImportError, RuntimeError):
+        graph = None
+    return SavedModel(Path(out), header, state, graph)
+
+
+def prefetch(data: SplitLoader) -> None:
+    """What the job process does as soon as it starts, while the user is still drawing: load the MNIST
+    training images (the replay needs them) and import what a fine-tune uses, so that the first fine-tune
+    after launch waits for neither. (The test images are loaded after the new model is in use, for the
+    forgetting check.) A missing dataset is left for the job itself to report."""
+    from . import export, finetune  # noqa: F401 - imported for their import time
+
+    try:
+        data("mnist", "train")
+    except DataError:
+        pass
+
+
+def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoader,
+                 out: Path) -> Generator[FinetuneProgress | SavedModel, None, FinetuneReport]:
     """Fine-tune the checkpoint at ``base`` (never modified) on ``samples`` with MNIST replay and save the
-    result at ``out``; yields the core's :class:`FinetuneProgress` items (the model left out) and returns the
-    :class:`FinetuneReport`."""
+    result at ``out``. Yields the core's :class:`FinetuneProgress`, then the :class:`SavedModel` as soon as it
+    is saved (the window uses it at once), then measures how much MNIST was forgotten (a few seconds) and
+    returns the complete :class:`FinetuneReport`; the file's test accuracy is updated to match."""
     ckpt = load(base)
     replay = data("mnist", "train") if cfg.replay > 0 else None
-    mnist_test = data("mnist", "test") if cfg.mnist_eval else None
-    base_key = _accuracy_key(base, mnist_test, cfg.mnist_eval)
-    known = _MNIST_ACCURACY.get(base_key)
-    result = None
-    for item in finetune(ckpt.model, samples, replay, cfg, mnist_test, mnist_before=known):
-        result = item.result or result
-        yield replace(item, result=None)
-    if result is None:
-        raise RuntimeError("fine-tuning ended without a result")
+    result = yield from finetune(ckpt.model, samples, replay, cfg)
+    meta = {"name": Path(out).stem, "base": ckpt.name, "dataset": ckpt.meta.get("dataset", "mnist"),
+            "classes": ckpt.meta.get("classes", [str(c) for c in range(10)])}
+    saved = _saved(out, result.model, {**meta, "finetune": result.report.to_dict()})
+    yield saved
+    if not cfg.mnist_eval:
+        return result.report
+    test = data("mnist", "test")
+    base_key = _accuracy_key(base, test, cfg.mnist_eval)
+    result = with_forgetting(result, ckpt.model, test, cfg, _MNIST_ACCURACY.get(base_key))
     report = result.report
-    save(out, result.model, name=Path(out).stem, base=ckpt.name, dataset=ckpt.meta.get("dataset", "mnist"),
-         classes=ckpt.meta.get("classes", [str(c) for c in range(10)]), test_accuracy=report.mnist_after,
-         finetune=report.to_dict())
-    if mnist_test is not None:
-        _MNIST_ACCURACY[base_key] = report.mnist_before
-        _MNIST_ACCURACY[_accuracy_key(out, mnist_test, cfg.mnist_eval)] = report.mnist_after
+    write(out, saved.state, {**saved.meta, "test_accuracy": report.mnist_after, "finetune": report.to_dict()})
+    _MNIST_ACCURACY[base_key] = report.mnist_before
+    _MNIST_ACCURACY[_accuracy_key(out, test, cfg.mnist_eval)] = report.mnist_after
     return report
 
 
@@ -92,9 +136,9 @@ def _accuracy_key(path: Path, test: Split | None, n: int) -> tuple:
 
 
 def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path, device: str = "auto",
-              **overrides) -> Iterator[Progress]:
+              **overrides) -> Generator[Progress, None, SavedModel]:
     """Train ``arch`` on ``dataset`` with our recipe (on CUDA when present) and save it at ``out``; yields
-    :class:`Progress` and returns the saved path."""
+    :class:`Progress` and returns the :class:`SavedModel`."""
     cfg = replace(recipe_for(arch), epochs=epochs, dataset=dataset, device=device, **overrides)
     full, test = data(dataset, "train"), data(dataset, "test")
     train, val = split_validation(full, min(cfg.val_size, len(full) // 5), cfg.seed)
@@ -103,6 +147,7 @@ def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path
     last = trainer.history[-1]
     classes = get_spec(dataset).classes
     test_acc = evaluate(trainer.model, test, classes, backend="auto").accuracy
-    return save(out, trainer.model, name=Path(out).stem, dataset=dataset, classes=list(classes),
-                val_accuracy=last.val_accuracy, test_accuracy=test_acc, train_seconds=last.seconds,
-                epochs_run=last.epoch, recipe=cfg.to_dict(), train_images=len(train))
+    return _saved(out, trainer.model.cpu(), dict(
+        name=Path(out).stem, dataset=dataset, classes=list(classes), val_accuracy=last.val_accuracy,
+        test_accuracy=test_acc, train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(),
+        train_images=len(train)))

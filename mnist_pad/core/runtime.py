@@ -8,7 +8,6 @@ stroke-to-repaint latency within a frame. Both engines give the logits and every
 from __future__ import annotations
 
 import logging
-import os
 
 import numpy as np
 import torch
@@ -39,8 +38,8 @@ class OnnxEngine:
     def __init__(self, model: ConvNet, threads: int = 1, with_activations: bool = True, graph: bytes | None = None) -> None:
         """``threads``: 1 for single images (more cost more than they give), 0 for ONNX Runtime's choice (all
         cores: batches). Without activations only the logits are computed and returned (evaluation).
-        ``graph``: the model's ONNX export with these outputs, when it was made elsewhere (see
-        :func:`pad_graph`); else the model is exported here."""
+        ``graph``: the model's ONNX export with these outputs, when it was made elsewhere (the job process
+        makes it for the models it saves: :class:`mnist_pad.core.jobs.SavedModel`); else it is made here."""
         import onnxruntime as ort
 
         from .export import onnx_bytes
@@ -71,7 +70,7 @@ def batch_engine(model: ConvNet, threads: int, required: bool = False) -> OnnxEn
 
 def make_engine(model: ConvNet, backend: str = "auto", graph: bytes | None = None) -> TorchEngine | OnnxEngine:
     """``auto``: ONNX Runtime for a model on the CPU when onnxruntime and onnx are installed, else torch.
-    ``graph``: the model's :func:`pad_graph`, if already made."""
+    ``graph``: the model's ONNX graph with activations, if already made."""
     on_cpu = next(model.parameters()).device.type == "cpu"
     if backend == "torch" or (backend == "auto" and not on_cpu):
         return TorchEngine(model)
@@ -81,16 +80,3 @@ def make_engine(model: ConvNet, backend: str = "auto", graph: bytes | None = Non
         if backend == "onnxruntime":
             raise
         return TorchEngine(model)
-
-
-def pad_graph(path: str | os.PathLike) -> bytes | None:
-    """The ONNX graph the pad's engine runs (logits and every conv layer's activations) for the checkpoint at
-    ``path``; None when ONNX export is not available. The Train tab has its job process make it: tracing the
-    model in the window's process holds the GIL for tens of milliseconds, a visible stall."""
-    from .checkpoint import load
-    from .export import onnx_bytes
-
-    try:
-        return onnx_bytes(load(path).model, with_activations=True)
-    except (ImportError, RuntimeError):
-        return None

@@ -22,6 +22,7 @@ def app_settings() -> QSettings:
 
 class AppState(QObject):
     model_changed = Signal()  # a different checkpoint is in use
+    model_described = Signal()  # the model in use is the same, its metadata (e.g. its test accuracy) grew
     samples_changed = Signal()  # samples were added, relabelled, deleted or imported
     data_dir_changed = Signal(str)  # the data folder the user chose ("" for the default search)
 
@@ -48,6 +49,12 @@ class AppState(QObject):
         self._checkpoint = checkpoint
         self._predictor = Predictor(checkpoint.model, background=True, graph=graph)
         self.model_changed.emit()
+
+    def update_meta(self, **values) -> dict:
+        """Add to the metadata of the model in use (what a job measured after handing it over)."""
+        self._checkpoint.meta.update(values)
+        self.model_described.emit()
+        return self._checkpoint.meta
 
     # --- data --------------------------------------------------------------------------------------------
     @property

@@ -58,10 +58,10 @@ class ModelPicker(QWidget):
     def refresh(self) -> None:
         """List the models again (after one was saved)."""
         self.entries, problems = list_models()
-        current = self.app.checkpoint.path
-        if current is not None and not any(_same(e.path, current) for e in self.entries):
-            # the window was started with --weights outside the catalog: keep it choosable
-            self.entries.insert(0, ModelEntry(Path(current).stem, Path(current), False, self.app.checkpoint.meta))
+        for ckpt in (self.app.checkpoint, self.base):
+            if ckpt.path is not None and not any(_same(e.path, ckpt.path) for e in self.entries):
+                # the window was started with --weights outside the catalog: keep it choosable
+                self.entries.insert(0, ModelEntry(Path(ckpt.path).stem, Path(ckpt.path), False, ckpt.meta))
         self.combo.blockSignals(True)
         self.combo.clear()
         for entry in self.entries:

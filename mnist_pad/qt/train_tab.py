@@ -10,8 +10,7 @@ Missing datasets show the core's :class:`DataError` message here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,16 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import new_model_path
-from ..core.checkpoint import Checkpoint, load
 from ..core.data import DATASETS, ENV_VAR
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneReport
 from ..core.jobhost import JobHost
-from ..core.jobs import finetune_job, train_job
+from ..core.jobs import SavedModel, finetune_job, prefetch, train_job
 from ..core.models import ARCHS
 from ..core.recipes import recipe_for
-from ..core.runtime import pad_graph
 from ..core.train import Progress
 from .app_state import AppState
 from .collect import CollectPanel
@@ -63,15 +60,6 @@ LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a n
 }
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a finished job hands to the UI thread."""
-
-    checkpoint: Checkpoint  # the saved model, loaded on the pad's device
-    graph: bytes | None  # its ONNX graph for the pad's engine, made in the job process
-    report: FinetuneReport | None = None  # fine-tuning's before/after figures
-
-
 class TrainTab(QWidget):
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +67,7 @@ class TrainTab(QWidget):
         self.store = app.samples
         self.jobs = JobHost()
         self.worker: Worker | None = None
+        self._saved: Path | None = None
 
         self.collect = CollectPanel()
         self.gallery = Gallery(self.store)
@@ -229,30 +218,20 @@ class TrainTab(QWidget):
             self._show_error("No samples yet: draw a few digits, label them and press Add first.")
             return
         base, samples, data = self.app.checkpoint, self.store.as_split(), self.app.data_source()
-        out, home = self._new_model_path(f"{base.name}-tuned"), self._pad_device()
+        out = self._new_model_path(f"{base.name}-tuned")
         if out is None:
             return
         self.results.clear()
-
-        def job() -> Iterator:
-            report = yield from self.jobs.run(finetune_job, base.path, samples, cfg, data, out)
-            graph = yield from self.jobs.run(pad_graph, out)
-            return Outcome(load(out, home), graph, report)
-
-        self._run(job, f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
+        self._run(lambda: self.jobs.run(finetune_job, base.path, samples, cfg, data, out),
+                  f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
 
     def start_training(self, **overrides) -> None:
         arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
-        data, out, home = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}"), self._pad_device()
+        data, out = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}")
         if out is None:
             return
-
-        def job() -> Iterator:
-            yield from self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides)
-            graph = yield from self.jobs.run(pad_graph, out)
-            return Outcome(load(out, home), graph)
-
-        self._run(job, f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+        self._run(lambda: self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides),
+                  f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
 
     def _new_model_path(self, stem: str) -> Path | None:
         """Where the job will save its model (in the user's models folder), or None with the reason shown."""
@@ -270,13 +249,14 @@ class TrainTab(QWidget):
             return
         if self.worker is not None:
             self.worker.deleteLater()  # the previous run's thread has ended (is_running() is False)
+        self._saved = None  # where the running job saved the model it handed over, if it has
         self.curves.clear_curves()
         self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
         self.worker = worker = Worker(job, self)
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._show_error)
-        worker.cancelled.connect(lambda: self._set_status("Cancelled: nothing was saved and the model in use is unchanged."))
+        worker.cancelled.connect(self._on_cancelled)
         worker.stopped.connect(self._on_stopped)
         self._set_running(True)
         self._set_status(message)
@@ -297,43 +277,59 @@ class TrainTab(QWidget):
         self.jobs.close()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """The first look at the tab starts the job process: it imports torch while the user draws samples,
-        so the first fine-tune does not wait for it."""
+        """The first look at the tab starts the job process: it imports torch and loads MNIST while the user
+        draws samples, so that the first fine-tune waits for neither."""
         super().showEvent(event)
-        self.jobs.start()
+        self.jobs.start(warmup=(prefetch, (self.app.data_source(),)))
 
-    def _on_progress(self, item: object) -> None:
+    def _on_progress(self, item: FinetuneProgress | Progress | SavedModel) -> None:
+        if isinstance(item, SavedModel):  # fine-tuning saved its model: use it now, the MNIST check follows
+            self._use(item)
+            self._set_status(f"Saved {item.path} and switched to it; measuring what it kept of MNIST...")
+            return
         self.curves.set_steps(item.steps)
+        self.progress.setRange(0, item.steps)
+        self.progress.setValue(item.step)
         if isinstance(item, FinetuneProgress):
-            self.progress.setRange(0, item.steps)
-            self.progress.setValue(item.step)
             if item.phase == "step":
                 self.curves.add_point("loss", "train", item.step, item.loss)
                 self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
                 self._set_status(f"Fine-tuning: step {item.step}/{item.steps}, loss {item.loss:.3f}, {item.seconds:.1f} s")
-            elif item.phase == "done":
-                self._set_status("Evaluated; saving the fine-tuned model...")
-        elif isinstance(item, Progress):
-            self.progress.setRange(0, item.steps)
-            self.progress.setValue(item.step)
-            self.curves.add_point("loss", "train", item.step, item.loss)
-            self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
-            if item.val_accuracy is not None:
-                self.curves.add_point("accuracy", "validation", item.step, item.val_accuracy * 100)
-                self.curves.add_point("loss", "validation", item.step, item.val_loss)
-            eta = f", {item.eta:.0f} s left" if item.step < item.steps else ""
-            self._set_status(f"Training: epoch {item.epoch}/{item.epochs}, step {item.step}/{item.steps}, "
-                             f"{item.images_per_s:,.0f} images/s{eta}")
+            return
+        self.curves.add_point("loss", "train", item.step, item.loss)
+        self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
+        if item.val_accuracy is not None:
+            self.curves.add_point("accuracy", "validation", item.step, item.val_accuracy * 100)
+            self.curves.add_point("loss", "validation", item.step, item.val_loss)
+        eta = f", {item.eta:.0f} s left" if item.step < item.steps else ""
+        self._set_status(f"Training: epoch {item.epoch}/{item.epochs}, step {item.step}/{item.steps}, "
+                         f"{item.images_per_s:,.0f} images/s{eta}")
 
-    def _on_finished(self, outcome: Outcome) -> None:
-        if outcome.report is not None:
-            self.results.show_report(outcome.report)
-        checkpoint = outcome.checkpoint
+    def _use(self, saved: SavedModel) -> None:
+        """Put a job's saved model in use, as it was handed back (its file is not read again)."""
+        self._saved = saved.path
+        self.app.set_checkpoint(saved.checkpoint(self._pad_device()), saved.graph)
         self.picker.refresh()
-        self.app.set_checkpoint(checkpoint, outcome.graph)
-        acc = checkpoint.meta.get("test_accuracy")
-        self._set_status(f"Saved {checkpoint.path} and switched to it"
-                         + (f" ({acc * 100:.2f}% on {checkpoint.meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
+
+    def _on_cancelled(self) -> None:
+        if self._saved is None:
+            self._set_status("Cancelled: nothing was saved and the model in use is unchanged.")
+        else:
+            self._set_status(f"Cancelled the MNIST check; {self._saved} is saved and in use.")
+
+    def _on_finished(self, result: FinetuneReport | SavedModel) -> None:
+        if isinstance(result, SavedModel):  # training from scratch
+            self._use(result)
+            meta = result.meta
+        else:
+            self.results.show_report(result)
+            meta = {"test_accuracy": result.mnist_after}
+            if self.app.checkpoint.path == self._saved:  # still the model in use (the user may have switched)
+                meta = self.app.update_meta(test_accuracy=result.mnist_after, finetune=result.to_dict())
+            self.picker.refresh()
+        acc = meta.get("test_accuracy")
+        self._set_status(f"Saved {self._saved} and switched to it"
+                         + (f" ({acc * 100:.2f}% on {meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
 
     def _on_stopped(self) -> None:
         self._set_running(False)

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._model_label)
         self.statusBar().addPermanentWidget(self._device_label)
         app.model_changed.connect(self._show_model)
+        app.model_described.connect(self._show_model)
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
         quit_action = QAction("Quit", self)

@@ -158,7 +158,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     steps: list[int] = []
     with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_finetune(FinetuneConfig(steps=4, batch_size=8, log_every=2, mnist_eval=100))
-        tab.worker.progress.connect(lambda p: steps.append(p.step) if p.phase == "step" else None)
+        tab.worker.progress.connect(lambda p: steps.append(p.step) if getattr(p, "phase", None) == "step" else None)
         assert tab.is_running() and not tab.finetune_button.isEnabled()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
     assert steps == [2, 4]
