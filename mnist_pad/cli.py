@@ -306,7 +306,7 @@ def cmd_export(args) -> int:
 
 def cmd_predict(args) -> int:
     from .core.files import check_input_file, dumps_json
-    from .core.inspect import Predictor
+    from .core.explain import Predictor
     from .core.preprocess import PreprocessError, load_image
 
     for path in args.images:  # every file is looked at before any work

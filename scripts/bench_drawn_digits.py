@@ -118,7 +118,7 @@ def main() -> int:
 
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.data import load_split
-    from mnist_pad.core.inspect import Predictor
+    from mnist_pad.core.explain import Predictor
     from mnist_pad.core.paths import shipped_weights
     from mnist_pad.qt.canvas import render_strokes
 

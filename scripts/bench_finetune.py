@@ -1,6 +1,6 @@
 """Benchmark of fine-tuning on "another person's handwriting" (docs/finetune.md has the figures).
 
-The writer is synthetic (mnist_pad.core.strokes.writer_dataset: a slashed 0, a 1 with flag and base, a
+The writer is synthetic (mnist_pad.core.writer.writer_dataset: a slashed 0, a 1 with flag and base, a
 crossed 7, a looped and crossed 2, a strong slant...), rendered like the canvas and preprocessed like a
 drawing. 5 drawings per class are fine-tuned on, the rest held out. Bars: held-out errors fall by >= 40%,
 MNIST test accuracy drops by <= 0.1 percentage point, fine-tuning takes <= 5 s on a 2-core CPU.
@@ -29,7 +29,7 @@ from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import to_image28
-from mnist_pad.core.strokes import writer_dataset
+from mnist_pad.core.writer import writer_dataset
 
 BASE = FinetuneConfig()  # layers="top", lr 3e-3, replay 1x with distillation weight 3, 60 steps of 32 + 32
 METHODS: dict[str, FinetuneConfig] = {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import SampleStore
-from mnist_pad.core.strokes import writer_dataset
+from mnist_pad.core.writer import writer_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ ADD_LOOP = """
 import sys
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import SampleStore
-from mnist_pad.core.strokes import writer_dataset
+from mnist_pad.core.writer import writer_dataset
 images, labels, strokes = writer_dataset(1, seed=1, size=112)
 inputs = [preprocess(img).image for img in images]
 store = SampleStore(sys.argv[1])

@@ -172,7 +172,7 @@ def test_core_never_imports_qt(home):
     )
     assert result.returncode == 0, result.stderr
     modules = json.loads(result.stdout)
-    assert "mnist_pad.core.train" in modules and "mnist_pad.core.inspect" in modules
+    assert "mnist_pad.core.train" in modules and "mnist_pad.core.explain" in modules
     assert [m for m in modules if m.split(".")[0] in QT_PACKAGES or m.startswith("mnist_pad.qt")] == []
 
 

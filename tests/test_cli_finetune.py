@@ -15,7 +15,7 @@ from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.models import build
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import SampleStore
-from mnist_pad.core.strokes import writer_dataset
+from mnist_pad.core.writer import writer_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 

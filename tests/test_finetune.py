@@ -23,7 +23,7 @@ from mnist_pad.core.models import build
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import to_image28
 from mnist_pad.core.steps import drive
-from mnist_pad.core.strokes import writer_dataset
+from mnist_pad.core.writer import writer_dataset
 
 TINY = FinetuneConfig(steps=6, batch_size=8, log_every=2, holdout=0.3, mnist_eval=50)
 

@@ -26,14 +26,13 @@ from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from .data import Split
+from .data import DIGITS, Split
 from .evaluate import Report, report, to_input
 from .files import check_output, dumps_json, write_atomic
 from .models import ConvNet
 from .runtime import batch_engine
 
 BATCH = 1000  # images per forward pass: one progress report each; larger batches were no faster on 2 cores
-DIGITS = tuple("0123456789")
 
 
 @dataclass(frozen=True)

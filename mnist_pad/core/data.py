@@ -23,6 +23,7 @@ import platformdirs
 import torch
 
 ENV_VAR = "MNIST_PAD_DATA"
+DIGITS = tuple(str(i) for i in range(10))  # MNIST's classes, and those of the user's samples
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 
@@ -80,7 +81,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
-        classes=tuple(str(i) for i in range(10)),
+        classes=DIGITS,
     ),
     "fashion-mnist": DatasetSpec(
         name="fashion-mnist",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .data import Split
+from .data import DIGITS, Split
 from .runtime import batch_engine
 
 
@@ -72,7 +72,7 @@ class Report:
         return "\n".join(lines)
 
 
-def report(labels: torch.Tensor, predictions: torch.Tensor, classes: tuple[str, ...] = tuple("0123456789")) -> Report:
+def report(labels: torch.Tensor, predictions: torch.Tensor, classes: tuple[str, ...] = DIGITS) -> Report:
     k = len(classes)
     labels, predictions = labels.cpu().long(), predictions.cpu().long()
     confusion = torch.bincount(labels * k + predictions, minlength=k * k).view(k, k)
@@ -89,7 +89,7 @@ def report(labels: torch.Tensor, predictions: torch.Tensor, classes: tuple[str, 
     return Report(float(tp.sum() / n) if n else 0.0, n, confusion.tolist(), per_class, classes)
 
 
-def evaluate(model: nn.Module, split: Split, classes: tuple[str, ...] = tuple("0123456789"), batch_size: int = 2000,
+def evaluate(model: nn.Module, split: Split, classes: tuple[str, ...] = DIGITS, batch_size: int = 2000,
              backend: str = "torch") -> Report:
     """``backend``: see :func:`predict_proba`."""
     device = next(model.parameters()).device

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
-from .data import ENV_VAR, DataError, Split, get_spec, load_or_download
+from .data import DIGITS, ENV_VAR, DataError, Split, get_spec, load_or_download
 from .evaluate import evaluate
 from .finetune import FinetuneConfig, FinetuneProgress, FinetuneReport, finetune, with_forgetting
 from .models import ConvNet
@@ -105,7 +105,7 @@ def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoa
     replay = data("mnist", "train") if cfg.replay > 0 else None
     result = yield from finetune(ckpt.model, samples, replay, cfg)
     meta = {"name": Path(out).stem, "base": ckpt.name, "dataset": ckpt.meta.get("dataset", "mnist"),
-            "classes": ckpt.meta.get("classes", [str(c) for c in range(10)])}
+            "classes": ckpt.meta.get("classes", list(DIGITS))}
     saved = _saved(out, result.model, {**meta, "finetune": result.report.to_dict()})
     yield saved
     if not cfg.mnist_eval:

@@ -46,10 +46,6 @@ class Preprocessed:
     steps: dict[str, np.ndarray] = field(default_factory=dict)  # step name -> image, in pipeline order
     stroke_width: float = 0.0  # measured stroke width in the 20 px box, before adjustment
 
-    def tensor(self) -> torch.Tensor:
-        """(1, 1, 28, 28) float tensor, ready for the model."""
-        return torch.from_numpy(self.image).view(1, 1, SIZE, SIZE)
-
 
 def _as_ink(image: np.ndarray) -> np.ndarray:
     a = np.asarray(image)

@@ -1,6 +1,6 @@
 """Training recipes: ours for each architecture, and each seed article's own (``article``).
 
-Figures behind our recipes are in docs/benchmarks.md; the articles' claims are in docs/seed-reproduction.md.
+Figures behind our recipes are in the README's Results and docs/results/; the articles' claims are in docs/seed-reproduction.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Single-image inference for the pad: ONNX Runtime on the CPU when it is installed, torch otherwise.
 
 Why: one 28x28 image through the default net costs about 3x less in ONNX Runtime than in eager torch
-(per-operator overhead dominates at this size; figures in docs/benchmarks.md), which keeps the pad's
+(per-operator overhead dominates at this size; figures in the README's Results), which keeps the pad's
 stroke-to-repaint latency within a frame. Both engines give the logits and every conv layer's feature map.
 """
 

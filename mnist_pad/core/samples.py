@@ -29,15 +29,16 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .data import Split
+from .data import DIGITS, Split
 from .files import (
     BadInput, check_input_file, check_output, dumps_json, fsync_dir, is_temp_name, loads_json, read_limited,
     remove_stale_temps, write_atomic, write_tree_atomic,
 )
 from .paths import samples_dir
 from .preprocess import SIZE, PreprocessError, load_image, preprocess
+from .strokes import Strokes, check_strokes, render
 
-CLASSES = 10  # digits 0-9
+CLASSES = len(DIGITS)  # digits 0-9
 FORMAT = "mnist-pad-sample"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -46,7 +47,6 @@ ID_RE = re.compile(r"[0-9]{13}-[0-9a-f]{8}")  # what new_id() makes; the only id
 MAX_SAMPLE_BYTES = 16 << 20  # a sample file is a few KB; one larger than this is not ours
 MAX_MANIFEST_BYTES = 1 << 30  # an exchange manifest holds every sample's strokes: a few KB each
 
-Strokes = list[np.ndarray]  # each (N, 3) float32: x, y in 0..1 of the canvas side, pressure 0..1
 
 
 @dataclass(frozen=True)
@@ -101,21 +101,6 @@ def to_image28(image: np.ndarray) -> np.ndarray:
     if not np.issubdtype(a.dtype, np.number):
         raise PreprocessError(f"expected numbers, got dtype {a.dtype}")
     return np.round(np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * 255).astype(np.uint8)
-
-
-def check_strokes(strokes: Sequence) -> Strokes:
-    """A list of (N, 3) float32 arrays (x, y, pressure); (N, 2) gets pressure 1; ValueError otherwise."""
-    out = []
-    for i, s in enumerate(strokes):
-        a = np.asarray(s, dtype=np.float32)
-        if a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) == 0:
-            raise ValueError(f"stroke {i} must be an (N, 3) array of x, y, pressure, got shape {a.shape}")
-        if a.shape[1] == 2:
-            a = np.concatenate([a, np.ones((len(a), 1), np.float32)], 1)
-        if not np.isfinite(a).all():
-            raise ValueError(f"stroke {i} has non-finite coordinates")
-        out.append(np.ascontiguousarray(a))
-    return out
 
 
 def _b64(raw: bytes) -> str:
@@ -235,8 +220,6 @@ class SampleStore:
         if image is None:
             if not checked:
                 raise ValueError("give the drawing's image or its strokes")
-            from .strokes import render
-
             image = render(checked)
         sample = Sample(new_id(), label, to_image28(image), checked, time.time(), dict(meta or {}))
         self._write(sample)
@@ -368,7 +351,7 @@ def write_folder(samples: Sequence[Sample], folder: str | os.PathLike) -> Path:
         files[rel] = _png(s.image)
         entries.append({"id": s.id, "label": s.label, "file": rel, "created": s.created,
                         "strokes": _strokes_to_json(s.strokes), "meta": s.meta})
-    manifest = {"format": "mnist-pad-samples", "version": VERSION, "classes": [str(c) for c in range(CLASSES)],
+    manifest = {"format": "mnist-pad-samples", "version": VERSION, "classes": list(DIGITS),
                 "samples": entries}
     files[MANIFEST] = dumps_json(manifest, separators=(",", ":")).encode()
     return write_tree_atomic(folder, files)

@@ -1,4 +1,4 @@
-"""Long jobs are generators: they yield progress and ``return`` their result (design.md). The one helper that
+"""Long jobs are generators: they yield progress and ``return`` their result (docs/architecture.md). The one helper that
 runs such a generator to its end where nobody shows the progress item by item (the CLI's bars take ``each``)."""
 
 from __future__ import annotations

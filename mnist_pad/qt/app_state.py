@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from ..core.checkpoint import Checkpoint
-from ..core.inspect import Predictor
+from ..core.explain import Predictor
 from ..core.jobs import DataSource, SplitLoader
 from ..core.samples import SampleStore
 

@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.strokes import MIN_PRESSURE
+from ..core.strokes import check_strokes, pen_scale
 
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image
@@ -49,21 +49,13 @@ class _Stroke:
 
 
 def _from_arrays(strokes: Sequence, pen: float) -> list[_Stroke]:
-    """(N, 3) x, y, pressure or (N, 2) x, y arrays (the core format, see core.strokes) as strokes."""
-    out = []
-    for i, s in enumerate(strokes):
-        a = np.asarray(s, np.float64)
-        if a.ndim != 2 or a.shape[1] not in (2, 3) or not np.isfinite(a).all():
-            raise ValueError(f"stroke {i} must be a finite (N, 3) array of x, y, pressure, got shape {a.shape}")
-        if a.shape[1] == 2:
-            a = np.column_stack([a, np.ones(len(a))])
-        out.append(_Stroke(pen, [(float(x), float(y), float(p)) for x, y, p in a]))
-    return out
+    """(N, 3) x, y, pressure or (N, 2) x, y arrays (the core format, checked by core.strokes) as strokes."""
+    return [_Stroke(pen, [(float(x), float(y), float(p)) for x, y, p in a]) for a in check_strokes(strokes)]
 
 
 def _pressure_scale(pressure: float) -> float:
-    """The same law as core.strokes.render: width proportional to pressure, never under MIN_PRESSURE."""
-    return min(max(pressure, MIN_PRESSURE), 1.0)
+    """The same law as core.strokes.render (:func:`~mnist_pad.core.strokes.pen_scale`)."""
+    return float(pen_scale(pressure))
 
 
 def _paint_stroke(painter: QPainter, stroke: _Stroke, side: float, color: QColor, first_segment: int = 0) -> None:

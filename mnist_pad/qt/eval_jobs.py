@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..core import analysis
-from ..core.data import DataError, Split, get_spec, locate
+from ..core.data import DIGITS, DataError, Split, get_spec, locate
 from ..core.jobs import SplitLoader
 from ..core.models import ConvNet
 from ..core.samples import SampleStore
@@ -22,7 +22,7 @@ class DatasetChoice:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return analysis.DIGITS if self.dataset == SAMPLES else get_spec(self.dataset).classes
+        return DIGITS if self.dataset == SAMPLES else get_spec(self.dataset).classes
 
 
 def dataset_choices(data_dir: str | None) -> list[DatasetChoice]:

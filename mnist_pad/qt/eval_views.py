@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import DIGITS, EvalResult, cell_text, colour
+from ..core.analysis import EvalResult, cell_text, colour
+from ..core.data import DIGITS
 from .gallery import THUMB, thumbnail
 
 AnyIndex = QModelIndex | QPersistentModelIndex

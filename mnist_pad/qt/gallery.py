@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.data import DIGITS
 from ..core.files import FILE_ERRORS
 from ..core.samples import CLASSES, SampleStore
 
@@ -57,10 +58,6 @@ class SampleListModel(QAbstractListModel):
         self._ids: list[str] = []
         self._thumbs: OrderedDict[str, QPixmap] = OrderedDict()
         self.reload()
-
-    @property
-    def label_filter(self) -> int | None:
-        return self._label
 
     def set_label_filter(self, label: int | None) -> None:
         self._label = label
@@ -189,7 +186,7 @@ class Gallery(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected)
         self.relabel_box = QComboBox()
-        self.relabel_box.addItems([str(c) for c in range(CLASSES)])
+        self.relabel_box.addItems(list(DIGITS))
         self.relabel_button = QPushButton("Relabel as")
         self.relabel_button.clicked.connect(lambda: self.relabel_selected(self.relabel_box.currentIndex()))
         self.view.doubleClicked.connect(lambda index: self.sample_opened.emit(self.model.id_at(index.row())))
@@ -233,11 +230,6 @@ class Gallery(QWidget):
         self.update_counts()
         self.view.scrollToBottom()
         return sample_id
-
-    def sample_added(self, sample_id: str) -> None:
-        """Someone else (the pad) added to the store."""
-        self.model.sample_added(sample_id)
-        self.update_counts()
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -287,12 +279,6 @@ class Gallery(QWidget):
                 action(folder)
             except FILE_ERRORS as exc:
                 self.failed.emit(f"{failure}: {exc}")
-
-    def reload(self) -> None:
-        self.store.reload()
-        self.model.reload()
-        self._show_problems()
-        self.update_counts()
 
     def update_counts(self) -> None:
         counts = self.store.counts()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.inspect import filters
+from ..core.explain import filters
 from ..core.models import ConvNet
 from .images import ImageGrid
 

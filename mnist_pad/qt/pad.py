@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.inspect import Prediction, UNSURE_BELOW
+from ..core.explain import Prediction, UNSURE_BELOW
 from .canvas import PEN_RANGE, Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView

@@ -15,7 +15,7 @@ TOP_UNSURE = "#a08a60"  # the top class when it is not
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def _plot(widget: pg.PlotWidget, classes: int) -> None:
+def _plot(widget: pg.PlotWidget) -> None:
     widget.setBackground(BACKGROUND)
     widget.setMenuEnabled(False)
     widget.setMouseEnabled(False, False)
@@ -26,7 +26,7 @@ def _plot(widget: pg.PlotWidget, classes: int) -> None:
 class ProbabilityChart(pg.PlotWidget):
     def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _plot(self, classes)
+        _plot(self)
         self.classes = classes
         self.setYRange(0, 1.08, padding=0)
         self.setXRange(-0.6, classes - 0.4, padding=0)
@@ -60,7 +60,7 @@ class Timeline(pg.PlotWidget):
 
     def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _plot(self, classes)
+        _plot(self)
         self.setYRange(0, 1.3, padding=0.02)  # the legend sits above the 100% line, clear of the curves
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self.setLabel("bottom", "strokes")

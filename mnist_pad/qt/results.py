@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ..core.data import DIGITS
 from ..core.evaluate import Report
 from ..core.finetune import FORGET_WARN_PP, FinetuneReport
 
@@ -40,7 +41,7 @@ class FinetuneResults(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(len(self.ROWS), 11)
-        self.table.setHorizontalHeaderLabels([str(c) for c in range(10)] + ["all"])
+        self.table.setHorizontalHeaderLabels([*DIGITS, "all"])
         self.table.setVerticalHeaderLabels(list(self.ROWS))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(22)

@@ -10,7 +10,8 @@ import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.inspect import Prediction, gradcam, saliency
+from ..core.data import DIGITS
+from ..core.explain import Prediction, gradcam, saliency
 from ..core.models import ConvNet
 from .images import ImagePanel, colormap
 
@@ -46,7 +47,7 @@ class SaliencyView(QWidget):
         self.method_box = QComboBox()
         self.method_box.addItems(list(METHODS))
         self.class_box = QComboBox()
-        self.class_box.addItems([TOP_CLASS] + [str(i) for i in range(10)])
+        self.class_box.addItems([TOP_CLASS, *DIGITS])
         self.panel = ImagePanel(levels=(0.0, 1.0))
         self.caption = QLabel()
         top = QHBoxLayout()

@@ -1,7 +1,7 @@
 """Run any core generator (training, fine-tuning, evaluation, ...) off the UI thread.
 
 The core's long jobs are generators that yield progress reports; cancelling one means no longer iterating
-(design.md). :class:`Worker` iterates such a generator in a :class:`QThread` and relays every yielded item
+(docs/architecture.md). :class:`Worker` iterates such a generator in a :class:`QThread` and relays every yielded item
 to the UI thread through :attr:`Worker.progress`. :meth:`Worker.cancel` stops the job at its next yield and
 closes the generator *in the worker thread* (so its ``finally`` blocks run there, never on the UI thread).
 

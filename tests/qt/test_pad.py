@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from mnist_pad.core.checkpoint import Checkpoint, load, save
-from mnist_pad.core.inspect import Prediction
+from mnist_pad.core.explain import Prediction
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.core.preprocess import preprocess

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_pad.core.inspect import Predictor, filters, gradcam, saliency
+from mnist_pad.core.explain import Predictor, filters, gradcam, saliency
 from mnist_pad.core.models import build
 from mnist_pad.core.runtime import OnnxEngine, TorchEngine, make_engine
 
