@@ -244,7 +244,8 @@ def cmd_train(args) -> int:
     from .core.device import describe, resolve_device
     from .core.evaluate import evaluate
     from .core.recipes import recipe_for
-    from .core.train import Trainer, format_progress, split_validation
+    from .core.progress import describe as format_progress
+    from .core.train import Trainer, split_validation
 
     cfg = recipe_for(args.arch, args.recipe or "ours")
     overrides = {"seed": args.seed, "device": args.device, "dataset": args.dataset}

@@ -71,7 +71,7 @@ def _wait(tab: TrainTab, timeout_s: float = 600) -> None:
     """Until the job has stopped, then 500 ms more: the switch to the new model happens on the UI thread
     after the job (AppState builds its Predictor there), and its stall must be counted too."""
     loop = QEventLoop()
-    tab.worker.stopped.connect(loop.quit)
+    tab.runner.running_changed.connect(lambda running: None if running else loop.quit())
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     if tab.is_running():
         loop.exec()

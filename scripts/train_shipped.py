@@ -28,7 +28,8 @@ from mnist_pad.core.checkpoint import save  # noqa: E402
 from mnist_pad.core.data import load_split  # noqa: E402
 from mnist_pad.core.evaluate import evaluate  # noqa: E402
 from mnist_pad.core.recipes import recipe_for  # noqa: E402
-from mnist_pad.core.train import Trainer, format_progress, split_validation  # noqa: E402
+from mnist_pad.core.progress import describe as format_progress  # noqa: E402
+from mnist_pad.core.train import Trainer, split_validation  # noqa: E402
 
 
 def train_one(arch: str, seed: int, train_full, test, out: Path, device: str) -> dict:

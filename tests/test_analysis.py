@@ -41,8 +41,8 @@ def test_evaluation_yields_progress_per_batch_and_returns_the_result(split):
     with pytest.raises(StopIteration) as stop:
         while True:
             progress.append(next(steps))
-    assert [p.done for p in progress] == [400, 800, 1200, 1500]
-    assert [p.batches for p in progress] == [1, 2, 3, 4] and progress[-1].total == 1500
+    assert [p.step for p in progress] == [400, 800, 1200, 1500]
+    assert {p.kind for p in progress} == {"batch"} and progress[-1].steps == 1500
     res = stop.value.value
     assert res.probabilities.shape == (1500, 10)
     np.testing.assert_allclose(res.probabilities.sum(1), 1, atol=1e-5)

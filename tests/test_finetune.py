@@ -64,9 +64,9 @@ def test_progress_result_and_untouched_input(hand):
     before = snapshot(model)
     items = []
     result = drive(finetune(model, hand, hand, TINY), items.append)  # the result is the generator's return value
-    assert [p.phase for p in items] == ["before", "step", "step", "step"]
+    assert [p.kind for p in items] == ["start", "step", "step", "step"]
     assert [p.step for p in items] == [0, 2, 4, 6]
-    assert all(p.loss > 0 and 0 <= p.accuracy <= 1 for p in items if p.phase == "step")
+    assert all(p.loss > 0 and 0 <= p.accuracy <= 1 for p in items if p.kind == "step")
     assert result.report.mnist_before is None  # forgetting is measured apart, after the model can be in use
     result = with_forgetting(result, model, hand, TINY)
     assert same(before, snapshot(model)) and not model.training  # the input model is untouched

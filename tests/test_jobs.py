@@ -9,7 +9,7 @@ from synthetic import Synthetic, drain, synthetic_split
 import mnist_pad.core.finetune as finetune_module
 from mnist_pad.core.checkpoint import load, read_meta, save
 from mnist_pad.core.finetune import FinetuneConfig
-from mnist_pad.core.jobs import DataSource, SavedModel, finetune_job, train_job
+from mnist_pad.core.jobs import DataSource, SavedModel, finetune_job, forgetting_job, train_job
 from mnist_pad.core.models import build
 
 DATA = Synthetic(train=400, test=200)
@@ -21,30 +21,37 @@ def base(tmp_path):
     return save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist")
 
 
-def test_finetune_job_saves_a_new_checkpoint_and_remembers_mnist_accuracy(base, tmp_path, monkeypatch):
+def tune(base, out, seed, cfg):
+    """A fine-tune and its MNIST check, as the Train tab runs them: (progress, the handed-back model, report)."""
+    progress, saved = drain(finetune_job(base, synthetic_split(30, seed=seed), cfg, DATA, out))
+    return progress, saved, forgetting_job(base, out, saved.report, DATA)
+
+
+def test_finetune_job_hands_the_model_back_then_the_mnist_check_remembers_accuracy(base, tmp_path, monkeypatch):
     cfg = FinetuneConfig(steps=4, batch_size=8, log_every=2, mnist_eval=200)
     measured = []
     real = finetune_module.evaluate
     monkeypatch.setattr(finetune_module, "evaluate", lambda net, split, **kw: measured.append(len(split)) or real(net, split, **kw))
-    items, report = drain(finetune_job(base, synthetic_split(30, seed=3), cfg, DATA, tmp_path / "tuned.safetensors"))
-    *progress, saved = items
-    assert [i.phase for i in progress] == ["before", "step", "step"]
-    # the model is handed back whole as soon as it is saved, before the MNIST check: usable without the file
+    progress, saved, report = tune(base, tmp_path / "tuned.safetensors", 3, cfg)
+    assert [i.kind for i in progress] == ["start", "step", "step"]
+    # the model comes back whole as soon as it is saved, before the MNIST check: usable without the file
     assert isinstance(saved, SavedModel) and saved.path == tmp_path / "tuned.safetensors" and saved.graph
-    handed = saved.checkpoint()
+    assert saved.report.mnist_before is None and saved.report.heldout_after is not None
     on_disk = load(saved.path)
-    assert all(torch.equal(a, b) for a, b in zip(handed.model.state_dict().values(), on_disk.model.state_dict().values()))
-    assert measured.count(200) == 2  # MNIST before and after
+    assert all(torch.equal(a, b) for a, b in zip(saved.checkpoint().model.state_dict().values(),
+                                                 on_disk.model.state_dict().values()))
+    assert measured.count(200) == 2  # MNIST before and after, in the second job
     meta = read_meta(tmp_path / "tuned.safetensors")
     assert meta["base"] == "base" and meta["test_accuracy"] == report.mnist_after  # the file knows it afterwards
+    assert report.heldout_after == saved.report.heldout_after
     # the next fine-tune from the saved model knows its MNIST accuracy already: only "after" is measured
     measured.clear()
-    _, again = drain(finetune_job(tmp_path / "tuned.safetensors", synthetic_split(30, seed=4), cfg, DATA, tmp_path / "t2.safetensors"))
+    *_, again = tune(tmp_path / "tuned.safetensors", tmp_path / "t2.safetensors", 4, cfg)
     assert measured.count(200) == 1 and again.mnist_before == report.mnist_after
     # a file that changed on disk is measured again
     save(tmp_path / "tuned.safetensors", load(base).model, name="tuned")
     measured.clear()
-    drain(finetune_job(tmp_path / "tuned.safetensors", synthetic_split(30, seed=4), cfg, DATA, tmp_path / "t3.safetensors"))
+    tune(tmp_path / "tuned.safetensors", tmp_path / "t3.safetensors", 4, cfg)
     assert measured.count(200) == 2
 
 

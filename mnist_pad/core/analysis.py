@@ -2,7 +2,7 @@
 confident mistakes, the comparison of two models on the same data, nearest neighbours in the model's
 penultimate-layer space, and export of a report as JSON and a confusion-matrix PNG.
 
-Evaluation and embedding are generators that yield :class:`EvalProgress` after each batch and ``return``
+Evaluation and embedding are generators that yield :class:`~mnist_pad.core.progress.Progress` after each batch and ``return``
 their result, so the UI runs them in its worker (cancel = stop iterating) and the CLI just exhausts them.
 Both work on a private copy of the model (:func:`inference_copy`): the pad keeps using the shared model on
 the UI thread while a worker evaluates, and the copy may live on the GPU while the pad stays on the CPU.
@@ -30,16 +30,10 @@ from .data import DIGITS, Split
 from .evaluate import Report, report, to_input
 from .files import check_output, dumps_json, write_atomic
 from .models import ConvNet
+from .progress import Progress
 from .runtime import batch_engine
 
 BATCH = 1000  # images per forward pass: one progress report each; larger batches were no faster on 2 cores
-
-
-@dataclass(frozen=True)
-class EvalProgress:
-    done: int  # images processed so far
-    total: int
-    batches: int  # batches processed so far
 
 
 def inference_copy(model: ConvNet, device: torch.device | str = "cpu") -> ConvNet:
@@ -56,13 +50,13 @@ def inference_copy(model: ConvNet, device: torch.device | str = "cpu") -> ConvNe
 Forward = Callable[[torch.Tensor], torch.Tensor]  # uint8 images (n, 28, 28) -> float (n, d) on the CPU
 
 
-def _batches(forward: Forward, images: torch.Tensor, batch_size: int) -> Generator[EvalProgress, None, torch.Tensor]:
+def _batches(forward: Forward, images: torch.Tensor, batch_size: int) -> Generator[Progress, None, torch.Tensor]:
     """``forward`` over ``images`` batch by batch, yielding progress; the concatenated result."""
     out, n = [], len(images)
-    for b, start in enumerate(range(0, n, batch_size), 1):
+    for start in range(0, n, batch_size):
         with torch.inference_mode():
             out.append(forward(images[start : start + batch_size]))
-        yield EvalProgress(min(start + batch_size, n), n, b)
+        yield Progress("batch", min(start + batch_size, n), n)
     return torch.cat(out) if out else torch.empty(0)
 
 
@@ -157,7 +151,7 @@ class EvalResult:
 
 
 def evaluate_steps(model: ConvNet, split: Split, classes: tuple[str, ...] = DIGITS, device: torch.device | str = "cpu",
-                   batch_size: int = BATCH, backend: str = "auto") -> Generator[EvalProgress, None, EvalResult]:
+                   batch_size: int = BATCH, backend: str = "auto") -> Generator[Progress, None, EvalResult]:
     """Evaluate ``model`` (a copy of it on ``device``) on ``split``, yielding progress after each batch."""
     if len(split) == 0:
         raise ValueError("the dataset is empty: there is nothing to evaluate")
@@ -247,7 +241,7 @@ class NeighbourIndex:
     def has(self, model: ConvNet, ref: ReferenceSet) -> bool:
         return ref.key in self._embeddings.get(model, {})
 
-    def build(self, model: ConvNet, refs: list[ReferenceSet]) -> Generator[EvalProgress, None, None]:
+    def build(self, model: ConvNet, refs: list[ReferenceSet]) -> Generator[Progress, None, None]:
         """Embed the reference sets not cached yet for ``model``."""
         forward = self._forward(model)
         for ref in refs:

@@ -1,6 +1,6 @@
 """Fine-tuning on the user's own drawings, with MNIST replay so that the model keeps its MNIST skill.
 
-:func:`finetune` is a generator, like :meth:`Trainer.run`: it yields :class:`FinetuneProgress` every
+:func:`finetune` is a generator, like :meth:`Trainer.run`: it yields :class:`~mnist_pad.core.progress.Progress` every
 ``log_every`` steps and returns the :class:`FinetuneResult` (the new model and a before/after report). It
 trains a deep copy: the model passed in is never modified, so the pad keeps predicting with it meanwhile,
 and cancelling (no longer iterating, or ``close()``) leaves it intact. :func:`forgetting` measures the MNIST
@@ -27,6 +27,7 @@ from .data import Split
 from .device import resolve_device, synchronize
 from .evaluate import Report, evaluate, to_input
 from .models import ConvNet
+from .progress import Progress
 from .steps import drive
 from .train import lr_factor
 
@@ -126,17 +127,6 @@ class FinetuneResult:
     report: FinetuneReport
 
 
-@dataclass(frozen=True)
-class FinetuneProgress:
-    phase: str  # "before" (held-out samples evaluated with the base model), "step" (training)
-    step: int  # optimizer steps done
-    steps: int  # optimizer steps planned
-    loss: float | None  # mean training loss since the last report
-    accuracy: float | None  # accuracy on the (augmented) user samples since the last report, 0..1
-    lr: float
-    seconds: float  # fine-tuning time so far, evaluations excluded
-
-
 def split_holdout(samples: Split, fraction: float, seed: int = 0) -> tuple[Split, Split | None]:
     """Per class, a fixed random ``fraction`` of the samples held out (rounded, and always leaving at least
     one sample of the class to train on). Deterministic for a given seed and sample order."""
@@ -216,7 +206,7 @@ def finetune(
     replay: Split | None = None,
     cfg: FinetuneConfig = FinetuneConfig(),
     heldout: Split | None = None,
-) -> Generator[FinetuneProgress, None, FinetuneResult]:
+) -> Generator[Progress, None, FinetuneResult]:
     """Fine-tune a copy of ``model`` on ``samples`` (the user's labelled 28x28 uint8 images), mixing in
     ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample; yields progress and
     returns the :class:`FinetuneResult`. ``heldout``, when given, is the evaluation set and every sample is
@@ -231,7 +221,7 @@ def finetune(
     torch.manual_seed(cfg.seed)
     net, params = _prepare(model, cfg, device)
     held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
-    yield FinetuneProgress("before", 0, cfg.steps, None, None, 0.0, 0.0)
+    yield Progress("start", 0, cfg.steps)
 
     gen = torch.Generator(device).manual_seed(cfg.seed)
     user = train.to(device)
@@ -276,8 +266,8 @@ def finetune(
             synchronize(device)
             now = time.perf_counter()
             seconds += now - t0
-            yield FinetuneProgress("step", step, cfg.steps, loss_sum / since, correct / seen,
-                                   sched.get_last_lr()[0], seconds)
+            yield Progress("step", step, cfg.steps, loss=loss_sum / since, accuracy=correct / seen,
+                           lr=sched.get_last_lr()[0], seconds=seconds, images_per_s=step * cfg.batch_size / seconds)
             loss_sum, correct, seen, since = 0.0, 0, 0, 0
             t0 = time.perf_counter()
 

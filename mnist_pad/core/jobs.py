@@ -22,10 +22,11 @@ import torch
 from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
 from .data import DIGITS, ENV_VAR, DataError, Split, get_spec, load_or_download
 from .evaluate import evaluate
-from .finetune import FinetuneConfig, FinetuneProgress, FinetuneReport, finetune, with_forgetting
+from .finetune import FinetuneConfig, FinetuneReport, FinetuneResult, finetune, with_forgetting
 from .models import ConvNet
 from .recipes import recipe_for
-from .train import Progress, Trainer, split_validation
+from .progress import Progress
+from .train import Trainer, split_validation
 
 SplitLoader = Callable[[str, str], Split]  # (dataset, "train" | "test") -> Split
 
@@ -63,12 +64,13 @@ class SavedModel:
     meta: dict
     state: dict[str, torch.Tensor]
     graph: bytes | None  # the pad's graph (logits and every conv layer's activations); None without ONNX
+    report: FinetuneReport | None = None  # a fine-tune's held-out figures (MNIST's come from forgetting_job)
 
     def checkpoint(self, device: torch.device | str = "cpu") -> Checkpoint:
         return from_state(self.meta, self.state, self.path, device)
 
 
-def _saved(out: Path, model: ConvNet, meta: dict) -> SavedModel:
+def _saved(out: Path, model: ConvNet, meta: dict, report: FinetuneReport | None = None) -> SavedModel:
     """Save ``model`` at ``out`` and hand it back with the pad's ONNX graph, made here (tracing it in the
     window's process would hold its GIL for tens of milliseconds)."""
     from .export import onnx_bytes
@@ -79,7 +81,7 @@ def _saved(out: Path, model: ConvNet, meta: dict) -> SavedModel:
         graph = onnx_bytes(model, with_activations=True)
     except (ImportError, RuntimeError):
         graph = None
-    return SavedModel(Path(out), header, state, graph)
+    return SavedModel(Path(out), header, state, graph, report)
 
 
 def prefetch(data: SplitLoader) -> None:
@@ -96,27 +98,35 @@ def prefetch(data: SplitLoader) -> None:
 
 
 def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoader,
-                 out: Path) -> Generator[FinetuneProgress | SavedModel, None, FinetuneReport]:
-    """Fine-tune the checkpoint at ``base`` (never modified) on ``samples`` with MNIST replay and save the
-    result at ``out``. Yields the core's :class:`FinetuneProgress`, then the :class:`SavedModel` as soon as it
-    is saved (the window uses it at once), then measures how much MNIST was forgotten (a few seconds) and
-    returns the complete :class:`FinetuneReport`; the file's test accuracy is updated to match."""
+                 out: Path) -> Generator[Progress, None, SavedModel]:
+    """Fine-tune the checkpoint at ``base`` (never modified) on ``samples`` with MNIST replay, save the result
+    at ``out`` and return it as a :class:`SavedModel` (with the held-out figures): the window uses it at once,
+    then runs :func:`forgetting_job` for the MNIST figures."""
     ckpt = load(base)
     replay = data("mnist", "train") if cfg.replay > 0 else None
     result = yield from finetune(ckpt.model, samples, replay, cfg)
     meta = {"name": Path(out).stem, "base": ckpt.name, "dataset": ckpt.meta.get("dataset", "mnist"),
-            "classes": ckpt.meta.get("classes", list(DIGITS))}
-    saved = _saved(out, result.model, {**meta, "finetune": result.report.to_dict()})
-    yield saved
+            "classes": ckpt.meta.get("classes", list(DIGITS)), "finetune": result.report.to_dict()}
+    return _saved(out, result.model, meta, result.report)
+
+
+def forgetting_job(base: Path, tuned: Path, report: FinetuneReport, data: SplitLoader) -> FinetuneReport:
+    """How much MNIST the fine-tune at ``tuned`` (from ``base``) forgot: ``report`` with its MNIST test accuracy
+    before and after, also written into the tuned checkpoint's metadata. The base's accuracy is measured once
+    per checkpoint file and test set (a full evaluation costs seconds)."""
+    cfg = report.config
     if not cfg.mnist_eval:
-        return result.report
+        return report
     test = data("mnist", "test")
     base_key = _accuracy_key(base, test, cfg.mnist_eval)
-    result = with_forgetting(result, ckpt.model, test, cfg, _MNIST_ACCURACY.get(base_key))
+    base_ckpt, tuned_ckpt = load(base), load(tuned)
+    result = with_forgetting(FinetuneResult(tuned_ckpt.model, report), base_ckpt.model, test, cfg,
+                             _MNIST_ACCURACY.get(base_key))
     report = result.report
-    write(out, saved.state, {**saved.meta, "test_accuracy": report.mnist_after, "finetune": report.to_dict()})
+    write(tuned, weights(tuned_ckpt.model),
+          {**tuned_ckpt.meta, "test_accuracy": report.mnist_after, "finetune": report.to_dict()})
     _MNIST_ACCURACY[base_key] = report.mnist_before
-    _MNIST_ACCURACY[_accuracy_key(out, test, cfg.mnist_eval)] = report.mnist_after
+    _MNIST_ACCURACY[_accuracy_key(tuned, test, cfg.mnist_eval)] = report.mnist_after
     return report
 
 

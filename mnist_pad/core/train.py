@@ -18,6 +18,7 @@ from .data import Split
 from .device import resolve_device, synchronize
 from .evaluate import evaluate, to_input
 from .models import MNIST_MEAN_STD, ConvNet, build, get_arch
+from .progress import Progress
 
 
 @dataclass(frozen=True)
@@ -63,26 +64,6 @@ class TrainConfig:
         d["augment"] = AugmentConfig(**d.get("augment", {}))
         d["normalize"] = tuple(d.get("normalize", MNIST_MEAN_STD))
         return cls(**d)
-
-
-@dataclass(frozen=True)
-class Progress:
-    kind: str  # "step" or "epoch"
-    epoch: int  # 1-based epoch in progress or just finished
-    epochs: int
-    step: int  # optimizer steps done
-    steps: int  # optimizer steps planned
-    loss: float  # mean training loss since the last report
-    accuracy: float  # training accuracy since the last report (on augmented images)
-    lr: float
-    seconds: float  # training time so far, validation excluded
-    images_per_s: float
-    val_accuracy: float | None = None  # at "epoch" reports
-    val_loss: float | None = None
-
-    @property
-    def eta(self) -> float:
-        return self.seconds / self.step * (self.steps - self.step) if self.step else float("nan")
 
 
 def lr_factor(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int) -> float:
@@ -189,7 +170,7 @@ class Trainer:
                     seconds += now - t0
                     t0 = now
                     report = Progress(
-                        "step", epoch, cfg.epochs, step, total, float(loss_sum) / max(1, seen / cfg.batch_size),
+                        "step", step, total, epoch, cfg.epochs, float(loss_sum) / max(1, seen / cfg.batch_size),
                         float(correct) / max(1, seen), sched.get_last_lr()[0], seconds, step * cfg.batch_size / seconds,
                     )
                     loss_sum.zero_()
@@ -221,11 +202,3 @@ class Trainer:
             val_loss = float(F.cross_entropy(logits.float(), self.val_data.labels[:2000]))
         self.net.train()
         return replace(report, kind="epoch", val_accuracy=rep.accuracy, val_loss=val_loss)
-
-
-def format_progress(p: Progress) -> str:
-    text = f"loss {p.loss:.4f} acc {p.accuracy * 100:.2f}% {p.images_per_s:,.0f} img/s"
-    if p.val_accuracy is not None:
-        text += f" val {p.val_accuracy * 100:.2f}%"
-    return text
-

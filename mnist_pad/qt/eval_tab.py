@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,10 +38,11 @@ from ..core.data import Split
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.models import ConvNet
+from ..core.progress import Progress
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_views import ConfusionView, ImageList, fill_table, table
 from .app_state import AppState
-from .worker import Worker
+from .job_runner import JobRunner
 
 MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many
 NEIGHBOURS = 12
@@ -55,16 +56,15 @@ class EvalTab(QWidget):
         self.device = str(resolve_device("auto"))
         self.evaluated: Evaluated | None = None
         self.comparison: analysis.Comparison | None = None
-        self.worker: Worker | None = None
-        self._on_done: Callable[[object], None] = lambda _: None
+        self.runner = JobRunner(self)  # evaluation jobs run in its worker thread, in this process
         self.neighbour_index = analysis.NeighbourIndex(self.device)
         self._build()
         self.refresh_choices()
         app.model_changed.connect(self.refresh_choices)
         app.data_dir_changed.connect(lambda _: self.refresh_choices())
-        qt_app = QCoreApplication.instance()
-        if qt_app is not None:
-            qt_app.aboutToQuit.connect(self.shutdown)  # no evaluation thread outlives the window
+        self.runner.progress.connect(self._on_progress)
+        self.runner.message.connect(lambda text, error: self._say(text, error))
+        self.runner.running_changed.connect(self._set_running)
 
     # --- layout ------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -227,35 +227,22 @@ class EvalTab(QWidget):
         self._run(job, self._show_neighbours, "embedding the reference images (once per model)…")
 
     def _run(self, job: Callable[[], Iterator], on_done: Callable[[object], None], message: str) -> None:
-        if self.is_running():
-            return
-        self._on_done = on_done
-        self.worker = Worker(job, self)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(lambda outcome: self._on_done(outcome))
-        self.worker.failed.connect(lambda text: self._say(text, error=True))
-        self.worker.cancelled.connect(lambda: self._say("Cancelled."))
-        self.worker.stopped.connect(lambda: self._set_running(False))
-        self.progress.setValue(0)
-        self._say(message)
-        self._set_running(True)
-        self.worker.start()
+        if self.runner.run(job, on_done, message):
+            self.progress.setValue(0)
 
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.is_running()
+        return self.runner.is_running()
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        self.runner.cancel()
 
     def shutdown(self) -> None:
         """Stop a running job and wait for its thread (the window calls this when closing)."""
-        if self.worker is not None:
-            self.worker.shutdown()
+        self.runner.shutdown()
 
-    def _on_progress(self, p: analysis.EvalProgress) -> None:
-        self.progress.setMaximum(p.total)
-        self.progress.setValue(p.done)
+    def _on_progress(self, p: Progress) -> None:
+        self.progress.setMaximum(p.steps)
+        self.progress.setValue(p.step)
 
     def _set_running(self, running: bool) -> None:
         for w in (self.evaluate_button, self.compare_button, self.neighbours_button, self.model_a, self.model_b, self.dataset):

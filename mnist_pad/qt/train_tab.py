@@ -1,21 +1,21 @@
 """The Train tab: collect labelled drawings, fine-tune the current model on them, train from scratch, and
 pick the model the whole window uses.
 
-Long jobs run in the tab's :class:`JobHost` process (one at a time), driven by a :class:`Worker` thread that
-relays their progress: a job in a thread of this process would stall the window (see core.jobhost). The tab
-plots the progress and, when a job finishes, loads the saved model and sets it on the shared
-:class:`AppState`, so the pad uses it at once. Cancel stops a job at its next report and saves nothing.
-Missing datasets show the core's :class:`DataError` message here.
+Long jobs run through the tab's :class:`JobRunner` in its job process (one at a time): a job in a thread of
+this process would stall the window (see core.jobhost). The tab plots the progress and, when a job hands
+back its saved model, sets it on the shared :class:`AppState`, so the pad uses it at once; a fine-tune's
+MNIST check follows as a second job. Cancel stops a job at its next report and saves nothing. Missing
+datasets show the core's :class:`DataError` message here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -38,19 +38,19 @@ from ..core.catalog import new_model_path
 from ..core.data import DATASETS, ENV_VAR
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
-from ..core.finetune import LAYERS, FinetuneConfig, FinetuneProgress, FinetuneReport
+from ..core.finetune import LAYERS, FinetuneConfig, FinetuneReport
 from ..core.jobhost import JobHost
-from ..core.jobs import SavedModel, finetune_job, prefetch, train_job
+from ..core.jobs import SavedModel, finetune_job, forgetting_job, prefetch, train_job
 from ..core.models import ARCHS
 from ..core.recipes import recipe_for
-from ..core.train import Progress
+from ..core.progress import Progress
 from .app_state import AppState
 from .collect import CollectPanel
+from .job_runner import JobRunner
 from .curves import LiveCurves
 from .gallery import Gallery
 from .model_picker import ModelPicker, skipped_models_message
 from .results import FinetuneResults
-from .worker import Worker
 
 LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
     "top": "last conv block + classifier",
@@ -65,9 +65,10 @@ class TrainTab(QWidget):
         super().__init__(parent)
         self.app = app
         self.store = app.samples
-        self.jobs = JobHost()
-        self.worker: Worker | None = None
-        self._saved: Path | None = None
+        self.runner = JobRunner(self, JobHost())
+        self.runner.progress.connect(self._on_progress)
+        self.runner.message.connect(lambda text, error: self._show_error(text) if error else self._set_status(text))
+        self.runner.running_changed.connect(self._on_running)
 
         self.collect = CollectPanel()
         self.gallery = Gallery(self.store)
@@ -131,9 +132,6 @@ class TrainTab(QWidget):
 
         if self.picker.problems:  # found while the picker was built, before its error signal was connected
             self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
-        qt_app = QCoreApplication.instance()
-        if qt_app is not None:
-            qt_app.aboutToQuit.connect(self.shutdown)
 
     # --- building the option panels ---------------------------------------------------------------------
     def _finetune_options(self) -> QWidget:
@@ -222,16 +220,17 @@ class TrainTab(QWidget):
         if out is None:
             return
         self.results.clear()
-        self._run(lambda: self.jobs.run(finetune_job, base.path, samples, cfg, data, out),
-                  f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
+        self._start(self.runner.in_process(finetune_job, base.path, samples, cfg, data, out),
+                    lambda saved: self._tuned(saved, base.path, data),
+                    f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
 
     def start_training(self, **overrides) -> None:
         arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
         data, out = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}")
         if out is None:
             return
-        self._run(lambda: self.jobs.run(train_job, arch, dataset, epochs, data, out, **overrides),
-                  f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+        self._start(self.runner.in_process(train_job, arch, dataset, epochs, data, out, **overrides), self._trained,
+                    f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
 
     def _new_model_path(self, stem: str) -> Path | None:
         """Where the job will save its model (in the user's models folder), or None with the reason shown."""
@@ -241,106 +240,85 @@ class TrainTab(QWidget):
             self._show_error(f"Cannot save models: {exc}")
             return None
 
-    def _pad_device(self) -> torch.device:
-        return next(self.app.checkpoint.model.parameters()).device
-
-    def _run(self, job: Callable, message: str) -> None:
-        if self.is_running():
-            return
-        if self.worker is not None:
-            self.worker.deleteLater()  # the previous run's thread has ended (is_running() is False)
-        self._saved = None  # where the running job saved the model it handed over, if it has
-        self.curves.clear_curves()
-        self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
-        self.worker = worker = Worker(job, self)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._show_error)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.stopped.connect(self._on_stopped)
-        self._set_running(True)
-        self._set_status(message)
-        worker.start()
+    def _start(self, job, on_done, message: str) -> None:
+        if self.runner.run(job, on_done, message, cancelled="Cancelled: nothing was saved and the model in use is unchanged."):
+            self.curves.clear_curves()
+            self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
 
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.is_running()
+        return self.runner.is_running()
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.runner.is_running():
+            self.runner.cancel()
             self._set_status("Cancelling...")
 
     def shutdown(self) -> None:
         """Stop any job, wait for its thread and end the job process (the window is closing)."""
-        if self.worker is not None:
-            self.worker.shutdown()
-        self.jobs.close()
+        self.runner.shutdown()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """The first look at the tab starts the job process: it imports torch and loads MNIST while the user
         draws samples, so that the first fine-tune waits for neither."""
         super().showEvent(event)
-        self.jobs.start(warmup=(prefetch, (self.app.data_source(),)))
+        self.runner.host.start(warmup=(prefetch, (self.app.data_source(),)))
 
-    def _on_progress(self, item: FinetuneProgress | Progress | SavedModel) -> None:
-        if isinstance(item, SavedModel):  # fine-tuning saved its model: use it now, the MNIST check follows
-            self._use(item)
-            self._set_status(f"Saved {item.path} and switched to it; measuring what it kept of MNIST...")
+    def _on_progress(self, p: Progress) -> None:
+        self.curves.set_steps(p.steps)
+        self.progress.setRange(0, p.steps)
+        self.progress.setValue(p.step)
+        if p.loss is None:  # a fine-tune's start: the held-out samples were evaluated
             return
-        self.curves.set_steps(item.steps)
-        self.progress.setRange(0, item.steps)
-        self.progress.setValue(item.step)
-        if isinstance(item, FinetuneProgress):
-            if item.phase == "step":
-                self.curves.add_point("loss", "train", item.step, item.loss)
-                self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
-                self._set_status(f"Fine-tuning: step {item.step}/{item.steps}, loss {item.loss:.3f}, {item.seconds:.1f} s")
-            return
-        self.curves.add_point("loss", "train", item.step, item.loss)
-        self.curves.add_point("accuracy", "train", item.step, item.accuracy * 100)
-        if item.val_accuracy is not None:
-            self.curves.add_point("accuracy", "validation", item.step, item.val_accuracy * 100)
-            self.curves.add_point("loss", "validation", item.step, item.val_loss)
-        eta = f", {item.eta:.0f} s left" if item.step < item.steps else ""
-        self._set_status(f"Training: epoch {item.epoch}/{item.epochs}, step {item.step}/{item.steps}, "
-                         f"{item.images_per_s:,.0f} images/s{eta}")
+        self.curves.add_point("loss", "train", p.step, p.loss)
+        self.curves.add_point("accuracy", "train", p.step, p.accuracy * 100)
+        if p.val_accuracy is not None:
+            self.curves.add_point("accuracy", "validation", p.step, p.val_accuracy * 100)
+            self.curves.add_point("loss", "validation", p.step, p.val_loss)
+        epoch = f"epoch {p.epoch}/{p.epochs}, " if p.epochs > 1 else ""
+        eta = f", {p.eta:.0f} s left" if p.step < p.steps else ""
+        self._set_status(f"{epoch}step {p.step}/{p.steps}, loss {p.loss:.3f}, {p.images_per_s:,.0f} images/s{eta}")
 
     def _use(self, saved: SavedModel) -> None:
         """Put a job's saved model in use, as it was handed back (its file is not read again)."""
-        self._saved = saved.path
         self.app.set_checkpoint(saved.checkpoint(self._pad_device()), saved.graph)
         self.picker.refresh()
 
-    def _on_cancelled(self) -> None:
-        if self._saved is None:
-            self._set_status("Cancelled: nothing was saved and the model in use is unchanged.")
-        else:
-            self._set_status(f"Cancelled the MNIST check; {self._saved} is saved and in use.")
+    def _pad_device(self) -> torch.device:
+        return next(self.app.checkpoint.model.parameters()).device
 
-    def _on_finished(self, result: FinetuneReport | SavedModel) -> None:
-        if isinstance(result, SavedModel):  # training from scratch
-            self._use(result)
-            meta = result.meta
-        else:
-            self.results.show_report(result)
-            meta = {"test_accuracy": result.mnist_after}
-            if self.app.checkpoint.path == self._saved:  # still the model in use (the user may have switched)
-                meta = self.app.update_meta(test_accuracy=result.mnist_after, finetune=result.to_dict())
-            self.picker.refresh()
+    def _trained(self, saved: SavedModel) -> None:
+        self._use(saved)
+        self._say_saved(saved.path, saved.meta)
+
+    def _tuned(self, saved: SavedModel, base: Path, data) -> None:
+        """The fine-tuned model is in use; now measure, in the job process, what it kept of MNIST."""
+        self._use(saved)
+        self.results.show_report(saved.report)
+        self.runner.run(self.runner.in_process(forgetting_job, base, saved.path, saved.report, data),
+                        lambda report: self._measured(report, saved.path),
+                        f"Saved {saved.path} and switched to it; measuring what it kept of MNIST...",
+                        cancelled=f"Cancelled the MNIST check; {saved.path} is saved and in use.")
+
+    def _measured(self, report: FinetuneReport, path: Path) -> None:
+        self.results.show_report(report)
+        meta = {"test_accuracy": report.mnist_after, "dataset": "mnist"}
+        if self.app.checkpoint.path == path:  # still the model in use (the user may have picked another)
+            meta = self.app.update_meta(test_accuracy=report.mnist_after, finetune=report.to_dict())
+        self.picker.refresh()
+        self._say_saved(path, meta)
+
+    def _say_saved(self, path: Path, meta: dict) -> None:
         acc = meta.get("test_accuracy")
-        self._set_status(f"Saved {self._saved} and switched to it"
+        self._set_status(f"Saved {path} and switched to it"
                          + (f" ({acc * 100:.2f}% on {meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
 
-    def _on_stopped(self) -> None:
-        self._set_running(False)
-        if self.progress.maximum() == 0:  # stopped before the first report: leave the busy state
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
-
-    def _set_running(self, running: bool) -> None:
+    def _on_running(self, running: bool) -> None:
         self.finetune_button.setEnabled(not running)
         self.train_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        if not running and self.progress.maximum() == 0:  # stopped before the first report: leave the busy state
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
 
     def _set_status(self, text: str) -> None:
         self.status.setStyleSheet("")

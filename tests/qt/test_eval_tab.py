@@ -210,7 +210,7 @@ def test_the_ui_keeps_running_during_evaluation_and_cancel_stops_it(qtbot, tab, 
     tab.start_evaluation()
     qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=60_000)
     assert tab.is_running()
-    with qtbot.waitSignal(tab.worker.cancelled, timeout=30_000):
+    with qtbot.waitSignal(tab.runner.worker.cancelled, timeout=30_000):
         tab.cancel()
     meter.stop()
     assert tab.evaluated is None and "Cancelled" in tab.message.text()

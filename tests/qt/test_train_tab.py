@@ -51,7 +51,7 @@ def tab(qtbot, tmp_path, base_path):
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()  # no thread outlives a test
-    assert widget.worker is None or widget.worker._thread.isFinished()
+    assert widget.runner.worker is None or widget.runner.worker._thread.isFinished()
     qtbot.waitUntil(lambda: not widget.is_running(), timeout=5000)
 
 
@@ -158,7 +158,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     steps: list[int] = []
     with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_finetune(FinetuneConfig(steps=4, batch_size=8, log_every=2, mnist_eval=100))
-        tab.worker.progress.connect(lambda p: steps.append(p.step) if getattr(p, "phase", None) == "step" else None)
+        tab.runner.progress.connect(lambda p: steps.append(p.step) if p.kind == "step" else None)
         assert tab.is_running() and not tab.finetune_button.isEnabled()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
     assert steps == [2, 4]
@@ -166,7 +166,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     low, high = tab.curves.plots["loss"].viewRange()[0]
     assert low <= 0 and 4 <= high < 4.5  # the step axis spans the whole job from its first report
     assert tab.progress.value() == tab.progress.maximum() == 4
-    assert tab.jobs.is_alive() and tab.jobs.pid != os.getpid()  # it ran in the job process, which stays for the next
+    assert tab.runner.host.is_alive() and tab.runner.host.pid != os.getpid()  # it ran in the job process, which stays for the next
     ckpt = tab.app.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.path != base_path
     assert ckpt.meta["base"] == "base" and ckpt.meta["finetune"]["samples_used"] > 0
@@ -198,10 +198,10 @@ def test_cancel_mid_finetune_keeps_the_model_and_every_checkpoint(tab, qtbot, ba
     models_dir().mkdir(parents=True, exist_ok=True)
     tab.start_finetune(FinetuneConfig(steps=100_000, log_every=1, mnist_eval=100))
     qtbot.waitUntil(lambda: len(tab.curves.points("loss", "train")) > 0, timeout=30_000)
-    with qtbot.waitSignal(tab.worker.cancelled, timeout=10_000):
+    with qtbot.waitSignal(tab.runner.worker.cancelled, timeout=10_000):
         tab.cancel_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
-    assert not tab.worker._thread.isRunning()
+    assert not tab.runner.worker._thread.isRunning()
     assert tab.app.checkpoint is current
     assert sha(base_path) == before
     assert list(models_dir().iterdir()) == []
@@ -305,9 +305,9 @@ def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(
     qtbot.addWidget(window)
     window.show()
     train = next(window.tabs.widget(i) for i in range(window.tabs.count()) if isinstance(window.tabs.widget(i), TrainTab))
-    assert not train.jobs.is_alive()  # nobody has opened the tab yet
+    assert not train.runner.host.is_alive()  # nobody has opened the tab yet
     window.tabs.setCurrentWidget(train)
-    qtbot.waitUntil(train.jobs.is_alive, timeout=5000)  # importing torch there while the user draws
+    qtbot.waitUntil(train.runner.host.is_alive, timeout=5000)  # importing torch there while the user draws
     (quit_action,) = [a for a in window.actions() if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)]
     quit_action.trigger()
-    assert not window.isVisible() and not train.jobs.is_alive()
+    assert not window.isVisible() and not train.runner.host.is_alive()

@@ -136,3 +136,31 @@ def test_a_worker_runs_once(qtbot):
         worker.start()
     with pytest.raises(RuntimeError, match="runs once"):
         worker.start()
+
+
+def test_the_job_runner_hands_results_once_chains_jobs_and_says_when_all_ended(qtbot):
+    from mnist_pad.qt.job_runner import JobRunner
+
+    runner = JobRunner()
+    results, running, said = [], [], []
+    runner.running_changed.connect(running.append)
+    runner.message.connect(lambda text, error: said.append((text, error)))
+
+    def first_done(result) -> None:
+        results.append(result)
+        assert runner.run(_counting(2), results.append, "second")  # a result may start the next job
+
+    assert runner.run(_counting(3), first_done, "first")
+    assert not runner.run(_counting(1), results.append, "refused")  # one job at a time
+    qtbot.waitUntil(lambda: running and running[-1] is False, timeout=5000)
+    assert results == ["done", "done"] and running == [True, True, False]
+    assert said == [("first", False), ("second", False)]
+
+    def failing():
+        yield 1
+        raise DataError("no data here")
+
+    assert runner.run(failing, results.append, "third")
+    qtbot.waitUntil(lambda: running[-1] is False and len(said) == 4, timeout=5000)
+    assert said[-1] == ("no data here", True) and results == ["done", "done"]
+    runner.shutdown()
