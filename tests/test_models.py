@@ -118,3 +118,15 @@ def test_model_normalises_its_own_input():
     with torch.no_grad():
         assert torch.allclose(model(x), identity((x - 0.5) / 0.25), atol=1e-5)
         assert not torch.allclose(model(x), identity(x), atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["default", "fast", "seed-convnet", "lenet5"])
+def test_trunk_and_head_split_the_net_anywhere_and_fused_copies_agree(name):
+    model = build(name).eval()
+    x = torch.rand(3, 1, 28, 28)
+    with torch.no_grad():
+        whole = model(x)
+        for k in range(len(model.features) + 1):
+            torch.testing.assert_close(model.head(model.trunk(x, k), k), whole)
+        torch.testing.assert_close(model.fused()(x), whole, atol=1e-5, rtol=1e-4)
+    assert model.fused() is not model and all(not isinstance(b.norm, torch.nn.BatchNorm2d) for b in model.fused().features.values())

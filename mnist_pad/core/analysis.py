@@ -10,7 +10,6 @@ the UI thread while a worker evaluates, and the copy may live on the GPU while t
 
 from __future__ import annotations
 
-import copy
 import io
 import os
 import time
@@ -24,7 +23,6 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
-from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .data import DIGITS, Split
 from .evaluate import Report, report, to_input
@@ -39,12 +37,7 @@ BATCH = 1000  # images per forward pass: one progress report each; larger batche
 def inference_copy(model: ConvNet, device: torch.device | str = "cpu") -> ConvNet:
     """An eval-mode copy of ``model`` on ``device`` with each batchnorm folded into its conv (same outputs,
     one pass over the feature map fewer). The original is left untouched."""
-    twin = copy.deepcopy(model).to(device).eval()
-    for block in twin.features.values():
-        if isinstance(block.norm, nn.BatchNorm2d):
-            block.conv = fuse_conv_bn_eval(block.conv, block.norm)
-            block.norm = nn.Identity()
-    return twin
+    return model.fused().to(device)
 
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # uint8 images (n, 28, 28) -> float (n, d) on the CPU

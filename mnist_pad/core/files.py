@@ -24,6 +24,8 @@ import secrets
 import shutil
 import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
@@ -167,29 +169,38 @@ def _probe(folder: Path, p: Path, what: str) -> None:
     _unlink_quietly(probe)
 
 
+@contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` for the block to fill; renamed over ``target`` (and the rename made
+    durable) when the block ends, removed when anything fails. OS failures become a :class:`WriteFailed`
+    naming ``target``."""
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        yield tmp
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise WriteFailed(f"{target}: cannot write ({reason(exc)}); nothing was written there") from exc
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
 def write_atomic(path: str | os.PathLike, data: bytes, tidy: bool = True) -> Path:
     """Write ``data`` to ``path`` so that it is the old file or the new one, never half; missing folders are
     made. Any OS failure (disk full, read-only, folder gone) is a :class:`WriteFailed` naming ``path``, with
     the temporary file removed. ``tidy``: first remove temporary files for ``path`` left by killed writers (a
     look through the folder: the sample store, whose names are never reused, tidies when it lists instead)."""
     path = Path(path)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    with _replacing(path) as tmp:
         if tidy:
             remove_stale_temps(path.parent, path.name)
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise WriteFailed(f"{path}: cannot write ({reason(exc)}); nothing was written there") from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
     return path
 
 
@@ -198,9 +209,7 @@ def write_tree_atomic(folder: str | os.PathLike, files: dict[str, bytes]) -> Pat
     written into a temporary folder beside it that is then renamed into place, so a failure half-way leaves
     nothing at ``folder``. Failures are a :class:`WriteFailed` naming ``folder``."""
     folder = Path(folder)
-    tmp = folder.parent / f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
+    with _replacing(folder) as tmp:
         remove_stale_temps(folder.parent)  # exports go to new names: tidy every killed one in this folder
         for rel, data in files.items():
             target = tmp / rel
@@ -209,15 +218,7 @@ def write_tree_atomic(folder: str | os.PathLike, files: dict[str, bytes]) -> Pat
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         if folder.is_dir():
-            folder.rmdir()  # empty (the caller checked): the rename below puts the new one in its place
-        os.replace(tmp, folder)
-        fsync_dir(folder.parent)
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise WriteFailed(f"{folder}: cannot write ({reason(exc)}); nothing was written there") from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+            folder.rmdir()  # empty (the caller checked): the rename puts the new one in its place
     return folder
 
 

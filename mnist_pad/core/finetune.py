@@ -152,7 +152,7 @@ def _prepare(model: ConvNet, cfg: FinetuneConfig, device: torch.device) -> tuple
     net = copy.deepcopy(model).to(device)
     trained: list[nn.Module] = {
         "head": [net.classifier],
-        "top": [list(net.features.values())[-1], net.classifier],
+        "top": [net.features[list(net.features)[-1]], net.classifier],
     }.get(cfg.layers, [net])
     for p in net.parameters():
         p.requires_grad_(False)
@@ -166,23 +166,10 @@ def split_forward(net: ConvNet, layers: str) -> tuple[Forward, Forward]:
     """(frozen trunk, trained top) with ``top(trunk(x)) == net(x)``. For head and top the trunk's output
     is computed once per batch without gradients and shared with the teacher, whose trunk is identical:
     a third less work per step than two full forward passes."""
-    blocks = list(net.features.values())
-
-    def pool(x: torch.Tensor) -> torch.Tensor:
-        return x.mean((2, 3)) if net.global_pool else x.flatten(1)
-
-    if layers == "head":
-        return net.embed, net.classifier
-    if layers == "top":
-
-        def trunk(x: torch.Tensor) -> torch.Tensor:
-            x = (x - net.input_mean) / net.input_std
-            for block in blocks[:-1]:
-                x = block(x)
-            return x
-
-        return trunk, lambda h: net.classifier(pool(blocks[-1](h)))
-    return (lambda x: x), net
+    frozen = {"head": len(net.features), "top": len(net.features) - 1}.get(layers)
+    if frozen is None:
+        return (lambda x: x), net
+    return (lambda x: net.trunk(x, frozen)), (lambda h: net.head(h, frozen))
 
 
 def _train_mode(net: ConvNet, cfg: FinetuneConfig) -> None:
@@ -222,55 +209,8 @@ def finetune(
     net, params = _prepare(model, cfg, device)
     held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
     yield Progress("start", 0, cfg.steps)
-
-    gen = torch.Generator(device).manual_seed(cfg.seed)
-    user = train.to(device)
     mnist = replay.to(device) if replay is not None and cfg.replay > 0 and len(replay) else None
-    n_replay = round(cfg.batch_size * cfg.replay) if mnist is not None else 0
-    # Distillation (as in "Learning without Forgetting"): on the replay images the copy is pulled towards
-    # the base model's full output distribution, which holds the MNIST skill more tightly than the labels.
-    teacher = copy.deepcopy(model).to(device).eval() if n_replay and cfg.distill > 0 else None
-    trunk, top = split_forward(net, cfg.layers)
-    teacher_top = split_forward(teacher, cfg.layers)[1] if teacher is not None else None
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, cfg.steps, cfg.steps))
-    _train_mode(net, cfg)
-    seconds, loss_sum, correct, seen, since = 0.0, 0.0, 0, 0, 0
-    synchronize(device)
-    t0 = time.perf_counter()
-    for step in range(1, cfg.steps + 1):
-        idx = torch.randint(len(user), (cfg.batch_size,), device=device, generator=gen)
-        images, labels = user.images[idx], user.labels[idx]
-        if n_replay:
-            ridx = torch.randint(len(mnist), (n_replay,), device=device, generator=gen)
-            images, labels = torch.cat([images, mnist.images[ridx]]), torch.cat([labels, mnist.labels[ridx]])
-        x = augment(to_input(images), cfg.augment, gen)
-        with torch.no_grad():
-            h = trunk(x)
-        logits = top(h)
-        loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
-        if teacher is not None:
-            with torch.no_grad():
-                target = F.log_softmax(teacher_top(h[cfg.batch_size :]), 1)
-            student = F.log_softmax(logits[cfg.batch_size :], 1)
-            loss = loss + cfg.distill * F.kl_div(student, target, reduction="batchmean", log_target=True)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        loss_sum += float(loss.detach())
-        correct += int((logits[: cfg.batch_size].argmax(1) == labels[: cfg.batch_size]).sum())
-        seen += cfg.batch_size
-        since += 1
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            synchronize(device)
-            now = time.perf_counter()
-            seconds += now - t0
-            yield Progress("step", step, cfg.steps, loss=loss_sum / since, accuracy=correct / seen,
-                           lr=sched.get_last_lr()[0], seconds=seconds, images_per_s=step * cfg.batch_size / seconds)
-            loss_sum, correct, seen, since = 0.0, 0, 0, 0
-            t0 = time.perf_counter()
-
+    seconds = yield from _steps(net, params, model, train.to(device), mnist, cfg, device)
     net.eval()
     for p in net.parameters():
         p.requires_grad_(True)
@@ -279,6 +219,67 @@ def finetune(
     report = FinetuneReport(len(train), len(held) if held is not None else 0, held_before, held_after,
                             None, None, seconds, time.perf_counter() - t_start, cfg)
     return FinetuneResult(net, report)
+
+
+def _steps(net: ConvNet, params: list[nn.Parameter], base: ConvNet, user: Split, mnist: Split | None,
+           cfg: FinetuneConfig, device: torch.device) -> Generator[Progress, None, float]:
+    """The optimisation itself: ``cfg.steps`` batches of user samples (and replayed MNIST images), a report
+    every ``cfg.log_every`` steps; returns the seconds it took."""
+    gen = torch.Generator(device).manual_seed(cfg.seed)
+    n_replay = round(cfg.batch_size * cfg.replay) if mnist is not None else 0
+    # Distillation (as in "Learning without Forgetting"): on the replay images the copy is pulled towards
+    # the base model's full output distribution, which holds the MNIST skill more tightly than the labels.
+    teacher = copy.deepcopy(base).to(device).eval() if n_replay and cfg.distill > 0 else None
+    trunk, top = split_forward(net, cfg.layers)
+    teacher_top = split_forward(teacher, cfg.layers)[1] if teacher is not None else None
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, cfg.steps, cfg.steps))
+    _train_mode(net, cfg)
+    seconds, loss_sum, correct, since = 0.0, 0.0, 0, 0
+    synchronize(device)
+    t0 = time.perf_counter()
+    for step in range(1, cfg.steps + 1):
+        images, labels = _batch(user, mnist, n_replay, cfg.batch_size, gen)
+        x = augment(to_input(images), cfg.augment, gen)
+        with torch.no_grad():
+            h = trunk(x)
+        logits = top(h)
+        loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
+        if teacher_top is not None:
+            loss = loss + cfg.distill * _distillation(logits[cfg.batch_size :], teacher_top, h[cfg.batch_size :])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        loss_sum += float(loss.detach())
+        correct += int((logits[: cfg.batch_size].argmax(1) == labels[: cfg.batch_size]).sum())
+        since += 1
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            synchronize(device)
+            seconds += time.perf_counter() - t0
+            yield Progress("step", step, cfg.steps, loss=loss_sum / since, accuracy=correct / (since * cfg.batch_size),
+                           lr=sched.get_last_lr()[0], seconds=seconds, images_per_s=step * cfg.batch_size / seconds)
+            loss_sum, correct, since = 0.0, 0, 0
+            t0 = time.perf_counter()
+    return seconds
+
+
+def _batch(user: Split, mnist: Split | None, n_replay: int, size: int,
+           gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``size`` user samples drawn with replacement, then ``n_replay`` MNIST images (on the samples' device)."""
+    idx = torch.randint(len(user), (size,), device=user.labels.device, generator=gen)
+    images, labels = user.images[idx], user.labels[idx]
+    if n_replay:
+        ridx = torch.randint(len(mnist), (n_replay,), device=user.labels.device, generator=gen)
+        images, labels = torch.cat([images, mnist.images[ridx]]), torch.cat([labels, mnist.labels[ridx]])
+    return images, labels
+
+
+def _distillation(student_logits: torch.Tensor, teacher_top: Forward, h: torch.Tensor) -> torch.Tensor:
+    """KL divergence of the copy's distribution from the base model's, on the same trunk output ``h``."""
+    with torch.no_grad():
+        target = F.log_softmax(teacher_top(h), 1)
+    return F.kl_div(F.log_softmax(student_logits, 1), target, reduction="batchmean", log_target=True)
 
 
 def forgetting(base: ConvNet, tuned: ConvNet, mnist_test: Split, cfg: FinetuneConfig,

@@ -7,11 +7,13 @@ Conv layers are named ``conv1``, ``conv2``, ... so that the pad can show their a
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 
 @dataclass(frozen=True)
@@ -102,15 +104,40 @@ class ConvNet(nn.Module):
         layers += [nn.Dropout(cfg.dropout), nn.Linear(n, cfg.classes)]
         self.classifier = nn.Sequential(*[m for m in layers if not (isinstance(m, nn.Dropout) and m.p == 0)])
 
+    def trunk(self, x: torch.Tensor, blocks: int | None = None) -> torch.Tensor:
+        """The normalised input through the first ``blocks`` conv blocks (all by default)."""
+        x = (x - self.input_mean) / self.input_std
+        for block in list(self.features.values())[:blocks]:
+            x = block(x)
+        return x
+
+    def head(self, h: torch.Tensor, blocks: int | None = None) -> torch.Tensor:
+        """The logits from the output of :meth:`trunk` with the same ``blocks``: the remaining conv blocks, the
+        pooling or flattening, the classifier. ``head(trunk(x, k), k) == forward(x)`` for every ``k``."""
+        start = len(self.features) if blocks is None else blocks
+        for block in list(self.features.values())[start:]:
+            h = block(h)
+        return self.classifier(self._pool(h))
+
+    def _pool(self, h: torch.Tensor) -> torch.Tensor:
+        return h.mean((2, 3)) if self.global_pool else h.flatten(1)
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Flattened conv features, the input of the classifier."""
-        x = (x - self.input_mean) / self.input_std
-        for block in self.features.values():
-            x = block(x)
-        return x.mean((2, 3)) if self.global_pool else x.flatten(1)
+        return self._pool(self.trunk(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.embed(x))
+
+    def fused(self) -> "ConvNet":
+        """An eval-mode copy with each batchnorm folded into its conv: the same outputs, one pass over each
+        feature map fewer (for inference)."""
+        twin = copy.deepcopy(self).eval()
+        for block in twin.features.values():
+            if isinstance(block.norm, nn.BatchNorm2d):
+                block.conv = fuse_conv_bn_eval(block.conv, block.norm)
+                block.norm = nn.Identity()
+        return twin
 
     def forward_with_activations(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Logits and each conv layer's feature map (after its activation), keyed by layer name."""
@@ -118,8 +145,7 @@ class ConvNet(nn.Module):
         x = (x - self.input_mean) / self.input_std
         for name, block in self.features.items():
             maps[name], x = block.activation(x)
-        x = x.mean((2, 3)) if self.global_pool else x.flatten(1)
-        return self.classifier(x), maps
+        return self.classifier(self._pool(x)), maps
 
     def penultimate(self, x: torch.Tensor) -> torch.Tensor:
         """The input of the last linear layer: the space nearest-neighbour search works in."""

@@ -150,15 +150,7 @@ class Trainer:
                 idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
                 x = augment(to_input(data.images[idx]), cfg.augment, gen).contiguous(memory_format=torch.channels_last)
                 y = data.labels[idx]
-                with self._autocast():
-                    logits = self.net(x)
-                    loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                if self.ema is not None:
-                    self.ema.update_parameters(self.net)
+                loss, logits = self._step(x, y, opt, sched)
                 step += 1
                 loss_sum += loss.detach()
                 correct += (logits.argmax(1) == y).sum()
@@ -182,14 +174,31 @@ class Trainer:
                     yield report
                     synchronize(self.device)
                     t0 = time.perf_counter()
-            if cfg.early_stopping and self.history[-1].val_accuracy is not None:
-                if self.history[-1].val_accuracy > best:
-                    best, stale = self.history[-1].val_accuracy, 0
-                else:
-                    stale += 1
-                    if stale >= cfg.early_stopping:
-                        break
+            best, stale = self._patience(best, stale)
+            if cfg.early_stopping and stale >= cfg.early_stopping:
+                break
         self.model.eval()
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor, opt: torch.optim.Optimizer,
+              sched: torch.optim.lr_scheduler.LRScheduler) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch; (the loss, the logits)."""
+        with self._autocast():
+            logits = self.net(x)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=self.cfg.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.net)
+        return loss, logits
+
+    def _patience(self, best: float, stale: int) -> tuple[float, int]:
+        """(best validation accuracy so far, epochs since it improved) after the epoch just ended."""
+        val = self.history[-1].val_accuracy if self.history else None
+        if val is None:
+            return best, stale
+        return (val, 0) if val > best else (best, stale + 1)
 
     def _end_of_epoch(self, report: Progress) -> Progress:
         if self.val_data is None:
