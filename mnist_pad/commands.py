@@ -1,0 +1,265 @@
+"""The headless subcommands (``mnist-pad train``, ``eval``, ``predict``, ...): each checks its inputs and
+outputs before any work (core.files), then runs the core with a progress bar. :mod:`mnist_pad.cli` parses
+the arguments and turns every refusal and failure into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def _bar(steps: int, what: str) -> Iterator[Callable]:
+    """A tqdm bar over ``steps`` steps; the block gets the function that shows a core Progress on it."""
+    from tqdm import tqdm
+
+    from .core.progress import describe
+
+    bar = tqdm(total=steps, unit="step", dynamic_ncols=True, desc=what)
+
+    def show(p) -> None:
+        bar.update(p.step - bar.n)
+        bar.set_postfix_str((f"ep {p.epoch}/{p.epochs} " if p.epochs > 1 else "") + describe(p))
+        if p.kind == "epoch":
+            bar.write(f"epoch {p.epoch}: {describe(p)} ({p.seconds:.0f} s)")
+
+    try:
+        yield show
+    finally:
+        bar.close()
+
+
+def _weights_path(weights: str | None) -> Path:
+    from .core.paths import shipped_weights
+
+    return Path(weights) if weights else shipped_weights("default")
+
+
+def _load_model(weights: str | None, device: str = "cpu"):
+    from .core.checkpoint import load
+    from .core.device import resolve_device
+
+    dev = resolve_device(device)  # a wrong device is refused before the file is read
+    return load(_weights_path(weights), dev)
+
+
+def _check_out(path: str, what: str, size_hint: int = 0, inputs: tuple = ()) -> Path:
+    """An output path checked before any work (see :func:`mnist_pad.core.files.check_output`): never a
+    folder, a device, an input of the same command or a file shipped with mnist-pad."""
+    from .core.files import check_output
+    from .core.paths import resources_dir
+
+    return check_output(path, what, protected=(resources_dir(),), inputs=inputs, size_hint=size_hint)
+
+
+def _data_folder(dataset: str, data_dir: str | None, allow_download: bool) -> Path | None:
+    """The folder the dataset will be read from, named on stderr (before the work): an explicit
+    ``--data-dir`` is used or refused. None when it is missing and may still be downloaded."""
+    from .core.data import DataMissing, locate
+
+    try:
+        folder = locate(dataset, data_dir)["test-images"].parent
+    except DataMissing:
+        if data_dir is not None or not allow_download:
+            raise
+        return None
+    print(f"{dataset} data: {folder}", file=sys.stderr)
+    return folder
+
+
+def _model_size(arch: str) -> int:
+    """Bytes the checkpoint of ``arch`` will take (its model built on the meta device: no memory)."""
+    import torch
+
+    from .core.checkpoint import size_estimate
+    from .core.models import build, get_arch
+
+    with torch.device("meta"):
+        return size_estimate(build(get_arch(arch)))
+
+
+def cmd_archs(args) -> int:
+    from .core.models import ARCHS, build, parameter_count
+
+    for name, cfg in ARCHS.items():
+        print(f"{name:15s} {parameter_count(build(cfg)):>10,d}  {cfg.description}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .core.data import get_spec, load_or_download
+    from .core.evaluate import evaluate
+    from .core.files import dumps_json
+
+    spec = get_spec(args.dataset)
+    ckpt = _load_model(args.weights, args.device)
+    _data_folder(args.dataset, args.data_dir, not args.no_download)
+    test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
+    rep = evaluate(ckpt.model, test, spec.classes)
+    if args.json:
+        print(dumps_json({"weights": str(ckpt.path), "dataset": args.dataset, **rep.to_dict()}))
+    else:
+        print(f"{ckpt.path} on {args.dataset} test")
+        print(rep.format())
+    return 0
+
+
+def cmd_train(args) -> int:
+    from dataclasses import replace
+
+    from .core.checkpoint import save
+    from .core.data import get_spec, load_or_download
+    from .core.device import describe, resolve_device
+    from .core.evaluate import evaluate
+    from .core.recipes import recipe_for
+    from .core.steps import drive
+    from .core.train import Trainer, split_validation
+
+    cfg = recipe_for(args.arch, args.recipe or "ours")
+    overrides = {"seed": args.seed, "device": args.device, "dataset": args.dataset}
+    for key in ("epochs", "batch_size", "lr", "val_size"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    cfg = replace(cfg, **overrides)
+    spec = get_spec(args.dataset)
+    resolve_device(cfg.device)
+    out = _check_out(args.out, "--out", _model_size(cfg.arch))
+    _data_folder(args.dataset, args.data_dir, not args.no_download)
+    train_full = load_or_download(args.dataset, "train", args.data_dir, not args.no_download)
+    test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
+    if args.limit:
+        train_full = train_full.subset(slice(0, args.limit))
+    train, val = split_validation(train_full, min(cfg.val_size, len(train_full) // 5), cfg.seed)
+    if len(train) < cfg.batch_size:
+        raise ValueError(f"--batch-size {cfg.batch_size} is more than the {len(train)} training images")
+    trainer = Trainer(cfg, train, val)
+    print(f"training {cfg.arch} on {args.dataset} ({len(train)} images, {len(val) if val else 0} validation) "
+          f"on {describe(trainer.device)}", file=sys.stderr)
+    with _bar(len(train) // cfg.batch_size * cfg.epochs, "training") as show:
+        drive(trainer.run(), show)
+    last = trainer.history[-1]
+    test_acc = evaluate(trainer.model, test, spec.classes).accuracy
+    save(
+        out, trainer.model, name=out.stem, dataset=args.dataset,
+        classes=list(spec.classes), val_accuracy=last.val_accuracy, test_accuracy=test_acc,
+        train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(), train_images=len(train),
+    )
+    print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .core.export import export_onnx
+
+    out = _check_out(args.onnx, "--onnx", inputs=(_weights_path(args.weights),))
+    ckpt = _load_model(args.weights)
+    export_onnx(ckpt.model, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .core.files import check_input_file, dumps_json
+    from .core.explain import Predictor
+    from .core.preprocess import PreprocessError, load_image
+
+    for path in args.images:  # every file is looked at before any work
+        check_input_file(path, "image file")
+    predictor = Predictor(_load_model(args.weights).model)
+    failures = 0
+    for path in args.images:
+        try:
+            pred = predictor.predict(load_image(path))
+        except PreprocessError as exc:
+            print(f"mnist-pad predict: error: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        probs = None if pred.probabilities is None else [round(float(p), 6) for p in pred.probabilities]
+        if args.json:
+            print(dumps_json({"file": path, "prediction": pred.top, "probabilities": probs}))
+        elif pred.top is None:
+            print(f"{path}: no ink found")
+        else:
+            print(f"{path}: {pred.top} ({probs[pred.top] * 100:.1f}%)")
+    return 2 if failures else 0
+
+
+def cmd_download(args) -> int:
+    from .core.data import cache_dir, download, get_spec
+
+    spec = get_spec(args.dataset)
+    dest = Path(args.dest) if args.dest else cache_dir() / args.dataset
+    if dest.exists() and not dest.is_dir():
+        raise ValueError(f"--dest {dest}: is a file, not a folder")
+    for name in spec.files.values():
+        _check_out(dest / name, "--dest")
+    t = time.perf_counter()
+    folder = download(args.dataset, dest)
+    print(f"{args.dataset} is in {folder} ({time.perf_counter() - t:.0f} s)")
+    return 0
+
+
+def cmd_finetune(args) -> int:
+    from dataclasses import replace
+
+    from .core.checkpoint import save, size_estimate
+    from .core.data import get_spec, load_or_download
+    from .core.device import resolve_device
+    from .core.files import dumps_json
+    from .core.finetune import FinetuneConfig, finetune, with_forgetting
+    from .core.samples import read_folder, samples_to_split
+    from .core.steps import drive
+
+    base = _weights_path(args.weights)
+    get_spec(args.dataset)
+    overrides = {"device": args.device}
+    for key in ("layers", "steps", "lr", "replay", "holdout", "mnist_eval", "seed"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    cfg = replace(FinetuneConfig(), **overrides)
+    resolve_device(cfg.device)
+    ckpt = _load_model(str(base))
+    if Path(args.out).exists() and Path(args.out).resolve() == base.resolve():
+        raise ValueError(f"--out {args.out} is the base checkpoint; fine-tuning never overwrites it")
+    out = _check_out(args.out, "--out", size_estimate(ckpt.model), inputs=(base,))
+    samples, problems = read_folder(args.samples)
+    for problem in problems:
+        print(f"mnist-pad finetune: skipped {problem}", file=sys.stderr)
+    if not samples:
+        raise ValueError(f"{args.samples}: no readable samples")
+    if cfg.replay > 0 or cfg.mnist_eval > 0:
+        _data_folder(args.dataset, args.data_dir, not args.no_download)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    load = lambda split: load_or_download(args.dataset, split, args.data_dir, not args.no_download)  # noqa: E731
+    replay = load("train") if cfg.replay > 0 else None
+    test = load("test") if cfg.mnist_eval > 0 else None
+    with _bar(cfg.steps, "fine-tuning") as show:
+        result = drive(finetune(ckpt.model, samples_to_split(samples), replay, cfg), show)
+    rep = with_forgetting(result, ckpt.model, test, cfg).report
+    meta = {k: ckpt.meta[k] for k in ("dataset", "classes") if k in ckpt.meta}
+    save(out, result.model, name=out.stem, **meta, base=str(base), test_accuracy=rep.mnist_after,
+         finetune=rep.to_dict())
+    if args.json:
+        print(dumps_json({"weights": str(base), "out": str(out), "samples": str(args.samples),
+                          "skipped": [str(p) for p in problems], **rep.to_dict()}))
+        return 0
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{v * 100:.2f}%"
+
+    print(f"fine-tuned on {rep.samples_used} samples in {rep.seconds:.1f} s ({rep.heldout} held out)")
+    print(f"held-out samples: {pct(rep.heldout_before and rep.heldout_before.accuracy)} -> "
+          f"{pct(rep.heldout_after and rep.heldout_after.accuracy)}")
+    print(f"MNIST test: {pct(rep.mnist_before)} -> {pct(rep.mnist_after)}")
+    print(f"wrote {out}")
+    return 0
+
+
+COMMANDS = {"archs": cmd_archs, "eval": cmd_eval, "train": cmd_train, "export": cmd_export, "predict": cmd_predict,
+            "download": cmd_download, "finetune": cmd_finetune}
