@@ -210,7 +210,8 @@ def cmd_finetune(args) -> int:
     from .core.device import resolve_device
     from .core.files import dumps_json
     from .core.finetune import FinetuneConfig, finetune, with_forgetting
-    from .core.samples import read_folder, samples_to_split
+    from .core.exchange import read_folder
+    from .core.sample_file import samples_to_split
     from .core.steps import drive
 
     base = _weights_path(args.weights)

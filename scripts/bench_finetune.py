@@ -28,7 +28,7 @@ from mnist_pad.core.finetune import FinetuneConfig, run_finetune
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.core.preprocess import preprocess
-from mnist_pad.core.samples import to_image28
+from mnist_pad.core.sample_file import to_image28
 from mnist_pad.core.writer import writer_dataset
 
 BASE = FinetuneConfig()  # layers="top", lr 3e-3, replay 1x with distillation weight 3, 60 steps of 32 + 32

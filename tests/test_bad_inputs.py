@@ -25,7 +25,9 @@ from mnist_pad.core.checkpoint import CheckpointError, load
 from mnist_pad.core.files import BadInput, dumps_json
 from mnist_pad.core.paths import models_dir, resources_dir, samples_dir, shipped_weights
 from mnist_pad.core.preprocess import PreprocessError, load_image
-from mnist_pad.core.samples import SampleStore, read_folder, read_store
+from mnist_pad.core.exchange import read_folder
+from mnist_pad.core.sample_file import read_store
+from mnist_pad.core.samples import SampleStore
 
 REPO = Path(__file__).resolve().parent.parent
 LINUX = sys.platform.startswith("linux")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from mnist_pad.core.checkpoint import load
 from mnist_pad.core.files import is_temp_name
-from mnist_pad.core.samples import SampleStore, read_store
+from mnist_pad.core.sample_file import read_store
+from mnist_pad.core.samples import SampleStore
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}

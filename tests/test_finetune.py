@@ -21,7 +21,7 @@ from mnist_pad.core.finetune import (
 )
 from mnist_pad.core.models import build
 from mnist_pad.core.preprocess import preprocess
-from mnist_pad.core.samples import to_image28
+from mnist_pad.core.sample_file import to_image28
 from mnist_pad.core.steps import drive
 from mnist_pad.core.writer import writer_dataset
 

@@ -16,7 +16,8 @@ import pytest
 from mnist_pad.core.files import BadInput
 from mnist_pad.core.data import read_idx
 import mnist_pad.core.samples as samples_module
-from mnist_pad.core.samples import SampleStore, read_folder
+from mnist_pad.core.exchange import read_folder
+from mnist_pad.core.samples import SampleStore
 from mnist_pad.core.strokes import render
 
 REPO = Path(__file__).resolve().parent.parent

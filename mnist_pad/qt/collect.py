@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ..core.samples import CLASSES
+from ..core.sample_file import CLASSES
 from .canvas import Canvas
 
 PROMPT_CLASSES = 3  # how many of the least-collected classes the prompt asks for

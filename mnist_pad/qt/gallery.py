@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from ..core.data import DIGITS
 from ..core.files import FILE_ERRORS
-from ..core.samples import CLASSES, SampleStore
+from ..core.sample_file import CLASSES
+from ..core.samples import SampleStore
 
 THUMB = 56  # thumbnail side in pixels (2x the 28x28 sample)
 THUMB_CACHE = 2000  # thumbnails kept in memory (about 12 MB); others are remade when scrolled back to

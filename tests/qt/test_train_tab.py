@@ -19,7 +19,8 @@ from mnist_pad.core.finetune import FinetuneConfig
 from mnist_pad.core.jobs import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
-from mnist_pad.core.samples import Sample, SampleStore
+from mnist_pad.core.sample_file import Sample
+from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.stall import StallMeter
 from mnist_pad.qt.train_tab import TrainTab
