@@ -3,7 +3,7 @@
     python scripts/bench_eval.py [--weights FILE | --arch NAME] [--engine auto|torch|onnxruntime]
                                  [--device cpu] [--batch-size 1000] [--repeats 5] [--data-dir DIR] [--json]
 
-Times exactly what the Evaluate tab runs (:func:`mnist_pad.core.analysis.evaluate_steps`): ``setup`` once
+Times exactly what the Evaluate tab runs (:func:`mnist_pad.core.evaluate.evaluate_steps`): ``setup`` once
 (private model copy, ONNX export and session: made once per model and cached), then per repeat ``total``
 from the call to the result and ``forward`` (the batches alone), and the process's CPU time (less skewed
 by other jobs than wall time). Default model: the shipped default weights; ``--arch`` times an untrained net of that architecture instead (the time
@@ -50,7 +50,9 @@ def main() -> int:
 
     import torch
 
-    from mnist_pad.core import analysis
+    from mnist_pad.core.evaluate import evaluate_steps
+    from mnist_pad.core.inference import engine
+    from mnist_pad.core.steps import drive
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.data import load_split
     from mnist_pad.core.device import describe, resolve_device, synchronize
@@ -67,14 +69,14 @@ def main() -> int:
     split = load_split("mnist", "test", args.data_dir)
 
     start = time.perf_counter()
-    analysis.engine(model, device, args.engine)
+    engine(model, device, args.engine)
     setup = time.perf_counter() - start
-    analysis.evaluate_all(model, split.subset(slice(0, args.batch_size)), device=device, backend=args.engine)  # warm-up
+    drive(evaluate_steps(model, split.subset(slice(0, args.batch_size)), device=device, backend=args.engine))  # warm-up
     load_before = os.getloadavg()[0]
     totals, forwards, cpu = [], [], []
     for _ in range(args.repeats):
         start, cpu_start = time.perf_counter(), time.process_time()
-        result = analysis.evaluate_all(model, split, device=device, batch_size=args.batch_size, backend=args.engine)
+        result = drive(evaluate_steps(model, split, device=device, batch_size=args.batch_size, backend=args.engine))
         synchronize(device)
         totals.append(time.perf_counter() - start)
         cpu.append(time.process_time() - cpu_start)

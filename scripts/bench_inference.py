@@ -1,5 +1,5 @@
 """Single-image inference latency on the CPU: one 28x28 image through the model, p50 and p99, for each
-shipped architecture and each engine of mnist_pad.core.runtime (logits and every conv layer's feature map).
+shipped architecture and each engine of mnist_pad.core.inference (logits and every conv layer's feature map).
 
     python scripts/bench_inference.py [--repeats 3000] [--threads 1]
 """
@@ -22,7 +22,7 @@ import torch  # noqa: E402
 
 from mnist_pad.core.checkpoint import load  # noqa: E402
 from mnist_pad.core.paths import shipped_weights  # noqa: E402
-from mnist_pad.core.runtime import OnnxEngine, TorchEngine  # noqa: E402
+from mnist_pad.core.inference import OnnxEngine, TorchEngine  # noqa: E402
 
 
 def time_engine(engine, x: np.ndarray, repeats: int) -> list[float]:

@@ -14,8 +14,15 @@ from PIL import Image
 
 from mnist_pad.core import analysis
 from mnist_pad.core.data import load_split
-from mnist_pad.core.evaluate import evaluate
+from mnist_pad.core.evaluate import evaluate, evaluate_steps
+from mnist_pad.core.inference import engine
+from mnist_pad.core.report import export_report
+from mnist_pad.core.steps import drive
 from mnist_pad.core.models import build
+
+
+def evaluate_all(*args, **kwargs):
+    return drive(evaluate_steps(*args, **kwargs))
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -32,11 +39,11 @@ def split(mnist_test):
 
 @pytest.fixture(scope="module")
 def result(split):
-    return analysis.evaluate_all(_net(0), split, batch_size=400)
+    return evaluate_all(_net(0), split, batch_size=400)
 
 
 def test_evaluation_yields_progress_per_batch_and_returns_the_result(split):
-    steps = analysis.evaluate_steps(_net(0), split, batch_size=400)
+    steps = evaluate_steps(_net(0), split, batch_size=400)
     progress = []
     with pytest.raises(StopIteration) as stop:
         while True:
@@ -78,7 +85,7 @@ def test_mistakes_are_wrong_and_sorted_by_confidence(result):
 
 
 def test_a_model_compared_with_itself_shows_no_differences(split, result):
-    again = analysis.evaluate_all(_net(0), split, batch_size=700)  # other batching, same model
+    again = evaluate_all(_net(0), split, batch_size=700)  # other batching, same model
     same = analysis.compare(result, again)
     assert same.identical
     assert len(same.only_a) == len(same.only_b) == 0
@@ -86,7 +93,7 @@ def test_a_model_compared_with_itself_shows_no_differences(split, result):
 
 
 def test_comparison_of_two_models_lists_what_each_gets_right(split, result):
-    other = analysis.evaluate_all(_net(1), split)
+    other = evaluate_all(_net(1), split)
     diff = analysis.compare(result, other)
     assert not diff.identical
     right_a, right_b = result.predictions == result.labels, other.predictions == other.labels
@@ -99,7 +106,7 @@ def test_comparison_of_two_models_lists_what_each_gets_right(split, result):
 
 
 def test_comparison_refuses_results_on_different_images(split, result):
-    shorter = analysis.evaluate_all(_net(0), split.subset(slice(0, 100)))
+    shorter = evaluate_all(_net(0), split.subset(slice(0, 100)))
     with pytest.raises(ValueError, match="same images"):
         analysis.compare(result, shorter)
 
@@ -136,7 +143,7 @@ def test_neighbours_search_several_sets_and_need_building_first(mnist_test):
 
 
 def test_export_writes_valid_json_and_a_png(tmp_path, result):
-    paths = analysis.export_report(result, tmp_path / "out" / "report.json", tmp_path / "out" / "confusion.png",
+    paths = export_report(result, tmp_path / "out" / "report.json", tmp_path / "out" / "confusion.png",
                                    model="fast", dataset="MNIST test")
     assert [p.name for p in paths] == ["report.json", "confusion.png"]
     data = json.loads(paths[0].read_text())
@@ -152,20 +159,26 @@ def test_export_writes_valid_json_and_a_png(tmp_path, result):
 
 def test_an_empty_dataset_is_refused_with_a_message(split):
     with pytest.raises(ValueError, match="empty"):
-        analysis.evaluate_all(_net(0), split.subset(slice(0, 0)))
+        evaluate_all(_net(0), split.subset(slice(0, 0)))
 
 
 def test_onnxruntime_and_torch_engines_agree(split):
     pytest.importorskip("onnxruntime")
     model = _net(2, "small")
-    fast = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="onnxruntime")
-    plain = analysis.evaluate_all(model, split.subset(slice(0, 300)), backend="torch")
+    fast = evaluate_all(model, split.subset(slice(0, 300)), backend="onnxruntime")
+    plain = evaluate_all(model, split.subset(slice(0, 300)), backend="torch")
     assert (fast.engine, plain.engine) == ("onnxruntime", "torch")
     np.testing.assert_allclose(fast.probabilities, plain.probabilities, atol=1e-4)
-    assert analysis.engine(model) is analysis.engine(model)  # made once per model
-    assert analysis.engine(model) is not analysis.engine(_net(2, "small"))
-    _, embed_ort = analysis.engine(model, head="embedding")
-    _, embed_torch = analysis.engine(model, backend="torch", head="embedding")
+    assert engine(model)[1] is engine(model)[1]  # made once per model
+    assert engine(model)[1] is not engine(_net(2, "small"))[1]
+    before = engine(model)[1]
+    with torch.no_grad():
+        model.classifier[-1].bias.add_(1.0)  # changed in place, as training does: a new engine, with the new weights
+    assert engine(model)[1] is not before
+    np.testing.assert_allclose(evaluate_all(model, split.subset(slice(0, 300)), backend="onnxruntime").probabilities,
+                               evaluate_all(model, split.subset(slice(0, 300)), backend="torch").probabilities, atol=1e-4)
+    _, embed_ort = engine(model, head="embedding")
+    _, embed_torch = engine(model, backend="torch", head="embedding")
     images = split.images[:50]
     torch.testing.assert_close(embed_ort(images), embed_torch(images), atol=1e-4, rtol=1e-3)
     torch.testing.assert_close(embed_ort(images).norm(dim=1), torch.ones(50), atol=1e-5, rtol=0)
@@ -178,7 +191,7 @@ def test_inference_copy_gives_the_same_probabilities_and_leaves_the_model_alone(
     for _ in range(2):  # give the batchnorm layers non-trivial running statistics
         model(split.images[:128].float().unsqueeze(1) / 255)
     model.eval()
-    twin = analysis.inference_copy(model)
+    twin = model.fused()
     x = split.images[:64].float().unsqueeze(1) / 255
     with torch.inference_mode():
         torch.testing.assert_close(torch.softmax(twin(x), 1), torch.softmax(model(x), 1), atol=1e-5, rtol=1e-4)

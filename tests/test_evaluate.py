@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-import mnist_pad.core.runtime as runtime_module
+import mnist_pad.core.inference as runtime_module
 from mnist_pad.core.data import Split
-from mnist_pad.core.evaluate import ONNX_FROM, evaluate, predict_proba
+from mnist_pad.core.evaluate import evaluate
+from mnist_pad.core.inference import ONNX_FROM, predict_proba
 from mnist_pad.core.models import build
 
 pytest.importorskip("onnxruntime")

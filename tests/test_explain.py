@@ -9,7 +9,7 @@ import torch
 
 from mnist_pad.core.explain import Predictor, filters, gradcam, saliency
 from mnist_pad.core.models import build
-from mnist_pad.core.runtime import OnnxEngine, TorchEngine, make_engine
+from mnist_pad.core.inference import OnnxEngine, TorchEngine, make_engine
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import torch
 from mnist_pad.core.augment import NO_AUGMENT
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.data import load_split
-from mnist_pad.core.evaluate import to_input
+from mnist_pad.core.inference import to_input
 from mnist_pad.core.recipes import recipe_for
 from mnist_pad.core.train import Trainer
 

@@ -1,50 +1,25 @@
-"""Evaluation: predictions over a whole split, accuracy, per-class precision/recall/F1, confusion matrix."""
+"""Evaluation: accuracy, per-class precision/recall/F1 and the confusion matrix of a model on a split, keeping
+every probability (:class:`EvalResult`). :func:`evaluate_steps` is the generator the Evaluate tab runs in its
+worker (a progress report per batch); :func:`evaluate` is the same run to its end (training's validation,
+fine-tuning's checks, the CLI). The engines are :mod:`mnist_pad.core.inference`'s."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Generator
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 import torch
-from torch import nn
 
 from .data import DIGITS, Split
-from .runtime import batch_engine
+from .inference import backend_for, engine, run_batches
+from .models import ConvNet
+from .progress import Progress
+from .steps import drive
 
-
-def to_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (n, 28, 28) or float (n, 28, 28) / (n, 1, 28, 28) -> float (n, 1, 28, 28) in 0..1."""
-    x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
-    return x.unsqueeze(1) if x.dim() == 3 else x
-
-
-ONNX_FROM = 1000  # images: below this, exporting the model for ONNX Runtime costs more than it saves
-
-
-@torch.inference_mode()
-def predict_proba(model: nn.Module, images: torch.Tensor, batch_size: int = 2000, backend: str = "torch") -> torch.Tensor:
-    """Class probabilities (n, classes) on the images' device, in batches, in eval mode.
-
-    ``backend="auto"`` runs ONNX Runtime (on as many threads as torch uses) when the model and images are on
-    the CPU, there are at least :data:`ONNX_FROM` images and onnxruntime is installed: for batches of digits
-    it needs about 3x less CPU time than eager torch (10,000 MNIST test images through the default net on
-    one thread: 2.7 s instead of 6.7-9.2 s, export included). Otherwise, and as a fallback, torch."""
-    was_training = model.training
-    model.eval()
-    try:
-        forward = _onnx_forward(model, images) if backend == "auto" else None
-        forward = forward or (lambda x: model(x).float())
-        out = [torch.softmax(forward(to_input(images[i : i + batch_size])), 1) for i in range(0, len(images), batch_size)]
-    finally:
-        model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0, 10)
-
-
-def _onnx_forward(model: nn.Module, images: torch.Tensor):
-    """A logits function through ONNX Runtime, or None where it does not apply or cannot be had."""
-    if len(images) < ONNX_FROM or images.device.type != "cpu" or next(model.parameters()).device.type != "cpu":
-        return None
-    engine = batch_engine(model, threads=torch.get_num_threads())
-    return None if engine is None else lambda x: torch.from_numpy(engine(x.numpy())[0])
+BATCH = 1000  # images per forward pass of the Evaluate tab: one progress report each (larger were no faster on 2 cores)
 
 
 @dataclass(frozen=True)
@@ -89,9 +64,59 @@ def report(labels: torch.Tensor, predictions: torch.Tensor, classes: tuple[str, 
     return Report(float(tp.sum() / n) if n else 0.0, n, confusion.tolist(), per_class, classes)
 
 
-def evaluate(model: nn.Module, split: Split, classes: tuple[str, ...] = DIGITS, batch_size: int = 2000,
+@dataclass(frozen=True)
+class EvalResult:
+    probabilities: np.ndarray  # (n, classes) float32
+    labels: np.ndarray  # (n,) int64
+    report: Report
+    seconds: float  # wall-clock time of the forward passes
+    engine: str = "torch"  # what ran them: "torch" or "onnxruntime"
+
+    @cached_property  # cached: captions of image lists read it once per painted thumbnail
+    def predictions(self) -> np.ndarray:
+        return self.probabilities.argmax(1)
+
+    @cached_property
+    def confidence(self) -> np.ndarray:
+        """The probability of the predicted class: how sure the model was of its answer."""
+        return self.probabilities.max(1)
+
+    def _by_confidence(self, mask: np.ndarray) -> np.ndarray:
+        index = np.flatnonzero(mask)
+        return index[np.argsort(-self.confidence[index], kind="stable")]
+
+    def cell(self, true: int, predicted: int) -> np.ndarray:
+        """Indices of the images of class ``true`` read as ``predicted``, most confident first."""
+        return self._by_confidence((self.labels == true) & (self.predictions == predicted))
+
+    def mistakes(self, limit: int | None = None) -> np.ndarray:
+        """Indices of the wrongly read images, most confident first."""
+        return self._by_confidence(self.labels != self.predictions)[:limit]
+
+    def normalised_confusion(self) -> np.ndarray:
+        """Each row divided by its class's count (rows of absent classes stay 0): recall on the diagonal."""
+        counts = np.asarray(self.report.confusion, np.float64)
+        return counts / np.maximum(counts.sum(1, keepdims=True), 1)
+
+
+def evaluate_steps(model: ConvNet, split: Split, classes: tuple[str, ...] = DIGITS, device: torch.device | str = "cpu",
+                   batch_size: int = BATCH, backend: str = "auto") -> Generator[Progress, None, EvalResult]:
+    """Evaluate ``model`` (a copy of it on ``device``) on ``split``, yielding progress after each batch."""
+    if len(split) == 0:
+        raise ValueError("the dataset is empty: there is nothing to evaluate")
+    engine_name, forward = engine(model, device, backend)
+    start = time.perf_counter()
+    probs = yield from run_batches(forward, split.images, batch_size)
+    seconds = time.perf_counter() - start
+    labels = split.labels.cpu()
+    return EvalResult(probs.numpy(), labels.numpy(), report(labels, probs.argmax(1), classes), seconds, engine_name)
+
+
+def evaluate(model: ConvNet, split: Split, classes: tuple[str, ...] = DIGITS, batch_size: int = 2000,
              backend: str = "torch") -> Report:
-    """``backend``: see :func:`predict_proba`."""
+    """:func:`evaluate_steps` run to its end on the model's device, its report. ``backend="auto"`` runs ONNX
+    Runtime on the CPU for enough images (:func:`~mnist_pad.core.inference.backend_for`)."""
+    if len(split) == 0:
+        return report(split.labels, split.labels, classes)
     device = next(model.parameters()).device
-    probs = predict_proba(model, split.images.to(device), batch_size, backend)
-    return report(split.labels, probs.argmax(1), classes)
+    return drive(evaluate_steps(model, split, classes, device, batch_size, backend_for(backend, len(split)))).report

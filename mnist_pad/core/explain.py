@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
-from .runtime import TorchEngine, make_engine
+from .inference import TorchEngine, make_engine
 
 UNSURE_BELOW = 0.6  # top-class probability under which the pad says it is unsure instead of guessing
 
@@ -36,7 +36,7 @@ class Prediction:
 
 class Predictor:
     """Preprocess + forward pass with activations, for one drawing at a time. ``backend``: auto | torch |
-    onnxruntime (see :mod:`mnist_pad.core.runtime`); the model itself is left as it is.
+    onnxruntime (see :mod:`mnist_pad.core.inference`); the model itself is left as it is.
 
     With ``background=True`` the predictor answers at once through torch and switches to the faster ONNX
     Runtime engine when a background thread has built it (an export takes up to a second, too long to

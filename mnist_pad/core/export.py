@@ -1,5 +1,5 @@
 """ONNX export: for other tools (``mnist-pad export``) and for the pad's fast single-image inference
-through ONNX Runtime (see :mod:`mnist_pad.core.runtime`)."""
+through ONNX Runtime (see :mod:`mnist_pad.core.inference`)."""
 
 from __future__ import annotations
 

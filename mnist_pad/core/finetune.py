@@ -25,7 +25,8 @@ from torch import nn
 from .augment import AugmentConfig, augment
 from .data import Split
 from .device import resolve_device, synchronize
-from .evaluate import Report, evaluate, to_input
+from .evaluate import Report, evaluate
+from .inference import to_input
 from .models import ConvNet
 from .progress import Progress
 from .steps import drive

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from .augment import AugmentConfig, augment
 from .data import Split
 from .device import resolve_device, synchronize
-from .evaluate import evaluate, to_input
+from .evaluate import evaluate
+from .inference import to_input
 from .models import MNIST_MEAN_STD, ConvNet, build, get_arch
 from .progress import Progress
 

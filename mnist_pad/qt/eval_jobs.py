@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..core import analysis
+from ..core.evaluate import EvalResult, evaluate_steps
 from ..core.data import DIGITS, DataError, Split, get_spec, locate
 from ..core.jobs import SplitLoader
 from ..core.models import ConvNet
@@ -39,7 +40,7 @@ def dataset_choices(data_dir: str | None) -> list[DatasetChoice]:
 
 @dataclass(frozen=True)
 class Evaluated:
-    result: analysis.EvalResult
+    result: EvalResult
     split: Split  # the images evaluated (a comparison reuses exactly these)
     model: str
     dataset: str
@@ -52,7 +53,7 @@ ModelLoader = Callable[[], tuple[ConvNet, str]]  # called in the worker: (model,
 def eval_job(load_model: ModelLoader, load_data: Callable[[], Split], choice: DatasetChoice, device: str) -> Iterator:
     split = load_data()
     model, name = load_model()
-    result = yield from analysis.evaluate_steps(model, split, choice.classes, device)
+    result = yield from evaluate_steps(model, split, choice.classes, device)
     return Evaluated(result, split, name, choice.label, device)
 
 

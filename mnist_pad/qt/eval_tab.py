@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import analysis
+from ..core.evaluate import EvalResult, evaluate_steps
+from ..core.report import export_report
 from ..core.catalog import list_models
 from ..core.checkpoint import load as load_checkpoint
 from ..core.data import Split
@@ -207,7 +209,7 @@ class EvalTab(QWidget):
 
         def job() -> Iterator:
             model, name = load_b()
-            result = yield from analysis.evaluate_steps(model, ev.split, ev.result.report.classes, self.device)
+            result = yield from evaluate_steps(model, ev.split, ev.result.report.classes, self.device)
             return name, result
 
         self._run(job, self._show_comparison, f"evaluating {self.model_b.currentText()} on the same images…")
@@ -285,7 +287,7 @@ class EvalTab(QWidget):
                                   self._confidence, self._describe)
         self.pages.setCurrentWidget(self.cell_list)
 
-    def _show_comparison(self, outcome: tuple[str, analysis.EvalResult]) -> None:
+    def _show_comparison(self, outcome: tuple[str, EvalResult]) -> None:
         name_b, result_b = outcome
         ev = self.evaluated
         try:
@@ -322,12 +324,12 @@ class EvalTab(QWidget):
     def _confidence(self, i: int) -> str:
         return f"{self.evaluated.result.confidence[i]:.0%}"
 
-    def _read_as(self, i: int, result: analysis.EvalResult | None = None) -> str:
+    def _read_as(self, i: int, result: EvalResult | None = None) -> str:
         result = result or self.evaluated.result
         classes = result.report.classes
         return f"{classes[result.labels[i]][:5]}→{classes[result.predictions[i]][:5]} {result.confidence[i]:.0%}"
 
-    def _describe(self, i: int, result: analysis.EvalResult | None = None) -> str:
+    def _describe(self, i: int, result: EvalResult | None = None) -> str:
         result = result or self.evaluated.result
         classes = result.report.classes
         return (f"image #{i}: true {classes[result.labels[i]]}, read as {classes[result.predictions[i]]} "
@@ -344,7 +346,7 @@ class EvalTab(QWidget):
         """Write the report as JSON and the confusion matrix as a PNG beside it (same name, .png)."""
         ev = self.evaluated
         json_path = Path(json_path)
-        return analysis.export_report(ev.result, json_path, json_path.with_suffix(".png"), self.normalised.isChecked(),
+        return export_report(ev.result, json_path, json_path.with_suffix(".png"), self.normalised.isChecked(),
                                       model=ev.model, dataset=ev.dataset, device=ev.device)
 
     def _export_dialog(self) -> None:

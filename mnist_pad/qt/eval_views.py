@@ -1,6 +1,6 @@
 """Views of the evaluation tab: the clickable confusion matrix, image lists and metric tables.
 
-The confusion matrix is coloured with exactly the mapping of the exported PNG (:func:`core.analysis.colour`).
+The confusion matrix is coloured with exactly the mapping of the exported PNG (:func:`core.report.colour`).
 Image lists are a :class:`QListView` over a model that makes each thumbnail only when it is painted, so a
 cell of a thousand images opens at once and lists every one of them.
 """
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import EvalResult, cell_text, colour
+from ..core.evaluate import EvalResult
+from ..core.report import cell_text, colour
 from ..core.data import DIGITS
 from .gallery import THUMB, thumbnail
 

@@ -14,7 +14,7 @@ import torch
 from PySide6.QtCore import QItemSelectionModel, QSettings
 
 from mnist_pad.core.checkpoint import load, save
-from mnist_pad.core.evaluate import predict_proba
+from mnist_pad.core.inference import predict_proba
 from mnist_pad.core.finetune import FinetuneConfig
 from mnist_pad.core.jobs import DataSource
 from mnist_pad.core.models import build
