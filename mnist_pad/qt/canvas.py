@@ -1,16 +1,16 @@
 """The drawing canvas (in the spirit of labelme's ``Canvas``: a plain ``QWidget`` with typed signals and
-small painting functions).
+small painting functions). What is drawn lives in a :class:`~mnist_pad.core.drawing.Drawing` (no Qt, tested
+on its own); this widget turns pointer events into calls on it and paints it.
 
-Strokes are kept resolution-independent, in the core format (:mod:`mnist_pad.core.strokes`): each an (N, 3)
-array of x, y, pressure, x and y fractions (0..1) of the canvas square, the pen width a fraction of its side. So the same drawing renders identically whatever the widget size or the screen's
-device pixel ratio, and :func:`render_strokes` turns it into the fixed-size grayscale image (ink high)
-that the model path reads.
+Strokes are resolution-independent, in the core format (:mod:`mnist_pad.core.strokes`): x and y fractions
+(0..1) of the canvas square, the pen width a fraction of its side. So the same drawing renders identically
+whatever the widget size or the screen's device pixel ratio, and :func:`render_strokes` turns it into the
+fixed-size grayscale image (ink high) that the model path reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -28,29 +28,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.strokes import check_strokes, pen_scale
+from ..core.drawing import DEFAULT_PEN, Drawing, Stroke, strokes_from
+from ..core.strokes import pen_scale
 
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
-DEFAULT_PEN = 0.05  # pen width as a fraction of the canvas side: 14 px on the 280 px image
-PEN_RANGE = (0.01, 0.15)  # pen widths offered to the user
 PAPER = QColor("#fbfbf8")
 INK = QColor("#111111")
-
-
-@dataclass
-class _Stroke:
-    """One pen-down to pen-up: ``width`` is the pen width (fraction of the side) it was drawn with."""
-
-    width: float
-    points: list[tuple[float, float, float]] = field(default_factory=list)
-
-    def array(self) -> np.ndarray:
-        return np.array(self.points, np.float32).reshape(-1, 3)
-
-
-def _from_arrays(strokes: Sequence, pen: float) -> list[_Stroke]:
-    """(N, 3) x, y, pressure or (N, 2) x, y arrays (the core format, checked by core.strokes) as strokes."""
-    return [_Stroke(pen, [(float(x), float(y), float(p)) for x, y, p in a]) for a in check_strokes(strokes)]
 
 
 def _pressure_scale(pressure: float) -> float:
@@ -58,7 +41,7 @@ def _pressure_scale(pressure: float) -> float:
     return float(pen_scale(pressure))
 
 
-def _paint_stroke(painter: QPainter, stroke: _Stroke, side: float, color: QColor, first_segment: int = 0) -> None:
+def _paint_stroke(painter: QPainter, stroke: Stroke, side: float, color: QColor, first_segment: int = 0) -> None:
     """A round dot at the first point, then each segment from ``first_segment`` on as a line with round
     caps, as wide as the pen at the pressure of its ends. Segment by segment, so that the stroke being drawn
     can be painted incrementally and still come out pixel for pixel as a full repaint."""
@@ -79,7 +62,7 @@ def _paint_stroke(painter: QPainter, stroke: _Stroke, side: float, color: QColor
         painter.drawLine(QPointF(x0 * side, y0 * side), QPointF(x1 * side, y1 * side))
 
 
-def paint_strokes(painter: QPainter, strokes: list[_Stroke], side: float, color: QColor) -> None:
+def paint_strokes(painter: QPainter, strokes: list[Stroke], side: float, color: QColor) -> None:
     """Paint strokes into a square of ``side`` pixels at the painter's origin, antialiased."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     for stroke in strokes:
@@ -92,13 +75,13 @@ def _blank(size: int) -> QImage:
     return img
 
 
-def _paint_into(img: QImage, strokes: list[_Stroke]) -> None:
+def _paint_into(img: QImage, strokes: list[Stroke]) -> None:
     painter = QPainter(img)
     paint_strokes(painter, strokes, img.width(), QColor(255, 255, 255))
     painter.end()
 
 
-def _paint_tail(img: QImage, stroke: _Stroke, first_segment: int) -> None:
+def _paint_tail(img: QImage, stroke: Stroke, first_segment: int) -> None:
     """Paint only the part of ``stroke`` from ``first_segment`` on (0: the whole stroke, with its dot)."""
     painter = QPainter(img)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -126,7 +109,7 @@ def render_strokes(strokes: Sequence, size: int = IMAGE_SIZE, pen: float = DEFAU
     """(N, 3) x, y, pressure strokes as a (size, size) float32 image in 0..1, ink high on 0, painted exactly
     as the canvas paints them: what the model path reads."""
     img = _blank(size)
-    _paint_into(img, _from_arrays(strokes, pen))
+    _paint_into(img, strokes_from(strokes, pen))
     return qimage_to_array(img)
 
 
@@ -142,11 +125,8 @@ class Canvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None, image_size: int = IMAGE_SIZE) -> None:
         super().__init__(parent)
-        self._strokes: list[_Stroke] = []
-        self._current: _Stroke | None = None
-        self._pen = DEFAULT_PEN
+        self.drawing = Drawing()  # the strokes and picture; this widget paints them and feeds it pointer events
         self._image_size = image_size
-        self._picture: QImage | None = None  # a raster digit under the strokes (set_picture), ink high
         self._done = _blank(image_size)  # completed strokes, rendered once
         self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -160,23 +140,22 @@ class Canvas(QWidget):
     def strokes(self) -> list[np.ndarray]:
         """Completed strokes plus the one in progress, each a float32 (N, 3) array of x, y, pressure (the
         core format that core.strokes and the sample store use)."""
-        return [s.array() for s in self._strokes + ([self._current] if self._current else [])]
+        return self.drawing.arrays()
 
     def set_strokes(self, strokes: Sequence, pen: float | None = None) -> None:
         """Replace the drawing (e.g. reload a saved sample), drawn with ``pen`` (default: the current pen)."""
-        self._strokes = _from_arrays(strokes, self._pen if pen is None else pen)
-        self._current = None
+        self.drawing.replace(strokes, pen)
         self._rerender()
 
     def set_picture(self, image: np.ndarray) -> None:
         """Show a raster digit (an MNIST image, say: 2-D, ink high, any size) as the drawing, scaled to the
         canvas; strokes drawn afterwards add to it. Clear, or undo with no strokes left, removes it."""
-        self._picture = array_to_qimage(image, self._image_size)
-        self._strokes, self._current = [], None
+        self.drawing.set_picture(array_to_qimage(image, self._image_size))
         self._rerender()
 
     def _base(self) -> QImage:
-        return _blank(self._image_size) if self._picture is None else self._picture.copy()
+        picture = self.drawing.picture
+        return _blank(self._image_size) if picture is None else picture.copy()
 
     def image(self) -> np.ndarray:
         """The drawing as a (image_size, image_size) float32 array in 0..1, ink high."""
@@ -185,51 +164,40 @@ class Canvas(QWidget):
     def prefix_image(self, count: int) -> np.ndarray:
         """The image of only the first ``count`` completed strokes (how the drawing looked back then)."""
         img = self._base()
-        _paint_into(img, self._strokes[:count])
+        _paint_into(img, self.drawing.strokes[:count])
         return qimage_to_array(img)
 
     def is_empty(self) -> bool:
-        return not self._strokes and self._current is None and self._picture is None
+        return self.drawing.is_empty()
 
     def is_drawing(self) -> bool:
         """A stroke is in progress (the pen is down)."""
-        return self._current is not None
+        return self.drawing.is_drawing()
 
     def stroke_count(self) -> int:
         """Completed strokes."""
-        return len(self._strokes)
+        return len(self.drawing.strokes)
 
     def undo(self) -> None:
-        if self._current is not None:
-            self._current = None
-        elif self._strokes:
-            self._strokes.pop()
-        elif self._picture is not None:
-            self._picture = None
-        else:
-            return
-        self._rerender()
+        if self.drawing.undo():
+            self._rerender()
 
     def clear(self) -> None:
-        if self.is_empty():
-            return
-        self._strokes, self._current, self._picture = [], None, None
-        self._rerender()
+        if self.drawing.clear():
+            self._rerender()
 
     def pen_width(self) -> float:
-        return self._pen
+        return self.drawing.pen
 
     def set_pen_width(self, width: float) -> None:
-        """Pen width as a fraction of the canvas side, clamped to :data:`PEN_RANGE`."""
-        width = min(max(float(width), PEN_RANGE[0]), PEN_RANGE[1])
-        if width != self._pen:
-            self._pen = width
-            self.pen_width_changed.emit(width)
+        """Pen width as a fraction of the canvas side, clamped to :data:`~mnist_pad.core.drawing.PEN_RANGE`."""
+        if self.drawing.set_pen(width):
+            self.pen_width_changed.emit(self.drawing.pen)
 
     def _rerender(self) -> None:
         self._live = None
         self._done = self._base()
-        _paint_into(self._done, self._strokes)
+        _paint_into(self._done, self.drawing.strokes)
         self.update()
         self.drawing_changed.emit()
 
@@ -244,39 +212,34 @@ class Canvas(QWidget):
         return (pos.x() - sq.x()) / sq.width(), (pos.y() - sq.y()) / sq.height()
 
     def _begin(self, pos: QPointF, pressure: float) -> None:
-        x, y = self._to_unit(pos)
-        self._current = _Stroke(self._pen, [(x, y, pressure)])
+        self.drawing.begin(*self._to_unit(pos), pressure)
         self._live = self._done.copy()
-        _paint_tail(self._live, self._current, 0)
+        _paint_tail(self._live, self.drawing.current, 0)
         self.update()
         self.drawing_changed.emit()
 
     def _extend(self, pos: QPointF, pressure: float) -> None:
-        if self._current is None:
-            return
         x, y = self._to_unit(pos)
-        last = self._current.points[-1]
-        if abs(x - last[0]) < 1e-4 and abs(y - last[1]) < 1e-4:
-            return  # sub-pixel jitter: nothing changes
-        self._current.points.append((x, y, pressure))
-        _paint_tail(self._live, self._current, len(self._current.points) - 2)
-        self._update_around(last, (x, y))
+        if not self.drawing.extend(x, y, pressure):
+            return
+        stroke = self.drawing.current
+        _paint_tail(self._live, stroke, len(stroke.points) - 2)
+        self._update_around(stroke.points[-2], (x, y))
         self.drawing_changed.emit()
 
     def _update_around(self, a: tuple, b: tuple) -> None:
         """Repaint only the new segment's neighbourhood, not the whole canvas."""
         sq = self._square()
-        reach = sq.width() * self._pen / 2 + 2
+        reach = sq.width() * self.drawing.pen / 2 + 2
         x0, x1 = sorted((a[0], b[0]))
         y0, y1 = sorted((a[1], b[1]))
         rect = QRectF(sq.x() + x0 * sq.width(), sq.y() + y0 * sq.height(), (x1 - x0) * sq.width(), (y1 - y0) * sq.height())
         self.update(rect.adjusted(-reach, -reach, reach, reach).toAlignedRect())
 
     def _end(self) -> None:
-        if self._current is None:
+        if not self.drawing.end():
             return
-        self._strokes.append(self._current)
-        self._done, self._live, self._current = self._live, None, None
+        self._done, self._live = self._live, None
         self.update()
         self.stroke_finished.emit()
 
@@ -318,9 +281,9 @@ class Canvas(QWidget):
         self._paint_background(painter, sq)
         painter.translate(sq.topLeft())
         painter.setClipRect(QRectF(0, 0, sq.width(), sq.height()))
-        if self._picture is not None:
+        if self.drawing.picture is not None:
             self._paint_picture(painter, sq.width())
-        paint_strokes(painter, self._strokes + ([self._current] if self._current else []), sq.width(), INK)
+        paint_strokes(painter, self.drawing.all_strokes(), sq.width(), INK)
         if self.is_empty():
             self._paint_hint(painter, sq.width())
         painter.end()
@@ -333,7 +296,7 @@ class Canvas(QWidget):
 
     def _paint_picture(self, painter: QPainter, side: float) -> None:
         """The raster digit as dark ink on the paper: inverted, multiplied onto the paper colour."""
-        ink_dark = self._picture.copy()
+        ink_dark = self.drawing.picture.copy()
         ink_dark.invertPixels()
         painter.save()
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)

@@ -21,7 +21,8 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.explain import Prediction, UNSURE_BELOW
-from .canvas import PEN_RANGE, Canvas
+from ..core.drawing import PEN_RANGE
+from .canvas import Canvas
 from .help_panel import HelpPanel
 from .layers import FeatureMapsView, FiltersView
 from .app_state import AppState
