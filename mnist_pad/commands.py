@@ -90,7 +90,8 @@ def cmd_archs(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .core.data import get_spec, load_or_download
+    from .core.data import get_spec
+    from .core.download import load_or_download
     from .core.evaluate import evaluate
     from .core.files import dumps_json
 
@@ -111,7 +112,8 @@ def cmd_train(args) -> int:
     from dataclasses import replace
 
     from .core.checkpoint import save
-    from .core.data import get_spec, load_or_download
+    from .core.data import get_spec
+    from .core.download import load_or_download
     from .core.device import describe, resolve_device
     from .core.evaluate import evaluate
     from .core.recipes import recipe_for
@@ -188,7 +190,8 @@ def cmd_predict(args) -> int:
 
 
 def cmd_download(args) -> int:
-    from .core.data import cache_dir, download, get_spec
+    from .core.data import cache_dir, get_spec
+    from .core.download import download
 
     spec = get_spec(args.dataset)
     dest = Path(args.dest) if args.dest else cache_dir() / args.dataset
@@ -206,7 +209,8 @@ def cmd_finetune(args) -> int:
     from dataclasses import replace
 
     from .core.checkpoint import save, size_estimate
-    from .core.data import get_spec, load_or_download
+    from .core.data import get_spec
+    from .core.download import load_or_download
     from .core.device import resolve_device
     from .core.files import dumps_json
     from .core.finetune import FinetuneConfig, finetune, with_forgetting

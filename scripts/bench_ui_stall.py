@@ -43,7 +43,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from mnist_pad.core.checkpoint import load  # noqa: E402
 from mnist_pad.core.data import Split, load_split  # noqa: E402
 from mnist_pad.core.finetune import FinetuneConfig  # noqa: E402
-from mnist_pad.core.jobs import DataSource  # noqa: E402
+from mnist_pad.core.download import DataSource  # noqa: E402
 from mnist_pad.core.paths import shipped_weights  # noqa: E402
 from mnist_pad.core.samples import SampleStore  # noqa: E402
 from mnist_pad.core.strokes import render  # noqa: E402

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from mnist_pad.core import data
+from mnist_pad.core.download import download, load_or_download
 from mnist_pad.core.data import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
@@ -22,8 +23,6 @@ from mnist_pad.core.data import (
     DataMissing,
     DatasetSpec,
     candidate_dirs,
-    download,
-    load_or_download,
     load_split,
     locate,
     read_idx,

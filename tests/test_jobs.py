@@ -9,7 +9,8 @@ from synthetic import Synthetic, drain, synthetic_split
 import mnist_pad.core.finetune as finetune_module
 from mnist_pad.core.checkpoint import load, read_meta, save
 from mnist_pad.core.finetune import FinetuneConfig
-from mnist_pad.core.jobs import DataSource, SavedModel, finetune_job, forgetting_job, train_job
+from mnist_pad.core.download import DataSource
+from mnist_pad.core.jobs import SavedModel, finetune_job, forgetting_job, train_job
 from mnist_pad.core.models import build
 
 DATA = Synthetic(train=400, test=200)

@@ -12,8 +12,6 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
-import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,14 +201,6 @@ def get_spec(dataset: str) -> DatasetSpec:
         raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}") from None
 
 
-def md5sum(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         if path.suffix == ".gz":
@@ -249,24 +239,6 @@ def read_idx(path: str | os.PathLike, expect_magic: int | None = None, expect_md
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def _verify_md5(spec: DatasetSpec, path: Path) -> None:
-    """Check a downloaded file: the md5 of its contents when known, else the published md5 of the file."""
-    if path.name in spec.content_md5:
-        read_idx(path, expect_md5=spec.content_md5[path.name])
-        return
-    want = spec.md5.get(path.name)
-    if want and md5sum(path) != want:
-        raise DataError(f"{path}: md5 checksum does not match the published {want}; the file is corrupt")
-
-
-def _verified(spec: DatasetSpec, path: Path) -> bool:
-    try:
-        _verify_md5(spec, path)
-        return True
-    except DataError:
-        return False
-
-
 def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = None) -> Split:
     """Load ``split`` ("train" or "test") of ``dataset`` as CPU tensors, verified."""
     if split not in ("train", "test"):
@@ -284,60 +256,3 @@ def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = No
     if labels.size and labels.max() >= len(spec.classes):
         raise DataError(f"{lbl_path}: label {labels.max()} out of range for {len(spec.classes)} classes")
     return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
-
-
-def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Fetch missing files of ``dataset`` from its mirrors into ``dest`` (default: the cache), verified."""
-    spec = get_spec(dataset)
-    folder = Path(dest) if dest is not None else cache_dir() / dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in spec.files.values():
-        target = folder / name
-        if target.is_file() and _verified(spec, target):
-            continue
-        errors = []
-        for mirror in spec.mirrors:
-            try:
-                _fetch(mirror + name, target, progress)
-                _verify_md5(spec, target)
-                break
-            except (OSError, DataError) as exc:
-                target.unlink(missing_ok=True)
-                errors.append(f"{mirror}: {exc}")
-        else:
-            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
-    return folder
-
-
-def _fetch(url: str, target: Path, progress: bool) -> None:
-    from tqdm import tqdm
-
-    with urllib.request.urlopen(url, timeout=30) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out, tqdm(
-                total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress
-            ) as bar:
-                while block := response.read(1 << 16):
-                    out.write(block)
-                    bar.update(len(block))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def load_or_download(dataset: str, split: str, data_dir: str | os.PathLike | None = None, allow_download: bool = True) -> Split:
-    """:func:`load_split`, downloading into the cache first if the files are nowhere to be found (never when
-    ``data_dir`` is given: that folder is used or refused)."""
-    try:
-        return load_split(dataset, split, data_dir)
-    except DataMissing as missing:
-        if not allow_download or data_dir is not None:
-            raise
-        try:
-            download(dataset)
-        except DataError as exc:
-            raise DataError(f"{missing}\n\nDownload failed too: {exc}") from exc
-        return load_split(dataset, split, data_dir)

@@ -11,49 +11,21 @@ model or any checkpoint.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
 from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
-from .data import DIGITS, ENV_VAR, DataError, Split, get_spec, load_or_download
+from .data import DIGITS, DataError, Split, get_spec
+from .download import SplitLoader
 from .evaluate import evaluate
 from .finetune import FinetuneConfig, FinetuneReport, FinetuneResult, finetune, with_forgetting
 from .models import ConvNet
 from .recipes import recipe_for
 from .progress import Progress
 from .train import Trainer, split_validation
-
-SplitLoader = Callable[[str, str], Split]  # (dataset, "train" | "test") -> Split
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """Loads dataset splits from ``data_dir`` (else $MNIST_PAD_DATA, else the cache, downloading when missing
-    and allowed) and keeps them for the process's lifetime: the second fine-tune does not wait for MNIST
-    again."""
-
-    data_dir: str | None = None
-    allow_download: bool = True
-
-    def __call__(self, dataset: str, split: str) -> Split:
-        key = (dataset, split, self.data_dir or None, os.environ.get(ENV_VAR))
-        with _CACHE_LOCK:
-            cached = _CACHE.get(key)
-        if cached is None:
-            cached = load_or_download(dataset, split, self.data_dir or None, self.allow_download)
-            with _CACHE_LOCK:
-                _CACHE[key] = cached
-        return cached
-
-
-_CACHE: dict[tuple, Split] = {}
-_CACHE_LOCK = threading.Lock()
-
 
 @dataclass(frozen=True)
 class SavedModel:

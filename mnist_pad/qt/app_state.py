@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from ..core.checkpoint import Checkpoint
 from ..core.explain import Predictor
-from ..core.jobs import DataSource, SplitLoader
+from ..core.download import DataSource, SplitLoader
 from ..core.samples import SampleStore
 
 DATA_DIR_KEY = "data/dir"  # QSettings key of the folder holding the MNIST (and Fashion-MNIST) files

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..core import analysis
 from ..core.evaluate import EvalResult, evaluate_steps
 from ..core.data import DIGITS, DataError, Split, get_spec, locate
-from ..core.jobs import SplitLoader
+from ..core.download import SplitLoader
 from ..core.models import ConvNet
 from ..core.samples import SampleStore
 

@@ -3,10 +3,7 @@ top class or a class the user picks."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
-import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -17,18 +14,6 @@ from .images import ImagePanel, colormap
 
 METHODS = {"Grad-CAM": gradcam, "gradient x input": saliency}
 TOP_CLASS = "top class"
-
-
-@contextmanager
-def _one_torch_thread():
-    """A 28x28 backward pass is too small to share between threads: on a busy 2-core machine two threads
-    take 16 ms where one takes 1 ms. The setting is process-wide, so it is restored at once."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def overlay(image: np.ndarray, heat: np.ndarray, cmap: str = "CET-L3") -> np.ndarray:
@@ -74,7 +59,8 @@ class SaliencyView(QWidget):
         picked = self.class_box.currentText()
         self.target = pred.top if picked == TOP_CLASS else int(picked)
         method = self.method_box.currentText()
-        with _one_torch_thread():
-            heat = METHODS[method](model, image, self.target)
+        # On the UI thread with torch's thread count as the app set it (all cores but one): changing that count
+        # here would change it under a worker running torch at the same moment (the count is process-wide).
+        heat = METHODS[method](model, image, self.target)
         self.panel.set_image(overlay(image, heat))
         self.caption.setText(f"{method} for {self.target}: bright = pushes towards {self.target}")

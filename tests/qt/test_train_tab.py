@@ -16,7 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.inference import predict_proba
 from mnist_pad.core.finetune import FinetuneConfig
-from mnist_pad.core.jobs import DataSource
+from mnist_pad.core.download import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.core.sample_file import Sample
