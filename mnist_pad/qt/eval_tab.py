@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,11 +41,11 @@ from ..core.files import FILE_ERRORS
 from ..core.models import ConvNet
 from ..core.progress import Progress
 from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
-from .eval_views import ConfusionView, ImageList, fill_table, table
+from .eval_pages import ResultPages
+from .eval_views import ConfusionView, fill_table, table
 from .app_state import AppState
 from .job_runner import JobRunner
 
-MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many
 NEIGHBOURS = 12
 class EvalTab(QWidget):
     image_opened = Signal(object)  # a (28, 28) uint8 image the user clicked, to show in the pad
@@ -123,28 +122,9 @@ class EvalTab(QWidget):
         mv.addWidget(self.confusion, 1)
         mv.addWidget(self.normalised)
 
-        self.cell_list = ImageList("Click a cell of the confusion matrix to see its images.")
-        self.mistakes = ImageList("The most confident mistakes appear here after an evaluation.")
-        self.only_a, self.only_b = ImageList(""), ImageList("")
-        self.neighbour_list = ImageList("Draw on the pad, then find the closest training images and samples.")
-        for gallery in (self.cell_list, self.mistakes, self.only_a, self.only_b):
-            gallery.chosen.connect(self._open_evaluated)
-        self.neighbour_list.chosen.connect(self._open_neighbour)
-        self.diff_table = table(("class", "accuracy A", "accuracy B", "B − A"))
-        compare_page = QSplitter(Qt.Orientation.Vertical)
-        for w in (self.diff_table, self.only_a, self.only_b):
-            compare_page.addWidget(w)
-        self.neighbours_button = QPushButton("Find neighbours of the pad drawing")
-        self.neighbours_button.clicked.connect(self.start_neighbours)
-        neighbours_page = QWidget()
-        nv = QVBoxLayout(neighbours_page)
-        nv.addWidget(self.neighbours_button)
-        nv.addWidget(self.neighbour_list, 1)
-        self.pages = QTabWidget()
-        self.pages.addTab(self.cell_list, "Cell")
-        self.pages.addTab(self.mistakes, "Mistakes")
-        self.pages.addTab(compare_page, "Compare")
-        self.pages.addTab(neighbours_page, "Neighbours")
+        self.pages = ResultPages()
+        self.pages.image_opened.connect(self.image_opened)
+        self.pages.neighbours_button.clicked.connect(self.start_neighbours)
 
         split = QSplitter()
         for w in (left, middle, self.pages):
@@ -247,7 +227,7 @@ class EvalTab(QWidget):
         self.progress.setValue(p.step)
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.evaluate_button, self.compare_button, self.neighbours_button, self.model_a, self.model_b, self.dataset):
+        for w in (self.evaluate_button, self.compare_button, self.pages.neighbours_button, self.model_a, self.model_b, self.dataset):
             w.setEnabled(not running)
         self.export_button.setEnabled(not running and self.evaluated is not None)
         self.cancel_button.setEnabled(running)
@@ -265,27 +245,13 @@ class EvalTab(QWidget):
         fill_table(self.metrics, [(c, f"{m['precision']:.1%}", f"{m['recall']:.1%}", f"{m['f1']:.1%}", f"{int(m['support'])}")
                                   for c, m in zip(rep.classes, rep.per_class)])
         self.confusion.set_result(res, f"{ev.model} on {ev.dataset}")
-        self.cell_list.show_items("Click a cell of the confusion matrix to see its images.", self._images(), [], str)
-        worst = res.mistakes(MISTAKES_SHOWN)
-        wrong = int((res.predictions != res.labels).sum())
-        shown = f"all {wrong}" if len(worst) == wrong else f"the {len(worst)} most confident of {wrong}"
-        self.mistakes.show_items(f"{shown} mistakes, most confident first (click one to open it in the pad)",
-                                 self._images(), worst, self._read_as, self._describe)
-        fill_table(self.diff_table, [])
-        for gallery in (self.only_a, self.only_b):
-            gallery.show_items("", self._images(), [], str)
+        self.pages.show_evaluation(ev)
 
     def show_cell(self, true: int, predicted: int) -> None:
         """List the images of class ``true`` read as ``predicted``, most confident first."""
-        if self.evaluated is None:
-            return
-        classes = self.evaluated.result.report.classes
-        index = self.evaluated.result.cell(true, predicted)
-        self.confusion.select(true, predicted)
-        what = f"{classes[true]} read as {classes[predicted]}" if true != predicted else f"{classes[true]} read right"
-        self.cell_list.show_items(f"{what}: {_count(len(index), 'image')}, most confident first", self._images(), index,
-                                  self._confidence, self._describe)
-        self.pages.setCurrentWidget(self.cell_list)
+        if self.evaluated is not None:
+            self.confusion.select(true, predicted)
+            self.pages.show_cell(true, predicted)
 
     def _show_comparison(self, outcome: tuple[str, EvalResult]) -> None:
         name_b, result_b = outcome
@@ -296,50 +262,13 @@ class EvalTab(QWidget):
             self._say(str(exc), error=True)
             return
         self.comparison = cmp
-        rows = [(c["class"], f"{c['accuracy_a']:.2%}", f"{c['accuracy_b']:.2%}", f"{c['difference'] * 100:+.2f} pt")
-                for c in cmp.per_class]
-        tints = [None if c["difference"] == 0 else "#1e8449" if c["difference"] > 0 else "#c0392b" for c in cmp.per_class]
-        fill_table(self.diff_table, rows, tints)
-        self.only_a.show_items(f"A ({ev.model}) right, B ({name_b}) wrong: {_count(len(cmp.only_a), 'image')}", self._images(),
-                               cmp.only_a, lambda i: self._read_as(i, result_b), lambda i: self._describe(i, result_b))
-        self.only_b.show_items(f"B ({name_b}) right, A ({ev.model}) wrong: {_count(len(cmp.only_b), 'image')}", self._images(),
-                               cmp.only_b, self._read_as, self._describe)
+        self.pages.show_comparison(name_b, result_b, cmp)
         verdict = "no differences" if cmp.identical else f"{(cmp.accuracy[1] - cmp.accuracy[0]) * 100:+.2f} pt"
         self._say(f"A = {ev.model}: {cmp.accuracy[0]:.2%}, B = {name_b}: {cmp.accuracy[1]:.2%} on {ev.dataset} ({verdict}).")
-        self.pages.setCurrentIndex(2)
 
     def _show_neighbours(self, found: list[analysis.Neighbour]) -> None:
-        self._neighbours = found
-        images = np.stack([n.image for n in found]) if found else np.zeros((0, 28, 28), np.uint8)
-        self.neighbour_list.show_items(
-            f"The {len(found)} nearest in {self.app.checkpoint.name}'s penultimate layer (cosine distance)",
-            images, range(len(found)), lambda i: f"{found[i].label}  d={found[i].distance:.3f}",
-            lambda i: f"{found[i].source} #{found[i].index}, label {found[i].label}, distance {found[i].distance:.4f}")
+        self.pages.show_neighbours(found, self.app.checkpoint.name)
         self._say(f"Nearest neighbours found among {', '.join(sorted({n.source for n in found}))}.")
-        self.pages.setCurrentIndex(3)
-
-    def _images(self) -> np.ndarray:
-        return self.evaluated.split.images.numpy()
-
-    def _confidence(self, i: int) -> str:
-        return f"{self.evaluated.result.confidence[i]:.0%}"
-
-    def _read_as(self, i: int, result: EvalResult | None = None) -> str:
-        result = result or self.evaluated.result
-        classes = result.report.classes
-        return f"{classes[result.labels[i]][:5]}→{classes[result.predictions[i]][:5]} {result.confidence[i]:.0%}"
-
-    def _describe(self, i: int, result: EvalResult | None = None) -> str:
-        result = result or self.evaluated.result
-        classes = result.report.classes
-        return (f"image #{i}: true {classes[result.labels[i]]}, read as {classes[result.predictions[i]]} "
-                f"with {result.confidence[i]:.1%}")
-
-    def _open_evaluated(self, i: int) -> None:
-        self.image_opened.emit(self._images()[i])
-
-    def _open_neighbour(self, i: int) -> None:
-        self.image_opened.emit(self._neighbours[i].image)
 
     # --- export ------------------------------------------------------------------------------------------
     def export(self, json_path: str | Path) -> list[Path]:
@@ -360,10 +289,6 @@ class EvalTab(QWidget):
                 self._say(f"Export failed: {exc}", error=True)
                 return
             self._say("Exported " + " and ".join(str(p) for p in written))
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:

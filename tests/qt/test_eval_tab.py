@@ -98,27 +98,27 @@ def test_clicking_a_cell_lists_exactly_its_images_and_a_click_opens_one_in_the_p
     off = counts - np.diag(np.diag(counts))
     t, p = (int(v) for v in np.unravel_index(np.argmax(off), off.shape))
     click_cell(qtbot, tab, t, p)
-    listed = tab.cell_list.indices()
+    listed = tab.pages.cell_list.indices()
     expected = np.flatnonzero((res.labels == t) & (res.predictions == p))
     assert sorted(listed) == sorted(expected.tolist()) and len(listed) == counts[t, p] > 0
     assert np.all(np.diff(res.confidence[listed]) <= 0)  # most confident first
-    assert f"{len(listed)} image" in tab.cell_list.title.text()
-    assert tab.pages.currentWidget() is tab.cell_list
+    assert f"{len(listed)} image" in tab.pages.cell_list.title.text()
+    assert tab.pages.currentWidget() is tab.pages.cell_list
 
-    view = tab.cell_list.view
-    rect = view.visualRect(tab.cell_list.model.index(0))
+    view = tab.pages.cell_list.view
+    rect = view.visualRect(tab.pages.cell_list.model.index(0))
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
     assert len(opened) == 1
     assert np.array_equal(opened[0], tab.evaluated.split.images[listed[0]].numpy())
 
     click_cell(qtbot, tab, 1, 1)  # the diagonal: every 1 read right
-    assert len(tab.cell_list.indices()) == counts[1, 1]
+    assert len(tab.pages.cell_list.indices()) == counts[1, 1]
 
 
 def test_confident_mistakes_gallery(qtbot, tab):
     evaluate(qtbot, tab)
     res = tab.evaluated.result
-    shown = tab.mistakes.indices()
+    shown = tab.pages.mistakes.indices()
     assert shown == res.mistakes(len(shown)).tolist() and len(shown) > 10
     assert all(res.labels[i] != res.predictions[i] for i in shown)
 
@@ -129,8 +129,8 @@ def test_a_model_compared_with_itself_shows_no_differences(qtbot, tab):
     tab.start_comparison()
     qtbot.waitUntil(lambda: tab.comparison is not None, timeout=60_000)
     assert tab.comparison.identical
-    assert tab.only_a.indices() == [] and tab.only_b.indices() == []
-    assert [tab.diff_table.item(r, 3).text() for r in range(10)] == ["+0.00 pt"] * 10
+    assert tab.pages.only_a.indices() == [] and tab.pages.only_b.indices() == []
+    assert [tab.pages.diff_table.item(r, 3).text() for r in range(10)] == ["+0.00 pt"] * 10
     assert "no differences" in tab.message.text()
 
 
@@ -145,9 +145,9 @@ def test_comparison_with_another_model_lists_images_one_gets_right(qtbot, tab):
     a = tab.evaluated.result
     cmp = tab.comparison
     assert not cmp.identical
-    assert tab.only_b.indices() == cmp.only_b.tolist()
-    assert all(a.predictions[i] != a.labels[i] for i in tab.only_b.indices())
-    assert all(a.predictions[i] == a.labels[i] for i in tab.only_a.indices())
+    assert tab.pages.only_b.indices() == cmp.only_b.tolist()
+    assert all(a.predictions[i] != a.labels[i] for i in tab.pages.only_b.indices())
+    assert all(a.predictions[i] == a.labels[i] for i in tab.pages.only_a.indices())
 
 
 def test_nearest_neighbours_of_a_training_image_start_with_itself(qtbot, tab, small_train):
@@ -155,10 +155,10 @@ def test_nearest_neighbours_of_a_training_image_start_with_itself(qtbot, tab, sm
     assert "empty" in tab.message.text()  # nothing drawn yet
     tab.set_drawing(small_train.images[123].numpy().astype(np.float32) / 255)
     tab.start_neighbours()
-    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
-    first = tab.neighbour_list.model.images[0]
+    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.pages.neighbour_list.indices()), timeout=60_000)
+    first = tab.pages.neighbour_list.model.images[0]
     assert np.array_equal(first, small_train.images[123].numpy())
-    assert "MNIST train #123" in tab.neighbour_list.model.data(tab.neighbour_list.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert "MNIST train #123" in tab.pages.neighbour_list.model.data(tab.pages.neighbour_list.model.index(0), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_export_writes_valid_json_and_a_png(qtbot, tab, tmp_path):
@@ -230,8 +230,8 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
     window.tabs.setCurrentWidget(tab)
     window.app.load_split = lambda dataset, split: mnist_test.subset(slice(0, 300))
     evaluate(qtbot, tab)
-    first = int(tab.mistakes.indices()[0])
-    tab.mistakes.chosen.emit(first)
+    first = int(tab.pages.mistakes.indices()[0])
+    tab.pages.mistakes.chosen.emit(first)
     assert window.tabs.currentWidget() is window.pad
     shown = window.pad.prediction.pre.image.ravel()  # the pad reads that very image (after its preprocessing)
     assert np.corrcoef(shown, mnist_test.images[first].numpy().ravel())[0, 1] > 0.8
@@ -264,7 +264,7 @@ def test_neighbours_include_the_users_samples(qtbot, tab, small_train):
     tab.app.samples.add(int(small_train.labels[5]), small_train.images[5].numpy())
     tab.set_drawing(small_train.images[5].numpy())
     tab.start_neighbours()
-    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.neighbour_list.indices()), timeout=60_000)
-    model = tab.neighbour_list.model
+    qtbot.waitUntil(lambda: not tab.is_running() and bool(tab.pages.neighbour_list.indices()), timeout=60_000)
+    model = tab.pages.neighbour_list.model
     tips = [model.data(model.index(r), Qt.ItemDataRole.ToolTipRole) for r in range(2)]
     assert sorted(t.split(",")[0] for t in tips) == ["MNIST train #5", "my samples #0"]  # both at distance 0
