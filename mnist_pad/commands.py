@@ -253,7 +253,13 @@ def cmd_finetune(args) -> int:
     if args.json:
         print(dumps_json({"weights": str(base), "out": str(out), "samples": str(args.samples),
                           "skipped": [str(p) for p in problems], **rep.to_dict()}))
-        return 0
+    else:
+        _print_report(rep, out)
+    return 0
+
+
+def _print_report(rep, out: Path) -> None:
+    """A fine-tune's before/after figures, for people."""
 
     def pct(v: float | None) -> str:
         return "n/a" if v is None else f"{v * 100:.2f}%"
@@ -263,7 +269,6 @@ def cmd_finetune(args) -> int:
           f"{pct(rep.heldout_after and rep.heldout_after.accuracy)}")
     print(f"MNIST test: {pct(rep.mnist_before)} -> {pct(rep.mnist_after)}")
     print(f"wrote {out}")
-    return 0
 
 
 COMMANDS = {"archs": cmd_archs, "eval": cmd_eval, "train": cmd_train, "export": cmd_export, "predict": cmd_predict,

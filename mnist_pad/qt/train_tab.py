@@ -17,17 +17,11 @@ import numpy as np
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -35,30 +29,20 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import new_model_path
-from ..core.data import DATASETS, ENV_VAR
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
-from ..core.finetune import LAYERS, FinetuneConfig, FinetuneReport
+from ..core.finetune import FinetuneConfig, FinetuneReport
 from ..core.jobhost import JobHost
 from ..core.jobs import SavedModel, finetune_job, forgetting_job, prefetch, train_job
-from ..core.models import ARCHS
-from ..core.recipes import recipe_for
 from ..core.progress import Progress
 from .app_state import AppState
 from .collect import CollectPanel
+from .job_options import DataFolderRow, FinetuneOptions, ScratchOptions
 from .job_runner import JobRunner
 from .curves import LiveCurves
 from .gallery import Gallery
 from .model_picker import ModelPicker, skipped_models_message
 from .results import FinetuneResults
-
-LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
-    "top": "last conv block + classifier",
-    "head": "classifier only",
-    "all": "all layers",
-    "all-bn-frozen": "all layers, batch-norm statistics kept",
-}
-
 
 class TrainTab(QWidget):
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
@@ -100,8 +84,12 @@ class TrainTab(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         jobs = QTabWidget()
-        jobs.addTab(self._finetune_options(), "Fine-tune")
-        jobs.addTab(self._scratch_options(), "Train from scratch")
+        self.finetune_options, self.scratch_options = FinetuneOptions(), ScratchOptions()
+        self.finetune_options.button.clicked.connect(lambda: self.start_finetune())
+        self.scratch_options.button.clicked.connect(lambda: self.start_training())
+        self.data_row = DataFolderRow(app)
+        jobs.addTab(self.finetune_options, "Fine-tune")
+        jobs.addTab(self.scratch_options, "Train from scratch")
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
@@ -110,7 +98,7 @@ class TrainTab(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 0, 0, 0)
         right_layout.addWidget(self.picker)
-        right_layout.addWidget(self._data_row())
+        right_layout.addWidget(self.data_row)
         right_layout.addWidget(jobs)
         right_layout.addLayout(running)
         right_layout.addWidget(self.status)
@@ -134,61 +122,6 @@ class TrainTab(QWidget):
             self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
 
     # --- building the option panels ---------------------------------------------------------------------
-    def _finetune_options(self) -> QWidget:
-        defaults = FinetuneConfig()
-        self.ft_layers = QComboBox()
-        for key in LAYERS:
-            self.ft_layers.addItem(LAYER_LABELS.get(key, key), key)
-        self.ft_layers.setCurrentIndex(self.ft_layers.findData(defaults.layers))
-        self.ft_steps = _spin(1, 10_000, defaults.steps, "optimizer steps")
-        self.ft_lr = QDoubleSpinBox()
-        self.ft_lr.setDecimals(5)
-        self.ft_lr.setRange(1e-5, 0.1)
-        self.ft_lr.setSingleStep(1e-4)
-        self.ft_lr.setValue(defaults.lr)
-        self.ft_replay = QDoubleSpinBox()
-        self.ft_replay.setRange(0.0, 16.0)
-        self.ft_replay.setSingleStep(0.5)
-        self.ft_replay.setValue(defaults.replay)
-        self.ft_replay.setToolTip("MNIST training images mixed into each batch per sample of yours (0: none). "
-                                  "Replay keeps the model's MNIST skill.")
-        self.finetune_button = QPushButton("Fine-tune on my samples")
-        self.finetune_button.clicked.connect(self.start_finetune)
-        return _form([("Layers to train", self.ft_layers), ("Steps", self.ft_steps), ("Learning rate", self.ft_lr),
-                      ("MNIST replay", self.ft_replay)], self.finetune_button)
-
-    def _scratch_options(self) -> QWidget:
-        self.tr_arch = QComboBox()
-        self.tr_arch.addItems(list(ARCHS))
-        self.tr_arch.setCurrentText("fast")
-        for i, name in enumerate(ARCHS):
-            self.tr_arch.setItemData(i, ARCHS[name].description, Qt.ItemDataRole.ToolTipRole)
-        self.tr_dataset = QComboBox()
-        self.tr_dataset.addItems(list(DATASETS))
-        self.tr_epochs = _spin(1, 200, recipe_for("fast").epochs, "passes over the training set")
-        self.tr_arch.currentTextChanged.connect(lambda arch: self.tr_epochs.setValue(recipe_for(arch).epochs))
-        self.train_button = QPushButton(f"Train from scratch on {resolve_device('auto').type}")
-        self.train_button.clicked.connect(self.start_training)
-        return _form([("Architecture", self.tr_arch), ("Dataset", self.tr_dataset), ("Epochs", self.tr_epochs)],
-                     self.train_button)
-
-    def _data_row(self) -> QWidget:
-        self.data_dir_edit = QLineEdit(self.app.data_dir or "")
-        self.data_dir_edit.setPlaceholderText(f"MNIST folder (default: ${ENV_VAR} or the cache)")
-        self.data_dir_edit.setToolTip("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: $" + ENV_VAR
-                                      + ", then the download cache (downloading when missing)")
-        self.data_dir_edit.editingFinished.connect(lambda: self.app.set_data_dir(self.data_dir_edit.text()))
-        self.app.data_dir_changed.connect(self.data_dir_edit.setText)
-        browse = QPushButton("Browse...")
-        browse.clicked.connect(self._browse_data_dir)
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Data:"))
-        layout.addWidget(self.data_dir_edit, 1)
-        layout.addWidget(browse)
-        return row
-
     # --- samples -----------------------------------------------------------------------------------------
     def add_labelled(self, label: int, strokes: Sequence, image: np.ndarray) -> str | None:
         """Keep a labelled drawing (from this tab's canvas or the pad's correct-and-learn); returns its id,
@@ -199,19 +132,9 @@ class TrainTab(QWidget):
             self._show_error(f"sample not kept: {exc}")
             return None
 
-    # --- data --------------------------------------------------------------------------------------------
-    def _browse_data_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.app.data_dir or "")
-        if folder:
-            self.app.set_data_dir(folder)
-
     # --- jobs --------------------------------------------------------------------------------------------
-    def finetune_config(self) -> FinetuneConfig:
-        return FinetuneConfig(layers=self.ft_layers.currentData(), steps=self.ft_steps.value(), lr=self.ft_lr.value(),
-                              replay=self.ft_replay.value())
-
     def start_finetune(self, cfg: FinetuneConfig | None = None) -> None:
-        cfg = cfg or self.finetune_config()
+        cfg = cfg or self.finetune_options.config()
         if len(self.store) == 0:
             self._show_error("No samples yet: draw a few digits, label them and press Add first.")
             return
@@ -225,7 +148,8 @@ class TrainTab(QWidget):
                     f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
 
     def start_training(self, **overrides) -> None:
-        arch, dataset, epochs = self.tr_arch.currentText(), self.tr_dataset.currentText(), self.tr_epochs.value()
+        options = self.scratch_options
+        arch, dataset, epochs = options.arch.currentText(), options.dataset.currentText(), options.epochs.value()
         data, out = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}")
         if out is None:
             return
@@ -313,8 +237,8 @@ class TrainTab(QWidget):
                          + (f" ({acc * 100:.2f}% on {meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
 
     def _on_running(self, running: bool) -> None:
-        self.finetune_button.setEnabled(not running)
-        self.train_button.setEnabled(not running)
+        self.finetune_options.button.setEnabled(not running)
+        self.scratch_options.button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         if not running and self.progress.maximum() == 0:  # stopped before the first report: leave the busy state
             self.progress.setRange(0, 1)
@@ -329,21 +253,3 @@ class TrainTab(QWidget):
         self.status.setStyleSheet("color: #b00020")
         self.status.setText(message)
         self.status.setToolTip(details)
-
-
-def _form(rows: list[tuple[str, QWidget]], button: QPushButton) -> QWidget:
-    """A page of labelled fields with the button that starts the job below them."""
-    page = QWidget()
-    form = QFormLayout(page)
-    for label, field in rows:
-        form.addRow(label, field)
-    form.addRow(button)
-    return page
-
-
-def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    box.setToolTip(tip)
-    return box

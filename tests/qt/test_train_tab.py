@@ -160,7 +160,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_finetune(FinetuneConfig(steps=4, batch_size=8, log_every=2, mnist_eval=100))
         tab.runner.progress.connect(lambda p: steps.append(p.step) if p.kind == "step" else None)
-        assert tab.is_running() and not tab.finetune_button.isEnabled()
+        assert tab.is_running() and not tab.finetune_options.button.isEnabled()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
     assert steps == [2, 4]
     assert tab.curves.points("loss", "train")[-1][0] == 4
@@ -207,11 +207,11 @@ def test_cancel_mid_finetune_keeps_the_model_and_every_checkpoint(tab, qtbot, ba
     assert sha(base_path) == before
     assert list(models_dir().iterdir()) == []
     assert "Cancelled" in tab.status.text()
-    assert tab.finetune_button.isEnabled() and not tab.cancel_button.isEnabled()
+    assert tab.finetune_options.button.isEnabled() and not tab.cancel_button.isEnabled()
 
 
 def test_finetune_without_samples_says_so(tab):
-    tab.finetune_button.click()
+    tab.finetune_options.button.click()
     assert not tab.is_running()
     assert "No samples" in tab.status.text()
 
@@ -220,8 +220,8 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
     monkeypatch.delenv("MNIST_PAD_DATA", raising=False)
     empty = str(tmp_path / "empty")
     tab.app.load_split = None
-    tab.data_dir_edit.setText(empty)
-    tab.data_dir_edit.editingFinished.emit()  # as when the user types a folder and leaves the field
+    tab.data_row.edit.setText(empty)
+    tab.data_row.edit.editingFinished.emit()  # as when the user types a folder and leaves the field
     assert tab.app.data_source() == DataSource(empty)  # the folder chosen in the tab is where the job looks
     tab.app.load_split = DataSource(empty, allow_download=False)  # the same, without trying the network
     fill(tab, 1)
@@ -230,13 +230,13 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.app.checkpoint is current
     assert "no such folder (the data folder given for mnist)" in tab.status.text() and empty in tab.status.text()
-    assert tab.finetune_button.isEnabled()
+    assert tab.finetune_options.button.isEnabled()
 
 
 # --- training from scratch --------------------------------------------------------------------------------
 def test_train_from_scratch_plots_and_joins_the_picker(tab, qtbot, base_path):
-    tab.tr_arch.setCurrentText("fast")
-    tab.tr_epochs.setValue(2)
+    tab.scratch_options.arch.setCurrentText("fast")
+    tab.scratch_options.epochs.setValue(2)
     with qtbot.waitSignal(tab.app.model_changed, timeout=60_000):
         tab.start_training(batch_size=50, val_size=50, log_every=2)
     ckpt = tab.app.checkpoint
@@ -255,7 +255,7 @@ def test_ui_never_stalls_long_while_training(tab, qtbot):
     """Lenient bars that hold on a loaded 2-core machine (scripts/bench_ui_stall.py has the real figures) but
     fail if the job's work lands on the UI thread: the timer must keep firing all along."""
     meter = StallMeter(interval_ms=5)
-    tab.tr_epochs.setValue(3)
+    tab.scratch_options.epochs.setValue(3)
     tab.app.load_split = Synthetic(train=1000)
     meter.start()
     t0 = time.perf_counter()

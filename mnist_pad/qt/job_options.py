@@ -1,0 +1,119 @@
+"""The Train tab's forms: the fine-tuning options, the from-scratch options, and the data folder row. Each
+holds its fields and the button that starts its job; the tab connects the buttons and reads the fields."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ..core.data import DATASETS, ENV_VAR
+from ..core.device import resolve_device
+from ..core.finetune import LAYERS, FinetuneConfig
+from ..core.models import ARCHS
+from ..core.recipes import recipe_for
+from .app_state import AppState
+
+LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
+    "top": "last conv block + classifier",
+    "head": "classifier only",
+    "all": "all layers",
+    "all-bn-frozen": "all layers, batch-norm statistics kept",
+}
+
+
+class FinetuneOptions(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        defaults = FinetuneConfig()
+        self.layers = QComboBox()
+        for key in LAYERS:
+            self.layers.addItem(LAYER_LABELS.get(key, key), key)
+        self.layers.setCurrentIndex(self.layers.findData(defaults.layers))
+        self.steps = _spin(1, 10_000, defaults.steps, "optimizer steps")
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 0.1)
+        self.lr.setSingleStep(1e-4)
+        self.lr.setValue(defaults.lr)
+        self.replay = QDoubleSpinBox()
+        self.replay.setRange(0.0, 16.0)
+        self.replay.setSingleStep(0.5)
+        self.replay.setValue(defaults.replay)
+        self.replay.setToolTip("MNIST training images mixed into each batch per sample of yours (0: none). "
+                               "Replay keeps the model's MNIST skill.")
+        self.button = QPushButton("Fine-tune on my samples")
+        _form(self, [("Layers to train", self.layers), ("Steps", self.steps), ("Learning rate", self.lr),
+                     ("MNIST replay", self.replay)], self.button)
+
+    def config(self) -> FinetuneConfig:
+        return FinetuneConfig(layers=self.layers.currentData(), steps=self.steps.value(), lr=self.lr.value(),
+                              replay=self.replay.value())
+
+
+class ScratchOptions(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.arch = QComboBox()
+        self.arch.addItems(list(ARCHS))
+        self.arch.setCurrentText("fast")
+        for i, name in enumerate(ARCHS):
+            self.arch.setItemData(i, ARCHS[name].description, Qt.ItemDataRole.ToolTipRole)
+        self.dataset = QComboBox()
+        self.dataset.addItems(list(DATASETS))
+        self.epochs = _spin(1, 200, recipe_for("fast").epochs, "passes over the training set")
+        self.arch.currentTextChanged.connect(lambda arch: self.epochs.setValue(recipe_for(arch).epochs))
+        self.button = QPushButton(f"Train from scratch on {resolve_device('auto').type}")
+        _form(self, [("Architecture", self.arch), ("Dataset", self.dataset), ("Epochs", self.epochs)], self.button)
+
+
+class DataFolderRow(QWidget):
+    """The data folder of the shared :class:`AppState`: typed, or picked with Browse."""
+
+    def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.edit = QLineEdit(app.data_dir or "")
+        self.edit.setPlaceholderText(f"MNIST folder (default: ${ENV_VAR} or the cache)")
+        self.edit.setToolTip("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: $" + ENV_VAR
+                             + ", then the download cache (downloading when missing)")
+        self.edit.editingFinished.connect(lambda: app.set_data_dir(self.edit.text()))
+        app.data_dir_changed.connect(self.edit.setText)
+        browse = QPushButton("Browse...")
+        browse.clicked.connect(self._browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Data:"))
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(browse)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.app.data_dir or "")
+        if folder:
+            self.app.set_data_dir(folder)
+
+
+def _form(page: QWidget, rows: list[tuple[str, QWidget]], button: QPushButton) -> None:
+    """Labelled fields on ``page`` with the button that starts the job below them."""
+    form = QFormLayout(page)
+    for label, field in rows:
+        form.addRow(label, field)
+    form.addRow(button)
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
