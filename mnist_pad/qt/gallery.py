@@ -60,6 +60,13 @@ class SampleListModel(QAbstractListModel):
         self._thumbs: OrderedDict[str, QPixmap] = OrderedDict()
         self.reload()
 
+    def thumbnails(self) -> int:
+        """How many thumbnails are made (they are made for the rows that are shown, and kept in a cache)."""
+        return len(self._thumbs)
+
+    def has_thumbnail(self, sample_id: str) -> bool:
+        return sample_id in self._thumbs
+
     def set_label_filter(self, label: int | None) -> None:
         self._label = label
         self.reload()

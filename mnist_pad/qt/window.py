@@ -31,11 +31,11 @@ class MainWindow(QMainWindow):
         self.evaluate.image_opened.connect(self.open_in_pad)
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
 
-        self._model_label = QLabel()
+        self.model_label = QLabel()
         self._device = device
-        self._device_label = QLabel()
-        self.statusBar().addPermanentWidget(self._model_label)
-        self.statusBar().addPermanentWidget(self._device_label)
+        self.device_label = QLabel()
+        self.statusBar().addPermanentWidget(self.model_label)
+        self.statusBar().addPermanentWidget(self.device_label)
         app.model_changed.connect(self._show_model)
         app.model_described.connect(self._show_model)
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
@@ -54,13 +54,13 @@ class MainWindow(QMainWindow):
     def _show_model(self) -> None:
         ckpt = self.app.checkpoint
         acc = ckpt.meta.get("test_accuracy")
-        self._model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
+        self.model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
         self._show_engine()
 
     def _show_engine(self, *_) -> None:
         text = f"inference: {self._device}, {self.app.predictor.engine.name}"
-        if text != self._device_label.text():
-            self._device_label.setText(text)
+        if text != self.device_label.text():
+            self.device_label.setText(text)
 
     def closeEvent(self, event) -> None:
         """Stop the tabs' background jobs (training, evaluation) before the window goes."""

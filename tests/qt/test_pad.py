@@ -11,10 +11,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from mnist_pad.core.checkpoint import Checkpoint, load, save
-from mnist_pad.core.explain import Prediction
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
-from mnist_pad.core.preprocess import preprocess
 from mnist_pad.qt.canvas import Canvas, render_strokes
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.pad import PadTab
@@ -129,13 +127,16 @@ def test_an_empty_canvas_shows_no_prediction(pad):
     assert pad.feature_maps.grid.count == 0
 
 
-def test_an_unsure_model_says_so_instead_of_guessing(pad):
-    pre = preprocess(render_strokes([np.array(SEVEN + [(0.45, 0.8)], np.float32)]))
-    probs = np.full(10, 0.1, np.float32)
-    probs[3] = 0.19
-    probs /= probs.sum()
-    pad._show_answer(Prediction(pre, probs, {}))
-    assert pad.answer.text().startswith("unsure")
+def test_an_unsure_model_says_so_instead_of_guessing(qtbot, pad):
+    torch.manual_seed(0)
+    undecided = build("small").eval()
+    with torch.no_grad():
+        undecided.classifier[-1].weight.zero_()  # every class equally likely, whatever is drawn
+        undecided.classifier[-1].bias.zero_()
+    pad.app.set_checkpoint(Checkpoint(undecided, {"arch": undecided.cfg.to_dict()}))
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    assert pad.answer.text().startswith("unsure (maybe")
 
 
 def test_the_feature_map_and_filter_views_show_one_image_per_channel(qtbot, pad):
@@ -222,7 +223,7 @@ def test_main_window_has_the_pad_first_and_shows_model_and_device(qtbot, checkpo
     window = MainWindow(AppState(checkpoint), "cpu (2 threads)")
     qtbot.addWidget(window)
     assert window.tabs.widget(0) is window.pad and window.tabs.tabText(0) == "Pad"
-    assert "cpu" in window._device_label.text() and checkpoint.name in window._model_label.text()
+    assert "cpu" in window.device_label.text() and checkpoint.name in window.model_label.text()
 
 
 def test_launch_with_bad_weights_explains_and_fails(monkeypatch, tmp_path):
@@ -255,8 +256,8 @@ def test_launch_opens_the_window_with_given_weights(monkeypatch, tmp_path):
 
     monkeypatch.setattr(app.QApplication, "exec", fake_exec)
     assert app.launch(str(path), "cpu") == 0
-    assert len(shown) == 1 and "tiny" in shown[0]._model_label.text()
-    assert "cpu" in shown[0]._device_label.text()
+    assert len(shown) == 1 and "tiny" in shown[0].model_label.text()
+    assert "cpu" in shown[0].device_label.text()
     assert settings.value("window/geometry") is not None
 
 

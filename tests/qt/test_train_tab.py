@@ -19,7 +19,6 @@ from mnist_pad.core.finetune import FinetuneConfig
 from mnist_pad.core.download import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
-from mnist_pad.core.sample_file import Sample
 from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.stall import StallMeter
@@ -52,7 +51,7 @@ def tab(qtbot, tmp_path, base_path):
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()  # no thread outlives a test
-    assert widget.runner.worker is None or widget.runner.worker._thread.isFinished()
+    assert widget.runner.worker is None or widget.runner.worker.wait(0)  # its thread has ended
     qtbot.waitUntil(lambda: not widget.is_running(), timeout=5000)
 
 
@@ -129,17 +128,17 @@ def test_class_filter_shows_one_class_and_relabel_moves_a_sample_out(tab):
 
 def test_gallery_lists_thousands_of_samples_lazily(tab, qtbot):
     image = sample_image(5)
-    for i in range(1500):  # in memory only: this is about the view, not the disk
-        tab.store._samples[f"{i:06d}"] = Sample(f"{i:06d}", i % 10, image, None, float(i))
+    for i in range(1500):
+        tab.store.add(i % 10, image)
     tab.gallery.model.reload()
     tab.show()
     qtbot.waitExposed(tab)
     assert tab.gallery.model.rowCount() == 1500
-    made = len(tab.gallery.model._thumbs)
+    made = tab.gallery.model.thumbnails()
     assert 0 < made < 1500  # only the visible rows made thumbnails
     tab.gallery.view.scrollToBottom()
     qtbot.wait(20)
-    assert tab.gallery.model.id_at(1499) in tab.gallery.model._thumbs
+    assert tab.gallery.model.has_thumbnail(tab.gallery.model.id_at(1499))
 
 
 def test_an_empty_drawing_is_refused_with_a_message(tab):
@@ -202,7 +201,7 @@ def test_cancel_mid_finetune_keeps_the_model_and_every_checkpoint(tab, qtbot, ba
     with qtbot.waitSignal(tab.runner.worker.cancelled, timeout=10_000):
         tab.cancel_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
-    assert not tab.runner.worker._thread.isRunning()
+    assert tab.runner.worker.wait(0)
     assert tab.app.checkpoint is current
     assert sha(base_path) == before
     assert list(models_dir().iterdir()) == []

@@ -35,7 +35,7 @@ def test_emits_every_item_in_order_then_finishes_with_the_return_value(qtbot):
     assert items == [0, 1, 2, 3, 4]
     assert finished.args == ["done"]
     assert not worker.is_running()
-    assert worker._thread.isFinished()
+    assert worker.wait(0)  # the thread has ended
 
 
 def test_items_arrive_on_the_ui_thread_while_the_job_runs_elsewhere(qtbot):
@@ -69,7 +69,7 @@ def test_cancel_stops_at_the_next_yield_and_closes_the_generator_in_its_thread(q
     assert len(items) < 10_000
     assert closed_in and closed_in[0] is not threading.main_thread()  # the generator's finally ran off the UI thread
     assert not worker.is_running()
-    assert worker._thread.isFinished() and not worker._thread.isRunning()
+    assert worker.wait(0)
     count = len(items)
     qtbot.wait(50)
     assert len(items) == count  # nothing trickles in after the cancel
@@ -126,7 +126,7 @@ def test_shutdown_leaves_no_running_thread(qtbot):
     worker.start()
     qtbot.wait(20)
     assert worker.shutdown(5000)
-    assert not worker._thread.isRunning()
+    assert worker.wait(0)
     qtbot.waitUntil(lambda: not worker.is_running(), timeout=5000)
 
 
