@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QPushButton, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from ..core import analysis
 from ..core.evaluate import EvalResult
-from .eval_jobs import Evaluated
+from ..core.eval_jobs import Evaluated
 from .eval_views import ImageList, fill_table, table
 
 MISTAKES_SHOWN = 200  # the gallery of confident mistakes shows at most this many

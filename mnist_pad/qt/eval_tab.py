@@ -40,7 +40,7 @@ from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.models import ConvNet
 from ..core.progress import Progress
-from .eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
+from ..core.eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
 from .eval_pages import ResultPages
 from .eval_views import ConfusionView, fill_table, table
 from .app_state import AppState

@@ -1,17 +1,17 @@
-"""The Evaluate tab's jobs, run by its :class:`Worker`: which datasets can be picked, loading one, evaluating
-a model on it, and the reference sets of the nearest-neighbour search. No widgets here."""
+"""The Evaluate tab's jobs, run by its :class:`~mnist_pad.qt.job_runner.JobRunner`: which datasets can be
+picked, loading one, evaluating a model on it, and the reference sets of the nearest-neighbour search."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..core import analysis
-from ..core.evaluate import EvalResult, evaluate_steps
-from ..core.data import DIGITS, DataError, Split, get_spec, locate
-from ..core.download import SplitLoader
-from ..core.models import ConvNet
-from ..core.samples import SampleStore
+from . import analysis
+from .evaluate import EvalResult, evaluate_steps
+from .data import DIGITS, DataError, Split, get_spec, locate
+from .download import SplitLoader
+from .models import ConvNet
+from .samples import SampleStore
 
 SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
 
