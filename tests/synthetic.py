@@ -40,3 +40,26 @@ def drain(generator: Generator) -> tuple[list, object]:
             items.append(next(generator))
         except StopIteration as stop:
             return items, stop.value
+
+
+@dataclass(frozen=True)
+class FixedSplits:
+    """A loader of given splits for jobs (picklable: the splits travel with it to the job process)."""
+
+    test: Split
+    train: Split | None = None
+
+    def __call__(self, dataset: str, split: str) -> Split:
+        return self.test if split == "test" else self.train
+
+
+@dataclass(frozen=True)
+class NoData:
+    """A loader that finds nothing, as when the MNIST files are missing (picklable)."""
+
+    message: str = "mnist data not found. Put these four files ..."
+
+    def __call__(self, dataset: str, split: str) -> Split:
+        from mnist_pad.core.data import DataMissing
+
+        raise DataMissing(self.message)

@@ -118,7 +118,7 @@ def test_closing_the_generator_cancels_the_job_and_its_cleanup_runs_there(host, 
 def test_one_job_at_a_time(host):
     gen = host.run(counting, 10_000)
     next(gen)
-    with pytest.raises(RuntimeError, match="one job at a time"):
+    with pytest.raises(RuntimeError, match="Another background job is running"):
         next(host.run(counting, 1))
     gen.close()
 

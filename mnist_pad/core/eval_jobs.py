@@ -1,16 +1,24 @@
 """The Evaluate tab's jobs, run by its :class:`~mnist_pad.qt.job_runner.JobRunner`: which datasets can be
-picked, loading one, evaluating a model on it, and the reference sets of the nearest-neighbour search."""
+picked, evaluating a model on one, comparing a second model on the same images, and the nearest neighbours of
+a drawing. They run in the session's job process (their arguments travel pickled: checkpoint paths, splits),
+where MNIST is loaded once for the fine-tunes and the evaluations alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from . import analysis
 from .evaluate import EvalResult, evaluate_steps
 from .data import DIGITS, DataError, Split, get_spec, locate
 from .download import SplitLoader
-from .models import ConvNet
+from .checkpoint import Checkpoint, from_state, load
+from .progress import Progress
+from .sample_file import samples_to_split
 from .samples import SampleStore
 
 SAMPLES = "samples"  # DatasetChoice.dataset of the user's own labelled drawings
@@ -47,30 +55,70 @@ class Evaluated:
     device: str
 
 
-ModelLoader = Callable[[], tuple[ConvNet, str]]  # called in the worker: (model, its name)
+ModelSource = Path | tuple[dict, dict]  # a checkpoint file, or (metadata, weights) of a model that has none
+
+# In the job process: the last few checkpoints evaluated, by file and version, so that their batch engines
+# (core.inference) and reference embeddings (_INDEX) are made once, not at every evaluation.
+_MODELS: OrderedDict[tuple, Checkpoint] = OrderedDict()
+_KEEP = 4
+_INDEX: dict[str, analysis.NeighbourIndex] = {}  # per device
 
 
-def eval_job(load_model: ModelLoader, load_data: Callable[[], Split], choice: DatasetChoice, device: str) -> Iterator:
-    split = load_data()
-    model, name = load_model()
-    result = yield from evaluate_steps(model, split, choice.classes, device)
-    return Evaluated(result, split, name, choice.label, device)
+def _checkpoint(source: ModelSource, device: str) -> Checkpoint:
+    if isinstance(source, tuple):
+        return from_state(*source, None, device)
+    path = Path(source)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, device)
+    if key not in _MODELS:
+        _MODELS[key] = load(path, device)
+        while len(_MODELS) > _KEEP:
+            _MODELS.popitem(last=False)
+    _MODELS.move_to_end(key)
+    return _MODELS[key]
 
 
-def neighbour_refs(data: SplitLoader, store: SampleStore) -> list[analysis.ReferenceSet]:
+def evaluation_job(source: ModelSource, choice: DatasetChoice, data: SplitLoader, samples: Split | None,
+                   device: str) -> Generator[Progress, None, Evaluated]:
+    """Evaluate a model on the test split of ``choice`` (or the user's ``samples``); the result keeps the
+    images, so that a comparison runs the second model on exactly these."""
+    split = samples if choice.dataset == SAMPLES else data(choice.dataset, "test")
+    ckpt = _checkpoint(source, device)
+    result = yield from evaluate_steps(ckpt.model, split, choice.classes, device)
+    return Evaluated(result, split, ckpt.name, choice.label, device)
+
+
+def comparison_job(source: ModelSource, split: Split, classes: tuple[str, ...],
+                   device: str) -> Generator[Progress, None, tuple[str, EvalResult]]:
+    """The second model of a comparison on the images of the first evaluation: (its name, its result)."""
+    ckpt = _checkpoint(source, device)
+    result = yield from evaluate_steps(ckpt.model, split, classes, device)
+    return ckpt.name, result
+
+
+def neighbours_job(source: ModelSource, image: np.ndarray, data: SplitLoader, samples: Split, samples_key: str,
+                   device: str, k: int) -> Generator[Progress, None, list[analysis.Neighbour]]:
+    """The ``k`` MNIST training images and user samples nearest to ``image`` in the model's penultimate layer
+    (embedding the references once per model and sample set)."""
+    ckpt = _checkpoint(source, device)
+    refs = neighbour_refs(data, samples, samples_key)
+    index = _INDEX.setdefault(device, analysis.NeighbourIndex(device))
+    yield from index.build(ckpt.model, refs)
+    return index.nearest(ckpt.model, image, refs, k)
+
+
+def neighbour_refs(data: SplitLoader, samples: Split, samples_key: str) -> list[analysis.ReferenceSet]:
     """MNIST training images and the user's samples (when there are any)."""
     train = data("mnist", "train")
     refs = [analysis.ReferenceSet("MNIST train", "mnist-train", train.images, train.labels)]
-    samples = store.as_split()
     if len(samples):
-        newest = store.samples()[-1].id
-        refs.append(analysis.ReferenceSet("my samples", f"samples:{len(samples)}:{newest}", samples.images, samples.labels))
+        refs.append(analysis.ReferenceSet("my samples", samples_key, samples.images, samples.labels))
     return refs
 
 
-def samples_split(store: SampleStore) -> Split:
-    """The user's labelled drawings as they are now (the Train tab and the pad add to the same store)."""
-    split = store.as_split()
-    if not len(split):
-        raise DataError("You have no samples yet: label drawings on the pad or in the Train tab first.")
-    return split
+def samples_split(store: SampleStore) -> tuple[Split, str]:
+    """The user's labelled drawings as they are now (the Train tab and the pad add to the same store), and a
+    key that changes when they do."""
+    items = store.samples()
+    split = samples_to_split(items)
+    return split, f"samples:{len(items)}:{items[-1].id if items else ''}"

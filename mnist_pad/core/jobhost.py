@@ -44,6 +44,10 @@ class JobProcessDied(RuntimeError):
     """The job's process ended without reporting the job's end."""
 
 
+class JobHostBusy(RuntimeError):
+    """A job was started while another was running: the host runs one at a time."""
+
+
 class JobHost:
     def __init__(self, threads: int | None = None) -> None:
         """``threads``: torch's thread count in the child (default: the caller's ``torch.get_num_threads()``,
@@ -83,7 +87,8 @@ class JobHost:
         value (a plain function yields nothing and returns its result). A job that raises raises here: the
         same exception when it can be pickled, else a RuntimeError with its type and message."""
         if not self._busy.acquire(blocking=False):
-            raise RuntimeError("the job host runs one job at a time")
+            raise JobHostBusy("Another background job is running (fine-tuning, training or an evaluation); "
+                              "try again when it has ended.")
         ended = True  # until the job has been sent, there is nothing to cancel
         try:
             self.start()

@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from ..core.checkpoint import Checkpoint
 from ..core.explain import Predictor
+from ..core.jobhost import JobHost
+from ..core.jobs import prefetch
 from ..core.download import DataSource, SplitLoader
 from ..core.samples import SampleStore
 
@@ -34,6 +36,7 @@ class AppState(QObject):
         self.samples = samples if samples is not None else SampleStore()
         self.settings = settings if settings is not None else app_settings()
         self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
+        self.jobs = JobHost()  # the session's job process: fine-tuning, training, evaluation (one at a time)
 
     # --- the model in use --------------------------------------------------------------------------------
     @property
@@ -71,3 +74,8 @@ class AppState(QObject):
     def data_source(self) -> SplitLoader:
         """What jobs load dataset splits with (picklable: it travels to the job process)."""
         return self.load_split or DataSource(self.data_dir)
+
+    def start_jobs(self) -> None:
+        """Start the job process if it is not running: it imports torch and loads the MNIST training images
+        while the user is busy, so that the first job waits for neither. (A tab calls this when first shown.)"""
+        self.jobs.start(warmup=(prefetch, (self.data_source(),)))

@@ -31,16 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import analysis
-from ..core.evaluate import EvalResult, evaluate_steps
+from ..core.evaluate import EvalResult
 from ..core.report import export_report
 from ..core.catalog import list_models
-from ..core.checkpoint import load as load_checkpoint
-from ..core.data import Split
+from ..core.checkpoint import weights
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
-from ..core.models import ConvNet
 from ..core.progress import Progress
-from ..core.eval_jobs import SAMPLES, DatasetChoice, Evaluated, ModelLoader, dataset_choices, eval_job, neighbour_refs, samples_split
+from ..core.eval_jobs import (
+    SAMPLES, DatasetChoice, Evaluated, ModelSource, comparison_job, dataset_choices, evaluation_job, neighbours_job,
+    samples_split,
+)
 from .eval_pages import ResultPages
 from .eval_views import ConfusionView, fill_table, table
 from .app_state import AppState
@@ -57,8 +58,7 @@ class EvalTab(QWidget):
         self.device = str(resolve_device("auto"))
         self.evaluated: Evaluated | None = None
         self.comparison: analysis.Comparison | None = None
-        self.runner = JobRunner(self)  # evaluation jobs run in its worker thread, in this process
-        self.neighbour_index = analysis.NeighbourIndex(self.device)
+        self.runner = JobRunner(self, app.jobs)  # evaluations run in the session's job process
         self._build()
         self.refresh_choices()
         app.model_changed.connect(self.refresh_choices)
@@ -151,61 +151,47 @@ class EvalTab(QWidget):
         if not self.is_running():
             self.refresh_choices()
         super().showEvent(event)
+        self.app.start_jobs()
 
     # --- jobs --------------------------------------------------------------------------------------------
     def set_drawing(self, image: np.ndarray | None) -> None:
         """The pad's current 28x28 network input (None when it is empty): what Neighbours searches for."""
         self.drawing = image
 
-    def _model_loader(self, combo: QComboBox) -> ModelLoader:
+    def _source(self, combo: QComboBox) -> ModelSource:
+        """The chosen model as the job process can load it: its file, or its weights when it has none."""
         path: Path | None = combo.currentData()
-        ckpt, predictor, device = self.app.checkpoint, self.app.predictor, self.device
-
-        def load() -> tuple[ConvNet, str]:
-            # torch.onnx.export is not thread-safe: let the pad's background export finish before ours
-            predictor.wait_ready()
-            chosen = ckpt if path is None else load_checkpoint(path, device)
-            return chosen.model, chosen.name
-
-        return load
-
-    def _data_loader(self, choice: DatasetChoice) -> Callable[[], Split]:
-        if choice.dataset == SAMPLES:
-            store = self.app.samples
-            return lambda: samples_split(store)
-        loader = self.app.data_source()
-        return lambda: loader(choice.dataset, "test")
+        if path is not None:
+            return path
+        ckpt = self.app.checkpoint
+        return ckpt.path if ckpt.path is not None else (ckpt.meta, weights(ckpt.model))
 
     def start_evaluation(self) -> None:
         choice: DatasetChoice = self.dataset.currentData()
-        job = lambda: eval_job(self._model_loader(self.model_a), self._data_loader(choice), choice, self.device)  # noqa: E731
+        samples = samples_split(self.app.samples)[0] if choice.dataset == SAMPLES else None
+        if samples is not None and not len(samples):
+            self._say("You have no samples yet: label drawings on the pad or in the Train tab first.", error=True)
+            return
+        job = self.runner.in_process(evaluation_job, self._source(self.model_a), choice, self.app.data_source(),
+                                     samples, self.device)
         self._run(job, self._show_evaluation, f"evaluating on {choice.label} ({self.device})…")
 
     def start_comparison(self) -> None:
         if self.evaluated is None:
             self._say("Evaluate a model first; the comparison runs the second model on the same images.", error=True)
             return
-        ev, load_b = self.evaluated, self._model_loader(self.model_b)
-
-        def job() -> Iterator:
-            model, name = load_b()
-            result = yield from evaluate_steps(model, ev.split, ev.result.report.classes, self.device)
-            return name, result
-
+        ev = self.evaluated
+        job = self.runner.in_process(comparison_job, self._source(self.model_b), ev.split, ev.result.report.classes,
+                                     self.device)
         self._run(job, self._show_comparison, f"evaluating {self.model_b.currentText()} on the same images…")
 
     def start_neighbours(self) -> None:
-        image = self.drawing
-        if image is None:
+        if self.drawing is None:
             self._say("The pad is empty: draw a digit there first.", error=True)
             return
-        model, index, loader, store = self.app.checkpoint.model, self.neighbour_index, self.app.data_source(), self.app.samples
-
-        def job() -> Iterator:
-            refs = neighbour_refs(loader, store)
-            yield from index.build(model, refs)
-            return index.nearest(model, image, refs, NEIGHBOURS)
-
+        samples, key = samples_split(self.app.samples)
+        job = self.runner.in_process(neighbours_job, self._source(self.model_a), self.drawing, self.app.data_source(),
+                                     samples, key, self.device, NEIGHBOURS)
         self._run(job, self._show_neighbours, "embedding the reference images (once per model)…")
 
     def _run(self, job: Callable[[], Iterator], on_done: Callable[[object], None], message: str) -> None:

@@ -32,8 +32,7 @@ from ..core.catalog import new_model_path
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.finetune import FinetuneConfig, FinetuneReport
-from ..core.jobhost import JobHost
-from ..core.jobs import SavedModel, finetune_job, forgetting_job, prefetch, train_job
+from ..core.jobs import SavedModel, finetune_job, forgetting_job, train_job
 from ..core.progress import Progress
 from .app_state import AppState
 from .collect import CollectPanel
@@ -49,7 +48,7 @@ class TrainTab(QWidget):
         super().__init__(parent)
         self.app = app
         self.store = app.samples
-        self.runner = JobRunner(self, JobHost())
+        self.runner = JobRunner(self, app.jobs)
         self.runner.progress.connect(self._on_progress)
         self.runner.message.connect(lambda text, error: self._show_error(text) if error else self._set_status(text))
         self.runner.running_changed.connect(self._on_running)
@@ -185,7 +184,7 @@ class TrainTab(QWidget):
         """The first look at the tab starts the job process: it imports torch and loads MNIST while the user
         draws samples, so that the first fine-tune waits for neither."""
         super().showEvent(event)
-        self.runner.host.start(warmup=(prefetch, (self.app.data_source(),)))
+        self.app.start_jobs()
 
     def _on_progress(self, p: Progress) -> None:
         self.curves.set_steps(p.steps)

@@ -16,10 +16,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
 from mnist_pad.core.checkpoint import load, save
-from mnist_pad.core.data import DataMissing, load_split
+from mnist_pad.core.data import load_split
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.qt.eval_tab import EvalTab
+from synthetic import FixedSplits, NoData
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.replay import replay
 from mnist_pad.qt.stall import StallMeter
@@ -44,7 +45,7 @@ def tab(qtbot, tmp_path, mnist_test, small_train, opened):
     torch.manual_seed(0)
     state = AppState(load(save(tmp_path / "base.safetensors", build("fast"), name="base")),
                      settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    state.load_split = lambda dataset, split: mnist_test.subset(slice(0, N_TEST)) if split == "test" else small_train
+    state.load_split = FixedSplits(mnist_test.subset(slice(0, N_TEST)), small_train)
     widget = EvalTab(state)
     widget.image_opened.connect(opened.append)
     qtbot.addWidget(widget)
@@ -181,10 +182,7 @@ def test_an_export_where_nothing_can_be_written_is_a_message_in_the_tab(qtbot, t
 
 
 def test_a_missing_dataset_shows_the_data_error_in_the_tab(qtbot, tab):
-    def missing(dataset, split):
-        raise DataMissing("mnist data not found. Put these four files ...")
-
-    tab.app.load_split = missing
+    tab.app.load_split = NoData()
     tab.start_evaluation()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
     assert "mnist data not found" in tab.message.text()
@@ -204,7 +202,7 @@ def test_my_samples_without_samples_says_so_and_with_samples_evaluates_them(qtbo
 
 
 def test_the_ui_keeps_running_during_evaluation_and_cancel_stops_it(qtbot, tab, mnist_test):
-    tab.app.load_split = lambda dataset, split: mnist_test  # all 10,000 images
+    tab.app.load_split = FixedSplits(mnist_test)  # all 10,000 images
     meter = StallMeter(interval_ms=5)
     meter.start()
     tab.start_evaluation()
@@ -228,7 +226,7 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
     assert "Evaluate" in titles
     tab = window.tabs.widget(titles.index("Evaluate"))
     window.tabs.setCurrentWidget(tab)
-    window.app.load_split = lambda dataset, split: mnist_test.subset(slice(0, 300))
+    window.app.load_split = FixedSplits(mnist_test.subset(slice(0, 300)))
     evaluate(qtbot, tab)
     first = int(tab.pages.mistakes.indices()[0])
     tab.pages.mistakes.chosen.emit(first)
