@@ -63,7 +63,10 @@ class _Thread(QThread):
                     return
                 self.item.emit(item)
         except Exception as exc:  # noqa: BLE001 - any failure of the job is reported to the UI, never raised into Qt
-            log.exception("background job failed")
+            # Our own errors are expected conditions told in full sentences (missing data, a busy job process):
+            # the window says them; others are bugs, whose traceback goes to the log for a report.
+            log.log(logging.DEBUG if type(exc).__module__.startswith("mnist_pad") else logging.ERROR,
+                    "background job failed", exc_info=True)
             self.outcome, self.error = "failed", _message(exc)
         finally:
             close = getattr(iterator, "close", None)
