@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..core.checkpoint import CheckpointError, load
 from ..core.device import DeviceError, describe, resolve_device
 from ..core.paths import shipped_weights
+from .platform_check import platform_problem
 
 
 def leave_a_core_to_the_ui() -> None:
@@ -72,6 +73,10 @@ def _refuse(message: str, line: str) -> int:
 
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
+    problem = None if QApplication.instance() else platform_problem()
+    if problem:
+        print(f"mnist-pad: error: {problem}", file=sys.stderr)
+        return 2
     leave_a_core_to_the_ui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mnist-pad")
