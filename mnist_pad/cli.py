@@ -129,6 +129,7 @@ def run(argv: list[str]) -> int:
         return launch(weights=args.weights, device=args.device)
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
+    from .core.download import DownloadFailed
     from .core.files import WriteFailed
 
     from .commands import COMMANDS
@@ -141,7 +142,7 @@ def run(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:  # the reader of our output left: __main__ ends quietly
         raise
-    except (WriteFailed, OSError, MemoryError) as exc:  # the input was fine; running failed
+    except (WriteFailed, DownloadFailed, OSError, MemoryError) as exc:  # the input was fine; running failed
         _say(args.command, exc)
         return 1
     except (DataError, CheckpointError, ValueError) as exc:  # BadInput, PreprocessError, DeviceError too

@@ -111,7 +111,8 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     from dataclasses import replace
 
-    from .core.checkpoint import save
+    from .core.checkpoint import metadata, weights, write
+    from .core.jobs import trained_meta
     from .core.data import get_spec
     from .core.download import load_or_download
     from .core.device import describe, resolve_device
@@ -142,13 +143,8 @@ def cmd_train(args) -> int:
           f"on {describe(trainer.device)}", file=sys.stderr)
     with _bar(len(train) // cfg.batch_size * cfg.epochs, "training") as show:
         drive(trainer.run(), show)
-    last = trainer.history[-1]
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
-    save(
-        out, trainer.model, name=out.stem, dataset=args.dataset,
-        classes=list(spec.classes), val_accuracy=last.val_accuracy, test_accuracy=test_acc,
-        train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(), train_images=len(train),
-    )
+    write(out, weights(trainer.model), metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc)))
     print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}")
     return 0
 
@@ -195,10 +191,11 @@ def cmd_download(args) -> int:
 
     spec = get_spec(args.dataset)
     dest = Path(args.dest) if args.dest else cache_dir() / args.dataset
+    what = "--dest" if args.dest else "the download folder"
     if dest.exists() and not dest.is_dir():
-        raise ValueError(f"--dest {dest}: is a file, not a folder")
+        raise ValueError(f"{what} {dest}: is a file, not a folder")
     for name in spec.files.values():
-        _check_out(dest / name, "--dest")
+        _check_out(dest / name, what)
     t = time.perf_counter()
     folder = download(args.dataset, dest)
     print(f"{args.dataset} is in {folder} ({time.perf_counter() - t:.0f} s)")
@@ -208,7 +205,8 @@ def cmd_download(args) -> int:
 def cmd_finetune(args) -> int:
     from dataclasses import replace
 
-    from .core.checkpoint import save, size_estimate
+    from .core.checkpoint import metadata, size_estimate, weights, write
+    from .core.jobs import tuned_meta
     from .core.data import get_spec
     from .core.download import load_or_download
     from .core.device import resolve_device
@@ -229,7 +227,7 @@ def cmd_finetune(args) -> int:
     ckpt = _load_model(str(base))
     if Path(args.out).exists() and Path(args.out).resolve() == base.resolve():
         raise ValueError(f"--out {args.out} is the base checkpoint; fine-tuning never overwrites it")
-    out = _check_out(args.out, "--out", size_estimate(ckpt.model), inputs=(base,))
+    out = _check_out(args.out, "--out", size_estimate(ckpt.model))
     samples, problems = read_folder(args.samples)
     for problem in problems:
         print(f"mnist-pad finetune: skipped {problem}", file=sys.stderr)
@@ -246,10 +244,8 @@ def cmd_finetune(args) -> int:
     test = load("test") if cfg.mnist_eval > 0 else None
     with _bar(cfg.steps, "fine-tuning") as show:
         result = drive(finetune(ckpt.model, samples_to_split(samples), replay, cfg), show)
-    rep = with_forgetting(result, ckpt.model, test, cfg).report
-    meta = {k: ckpt.meta[k] for k in ("dataset", "classes") if k in ckpt.meta}
-    save(out, result.model, name=out.stem, **meta, base=str(base), test_accuracy=rep.mnist_after,
-         finetune=rep.to_dict())
+    rep = with_forgetting(result, ckpt.model, test).report
+    write(out, weights(result.model), metadata(result.model, **tuned_meta(out, ckpt, rep)))
     if args.json:
         print(dumps_json({"weights": str(base), "out": str(out), "samples": str(args.samples),
                           "skipped": [str(p) for p in problems], **rep.to_dict()}))

@@ -143,6 +143,7 @@ def bench_finetune(base: Checkpoint, folder: Path, with_pad: bool) -> dict:
                    heldout_after=report.heldout_after.accuracy, mnist_before=report.mnist_before,
                    mnist_after=report.mnist_after)
     tab.shutdown()
+    state.close()
     tab.close()
     pad.close()
     return out
@@ -166,6 +167,7 @@ def bench_train(base: Checkpoint, folder: Path, train_images: int) -> dict:
     meter.stop()
     acc = state.checkpoint.meta.get("test_accuracy")
     tab.shutdown()
+    state.close()
     tab.close()
     return {"scenario": "train", "train_images": train_images, "wall_s": round(seconds, 2), "test_accuracy": acc,
             **meter.summary()}

@@ -68,7 +68,7 @@ def test_progress_result_and_untouched_input(hand):
     assert [p.step for p in items] == [0, 2, 4, 6]
     assert all(p.loss > 0 and 0 <= p.accuracy <= 1 for p in items if p.kind == "step")
     assert result.report.mnist_before is None  # forgetting is measured apart, after the model can be in use
-    result = with_forgetting(result, model, hand, TINY)
+    result = with_forgetting(result, model, hand)
     assert same(before, snapshot(model)) and not model.training  # the input model is untouched
     assert result.model is not model and not result.model.training
     assert not same(before, snapshot(result.model))

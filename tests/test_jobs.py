@@ -25,7 +25,7 @@ def base(tmp_path):
 def tune(base, out, seed, cfg):
     """A fine-tune and its MNIST check, as the Train tab runs them: (progress, the handed-back model, report)."""
     progress, saved = drain(finetune_job(base, synthetic_split(30, seed=seed), cfg, DATA, out))
-    return progress, saved, forgetting_job(base, out, saved.report, DATA)
+    return progress, saved, drain(forgetting_job(base, out, saved.report, DATA))[1]
 
 
 def test_finetune_job_hands_the_model_back_then_the_mnist_check_remembers_accuracy(base, tmp_path, monkeypatch):

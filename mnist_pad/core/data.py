@@ -1,4 +1,5 @@
-"""IDX datasets (MNIST, Fashion-MNIST, any 28x28 IDX set): locate, verify, download, load.
+"""IDX datasets (MNIST, Fashion-MNIST, any 28x28 IDX set): locate, verify, load. (Downloading, and the
+loader jobs use, are :mod:`mnist_pad.core.download`.)
 
 Files are searched in order: an explicit ``data_dir``, the ``MNIST_PAD_DATA`` environment variable
 (either the folder itself or a parent holding ``<dataset>/``), then the user cache directory. Known files

@@ -16,6 +16,10 @@ from pathlib import Path
 from .data import ENV_VAR, DataError, DataMissing, DatasetSpec, Split, cache_dir, get_spec, load_split, read_idx
 
 
+class DownloadFailed(DataError):
+    """No mirror gave a verified file: a failure while running (the network), not bad input."""
+
+
 def md5sum(path: Path) -> str:
     digest = hashlib.md5()
     with open(path, "rb") as f:
@@ -61,7 +65,7 @@ def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, prog
                 target.unlink(missing_ok=True)
                 errors.append(f"{mirror}: {exc}")
         else:
-            raise DataError(f"could not download {name}:\n  " + "\n  ".join(errors))
+            raise DownloadFailed(f"could not download {name}:\n  " + "\n  ".join(errors))
     return folder
 
 

@@ -17,6 +17,7 @@ from .evaluate import EvalResult, evaluate_steps
 from .data import DIGITS, DataError, Split, get_spec, locate
 from .download import SplitLoader
 from .checkpoint import Checkpoint, from_state, load
+from .files import file_key
 from .progress import Progress
 from .sample_file import samples_to_split
 from .samples import SampleStore
@@ -67,11 +68,9 @@ _INDEX: dict[str, analysis.NeighbourIndex] = {}  # per device
 def _checkpoint(source: ModelSource, device: str) -> Checkpoint:
     if isinstance(source, tuple):
         return from_state(*source, None, device)
-    path = Path(source)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, device)
+    key = (*file_key(source), device)
     if key not in _MODELS:
-        _MODELS[key] = load(path, device)
+        _MODELS[key] = load(source, device)
         while len(_MODELS) > _KEEP:
             _MODELS.popitem(last=False)
     _MODELS.move_to_end(key)
@@ -97,14 +96,14 @@ def comparison_job(source: ModelSource, split: Split, classes: tuple[str, ...],
 
 
 def neighbours_job(source: ModelSource, image: np.ndarray, data: SplitLoader, samples: Split, samples_key: str,
-                   device: str, k: int) -> Generator[Progress, None, list[analysis.Neighbour]]:
-    """The ``k`` MNIST training images and user samples nearest to ``image`` in the model's penultimate layer
-    (embedding the references once per model and sample set)."""
+                   device: str, k: int) -> Generator[Progress, None, tuple[str, list[analysis.Neighbour]]]:
+    """(the model's name, the ``k`` MNIST training images and user samples nearest to ``image`` in its
+    penultimate layer), embedding the references once per model and sample set."""
     ckpt = _checkpoint(source, device)
     refs = neighbour_refs(data, samples, samples_key)
     index = _INDEX.setdefault(device, analysis.NeighbourIndex(device))
     yield from index.build(ckpt.model, refs)
-    return index.nearest(ckpt.model, image, refs, k)
+    return ckpt.name, index.nearest(ckpt.model, image, refs, k)
 
 
 def neighbour_refs(data: SplitLoader, samples: Split, samples_key: str) -> list[analysis.ReferenceSet]:

@@ -1,6 +1,6 @@
 """Evaluation: accuracy, per-class precision/recall/F1 and the confusion matrix of a model on a split, keeping
-every probability (:class:`EvalResult`). :func:`evaluate_steps` is the generator the Evaluate tab runs in its
-worker (a progress report per batch); :func:`evaluate` is the same run to its end (training's validation,
+every probability (:class:`EvalResult`). :func:`evaluate_steps` is the generator the Evaluate tab's jobs run
+(a progress report per batch); :func:`evaluate` is the same run to its end (training's validation,
 fine-tuning's checks, the CLI). The engines are :mod:`mnist_pad.core.inference`'s."""
 
 from __future__ import annotations

@@ -48,6 +48,14 @@ FILE_ERRORS = (OSError, BadInput, WriteFailed)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
+def file_key(path: str | os.PathLike) -> tuple[str, int, int]:
+    """(resolved path, modification time in ns, size): changes when the file is replaced or rewritten; for
+    caches of what was computed from a file."""
+    p = Path(path)
+    st = p.stat()
+    return str(p.resolve()), st.st_mtime_ns, st.st_size
+
+
 def check_input_file(path: str | os.PathLike, what: str = "file") -> Path:
     """``path`` if it is (a link to) a regular file; :class:`BadInput` naming it otherwise."""
     p = Path(path)

@@ -283,29 +283,30 @@ def _distillation(student_logits: torch.Tensor, teacher_top: Forward, h: torch.T
     return F.kl_div(F.log_softmax(student_logits, 1), target, reduction="batchmean", log_target=True)
 
 
-def forgetting(base: ConvNet, tuned: ConvNet, mnist_test: Split, cfg: FinetuneConfig,
-               before: float | None = None) -> tuple[float, float]:
-    """(base, tuned) accuracy on the first ``cfg.mnist_eval`` MNIST test images: what fine-tuning cost the
-    skill the model came with. ``before``: the base's accuracy when the caller already knows it."""
-    test = mnist_test.subset(slice(0, cfg.mnist_eval))
+def forgetting(report: FinetuneReport, base: ConvNet, tuned: ConvNet, mnist_test: Split,
+               before: float | None = None) -> Generator[Progress, None, FinetuneReport]:
+    """What fine-tuning cost the skill the model came with: ``report`` with the base's and the tuned model's
+    accuracy on the first ``mnist_eval`` MNIST test images. ``before``: the base's accuracy when the caller
+    already knows it. A report after each evaluation (a place to cancel)."""
+    t = time.perf_counter()
+    test = mnist_test.subset(slice(0, report.config.mnist_eval))
     if before is None:
         before = evaluate(base, test, backend="auto").accuracy
-    return before, evaluate(tuned, test, backend="auto").accuracy
+    yield Progress("batch", 1, 2)
+    after = evaluate(tuned, test, backend="auto").accuracy
+    yield Progress("batch", 2, 2)
+    return replace(report, mnist_before=before, mnist_after=after,
+                   total_seconds=report.total_seconds + time.perf_counter() - t)
 
 
-def with_forgetting(result: FinetuneResult, base: ConvNet, mnist_test: Split | None, cfg: FinetuneConfig,
-                    before: float | None = None) -> FinetuneResult:
+def with_forgetting(result: FinetuneResult, base: ConvNet, mnist_test: Split | None) -> FinetuneResult:
     """``result`` with its report's MNIST before/after filled in (left None without a test split)."""
-    if mnist_test is None or not cfg.mnist_eval:
+    if mnist_test is None or not result.report.config.mnist_eval:
         return result
-    t = time.perf_counter()
-    mnist_before, mnist_after = forgetting(base, result.model, mnist_test, cfg, before)
-    report = replace(result.report, mnist_before=mnist_before, mnist_after=mnist_after,
-                     total_seconds=result.report.total_seconds + time.perf_counter() - t)
-    return FinetuneResult(result.model, report)
+    return FinetuneResult(result.model, drive(forgetting(result.report, base, result.model, mnist_test)))
 
 
 def run_finetune(model: ConvNet, samples: Split, replay: Split | None = None, cfg: FinetuneConfig = FinetuneConfig(),
                  mnist_test: Split | None = None, heldout: Split | None = None) -> FinetuneResult:
-    """Fine-tuning and the forgetting check run to the end, for the CLI, scripts and tests."""
-    return with_forgetting(drive(finetune(model, samples, replay, cfg, heldout)), model, mnist_test, cfg)
+    """Fine-tuning and the forgetting check run to the end, for scripts and tests."""
+    return with_forgetting(drive(finetune(model, samples, replay, cfg, heldout)), model, mnist_test)

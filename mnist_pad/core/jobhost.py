@@ -7,14 +7,14 @@ process the job cannot hold the window; the UI process only receives small progr
 
 A :class:`JobHost` keeps one child process for the session, started with the ``spawn`` method (safe with
 Qt's threads and with CUDA, and the same on every OS): torch is imported there once, and the datasets a job
-loads (:class:`mnist_pad.core.jobs.DataSource` caches them) stay loaded for the next job. A job is a
+loads (:class:`mnist_pad.core.download.DataSource` caches them) stay loaded for the next job. A job is a
 generator function (or a plain function) and its arguments; all of them, and what the job yields and
 returns, travel pickled, so they must be picklable (a function defined at module level, plain data,
 tensors). The job sees the caller's environment variables as they are when it starts (user folders, the
 data folder)::
 
     host = JobHost()
-    for progress in host.run(finetune, base_path, samples, cfg, data, out):
+    for progress in host.run(finetune_job, base_path, samples, cfg, data, out):
         show(progress)            # closing the generator early cancels the job in the child
 
 The host is not a pool: one job at a time. Closing :meth:`run`'s generator before its end (``close()``, a
@@ -67,6 +67,7 @@ class JobHost:
             return
         import torch
 
+        self._forget()  # a dead child's pipe is closed before a new child gets one
         threads = self._threads or torch.get_num_threads()
         ours, theirs = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(theirs, self._cancel, threads, warmup), daemon=True,
@@ -103,7 +104,9 @@ class JobHost:
                 ended = True
                 if kind == "failed":
                     raise payload
-                return payload  # "done" (a "cancelled" cannot come before we cancel)
+                if kind == "cancelled":  # the process was closed under the job (the window is closing)
+                    raise JobProcessDied("The background job was stopped: mnist-pad is closing. Nothing was saved.")
+                return payload
         finally:
             if not ended:
                 self._cancel_job()
@@ -136,12 +139,17 @@ class JobHost:
             raise self._died() from exc
 
     def _receive(self, timeout: float | None = None) -> tuple[str, Any]:
-        """The child's next message; ``("timeout", None)`` when ``timeout`` passes without one."""
+        """The child's next message; ``("timeout", None)`` when ``timeout`` passes without one. A connection
+        closed meanwhile (by :meth:`close` from another thread, or by the child's death) is a
+        :class:`JobProcessDied`."""
+        conn = self._conn
         try:
-            if timeout is not None and not self._conn.poll(timeout):
+            if conn is None:
+                raise OSError("the job process was closed")
+            if timeout is not None and not conn.poll(timeout):
                 return "timeout", None
-            data = self._conn.recv_bytes()
-        except (EOFError, OSError) as exc:
+            data = conn.recv_bytes()
+        except (EOFError, OSError, TypeError, ValueError) as exc:  # TypeError/ValueError: closed under us
             raise self._died() from exc
         return pickle.loads(data)
 

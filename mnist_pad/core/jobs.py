@@ -21,11 +21,12 @@ from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
 from .data import DIGITS, DataError, Split, get_spec
 from .download import SplitLoader
 from .evaluate import evaluate
-from .finetune import FinetuneConfig, FinetuneReport, FinetuneResult, finetune, with_forgetting
+from .files import file_key
+from .finetune import FinetuneConfig, FinetuneReport, finetune, forgetting
 from .models import ConvNet
 from .recipes import recipe_for
 from .progress import Progress
-from .train import Trainer, split_validation
+from .train import TrainConfig, Trainer, split_validation
 
 @dataclass(frozen=True)
 class SavedModel:
@@ -77,44 +78,53 @@ def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoa
     ckpt = load(base)
     replay = data("mnist", "train") if cfg.replay > 0 else None
     result = yield from finetune(ckpt.model, samples, replay, cfg)
-    meta = {"name": Path(out).stem, "base": ckpt.name, "dataset": ckpt.meta.get("dataset", "mnist"),
-            "classes": ckpt.meta.get("classes", list(DIGITS)), "finetune": result.report.to_dict()}
-    return _saved(out, result.model, meta, result.report)
+    return _saved(out, result.model, tuned_meta(out, ckpt, result.report), result.report)
 
 
-def forgetting_job(base: Path, tuned: Path, report: FinetuneReport, data: SplitLoader) -> FinetuneReport:
+def tuned_meta(out: Path, base: Checkpoint, report: FinetuneReport) -> dict:
+    """What a fine-tuned checkpoint records (the window's and the CLI's alike): its name, its base's name,
+    the base's dataset and classes, the report (and the MNIST accuracy after, when it was measured)."""
+    return {"name": Path(out).stem, "base": base.name, "dataset": base.meta.get("dataset", "mnist"),
+            "classes": base.meta.get("classes", list(DIGITS)), "test_accuracy": report.mnist_after,
+            "finetune": report.to_dict()}
+
+
+def trained_meta(out: Path, cfg: TrainConfig, trainer: Trainer, test_accuracy: float) -> dict:
+    """What a checkpoint trained from scratch records (the window's and the CLI's alike)."""
+    last = trainer.history[-1]
+    return {"name": Path(out).stem, "dataset": cfg.dataset, "classes": list(get_spec(cfg.dataset).classes),
+            "val_accuracy": last.val_accuracy, "test_accuracy": test_accuracy, "train_seconds": last.seconds,
+            "epochs_run": last.epoch, "recipe": cfg.to_dict(), "train_images": len(trainer.train_data)}
+
+
+def forgetting_job(base: Path, tuned: Path, report: FinetuneReport,
+                   data: SplitLoader) -> Generator[Progress, None, FinetuneReport]:
     """How much MNIST the fine-tune at ``tuned`` (from ``base``) forgot: ``report`` with its MNIST test accuracy
     before and after, also written into the tuned checkpoint's metadata. The base's accuracy is measured once
-    per checkpoint file and test set (a full evaluation costs seconds)."""
-    cfg = report.config
-    if not cfg.mnist_eval:
+    per checkpoint file and test set (a full evaluation costs seconds). Cancelled, it writes nothing."""
+    if not report.config.mnist_eval:
         return report
     test = data("mnist", "test")
-    base_key = _accuracy_key(base, test, cfg.mnist_eval)
-    base_ckpt, tuned_ckpt = load(base), load(tuned)
-    result = with_forgetting(FinetuneResult(tuned_ckpt.model, report), base_ckpt.model, test, cfg,
-                             _MNIST_ACCURACY.get(base_key))
-    report = result.report
+    base_key, tuned_ckpt = _accuracy_key(base, test, report.config.mnist_eval), load(tuned)
+    report = yield from forgetting(report, load(base).model, tuned_ckpt.model, test, _MNIST_ACCURACY.get(base_key))
     write(tuned, weights(tuned_ckpt.model),
           {**tuned_ckpt.meta, "test_accuracy": report.mnist_after, "finetune": report.to_dict()})
     _MNIST_ACCURACY[base_key] = report.mnist_before
-    _MNIST_ACCURACY[_accuracy_key(tuned, test, cfg.mnist_eval)] = report.mnist_after
+    _MNIST_ACCURACY[_accuracy_key(tuned, test, report.config.mnist_eval)] = report.mnist_after
     return report
 
 
-# MNIST test accuracy per checkpoint file (as it is on disk) and test images: the forgetting monitor's "before"
+# MNIST test accuracy per checkpoint file (as it is on disk) and test images: the forgetting check's "before"
 # costs a full evaluation (about 3 s on one core), and the next fine-tune usually starts from the model the
 # last one saved, whose accuracy the last one measured.
 _MNIST_ACCURACY: dict[tuple, float | None] = {}
 
 
-def _accuracy_key(path: Path, test: Split | None, n: int) -> tuple:
-    stat = Path(path).stat()
+def _accuracy_key(path: Path, test: Split, n: int) -> tuple:
     digest = hashlib.sha1()
-    if test is not None:
-        digest.update(test.images[:n].contiguous().numpy().tobytes())
-        digest.update(test.labels[:n].contiguous().numpy().tobytes())
-    return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, digest.hexdigest()
+    digest.update(test.images[:n].contiguous().numpy().tobytes())
+    digest.update(test.labels[:n].contiguous().numpy().tobytes())
+    return (*file_key(path), digest.hexdigest())
 
 
 def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path, device: str = "auto",
@@ -126,10 +136,5 @@ def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path
     train, val = split_validation(full, min(cfg.val_size, len(full) // 5), cfg.seed)
     trainer = Trainer(cfg, train, val)
     yield from trainer.run()
-    last = trainer.history[-1]
-    classes = get_spec(dataset).classes
-    test_acc = evaluate(trainer.model, test, classes, backend="auto").accuracy
-    return _saved(out, trainer.model.cpu(), dict(
-        name=Path(out).stem, dataset=dataset, classes=list(classes), val_accuracy=last.val_accuracy,
-        test_accuracy=test_acc, train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(),
-        train_images=len(train)))
+    test_acc = evaluate(trainer.model, test, get_spec(dataset).classes, backend="auto").accuracy
+    return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc))

@@ -5,7 +5,7 @@ connects one tab to another (napari's views take a model; Anki's change hooks af
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 
 from ..core.checkpoint import Checkpoint
 from ..core.explain import Predictor
@@ -37,6 +37,9 @@ class AppState(QObject):
         self.settings = settings if settings is not None else app_settings()
         self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
         self.jobs = JobHost()  # the session's job process: fine-tuning, training, evaluation (one at a time)
+        qt_app = QCoreApplication.instance()
+        if qt_app is not None:
+            qt_app.aboutToQuit.connect(self.close)
 
     # --- the model in use --------------------------------------------------------------------------------
     @property
@@ -74,6 +77,15 @@ class AppState(QObject):
     def data_source(self) -> SplitLoader:
         """What jobs load dataset splits with (picklable: it travels to the job process)."""
         return self.load_split or DataSource(self.data_dir)
+
+    def close(self) -> None:
+        """End the job process (the window is closing; the tabs' runners have stopped their threads)."""
+        self.jobs.close()
+
+    @property
+    def device(self):
+        """Where the model in use lives (the pad's device)."""
+        return next(self._checkpoint.model.parameters()).device
 
     def start_jobs(self) -> None:
         """Start the job process if it is not running: it imports torch and loads the MNIST training images

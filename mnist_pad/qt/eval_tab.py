@@ -1,12 +1,13 @@
 """The Evaluate tab: where does a model fail?
 
-Pick a model and a dataset; the evaluation runs in a :class:`Worker` (on CUDA when present) and shows the
-accuracy, per-class precision/recall/F1 and a colour-mapped confusion matrix. Clicking a cell lists exactly
-its images, most confident first; clicking an image opens it in the pad. Also: the most confident mistakes,
-a comparison with a second model on the same images, the nearest neighbours of the pad's drawing among the
-MNIST training images and the user's samples, and export of the report (JSON + PNG).
+Pick a model and a dataset; the evaluation runs in the session's job process (on CUDA when present) and
+shows the accuracy, per-class precision/recall/F1 and a colour-mapped confusion matrix. Clicking a cell lists
+exactly its images, most confident first; clicking an image opens it in the pad. Also: the most confident
+mistakes, a comparison with a second model on the same images, the nearest neighbours of the pad's drawing
+among the MNIST training images and the user's samples, and export of the report (JSON + PNG).
 
-Every computation is in :mod:`mnist_pad.core.analysis`; this module only wires it to widgets.
+Every computation is in core (:mod:`~mnist_pad.core.eval_jobs`, :mod:`~mnist_pad.core.evaluate`,
+:mod:`~mnist_pad.core.analysis`, :mod:`~mnist_pad.core.report`); this module only wires it to widgets.
 """
 
 from __future__ import annotations
@@ -252,8 +253,9 @@ class EvalTab(QWidget):
         verdict = "no differences" if cmp.identical else f"{(cmp.accuracy[1] - cmp.accuracy[0]) * 100:+.2f} pt"
         self._say(f"A = {ev.model}: {cmp.accuracy[0]:.2%}, B = {name_b}: {cmp.accuracy[1]:.2%} on {ev.dataset} ({verdict}).")
 
-    def _show_neighbours(self, found: list[analysis.Neighbour]) -> None:
-        self.pages.show_neighbours(found, self.app.checkpoint.name)
+    def _show_neighbours(self, outcome: tuple[str, list[analysis.Neighbour]]) -> None:
+        name, found = outcome
+        self.pages.show_neighbours(found, name)
         self._say(f"Nearest neighbours found among {', '.join(sorted({n.source for n in found}))}.")
 
     # --- export ------------------------------------------------------------------------------------------

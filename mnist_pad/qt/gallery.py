@@ -240,16 +240,21 @@ class Gallery(QWidget):
         return sample_id
 
     def delete_selected(self) -> None:
-        ids = self.selected_ids()
-        if ids:
-            self.model.delete(ids)
-            self.update_counts()
+        self._edit(lambda ids: self.model.delete(ids), "Delete failed")
 
     def relabel_selected(self, label: int) -> None:
+        self._edit(lambda ids: self.model.relabel(ids, label), "Relabel failed")
+
+    def _edit(self, change, failure: str) -> None:
+        """Apply ``change`` to the selected samples; a file-system error is emitted as ``failed``."""
         ids = self.selected_ids()
-        if ids:
-            self.model.relabel(ids, label)
-            self.update_counts()
+        if not ids:
+            return
+        try:
+            change(ids)
+        except FILE_ERRORS as exc:
+            self.failed.emit(f"{failure}: {exc}")
+        self.update_counts()
 
     def import_folder(self, folder: str) -> int:
         """Add an exported folder's samples; returns how many were added. Unreadable files are listed."""

@@ -1,11 +1,11 @@
 """One runner for every long job of the window (the shape of Anki's ``QueryOp``): a job is a core generator
 whose items are :class:`~mnist_pad.core.progress.Progress` and whose ``return`` value is its result, run
-off the UI thread by a :class:`~mnist_pad.qt.worker.Worker`; the result is handed to the caller's
-``on_done`` once, on the UI thread. One job at a time per runner.
+driven by a :class:`~mnist_pad.qt.worker.Worker` thread; the result is handed to the caller's ``on_done``
+once, on the UI thread. One job at a time per runner.
 
-A runner made with a :class:`~mnist_pad.core.jobhost.JobHost` also runs jobs in that process
-(:meth:`JobRunner.in_process`): the Train tab's fine-tuning and training, which would otherwise stall the
-window (docs/training-tab.md). The Evaluate tab's jobs run in the worker thread itself.
+A runner made with a :class:`~mnist_pad.core.jobhost.JobHost` runs jobs in that process
+(:meth:`JobRunner.in_process`): fine-tuning, training and evaluation, which would otherwise stall the window
+(docs/training-tab.md). Both tabs share the session's process (:attr:`AppState.jobs`), one job at a time.
 
     runner = JobRunner(self, JobHost())
     runner.progress.connect(plot)
@@ -71,8 +71,7 @@ class JobRunner(QObject):
             self.worker.cancel()
 
     def shutdown(self) -> None:
-        """Cancel, wait for the thread, end the job process: the window is closing."""
+        """Cancel and wait for the thread: the window is closing. (The job process, which other runners may
+        share, is closed by its owner, :meth:`mnist_pad.qt.app_state.AppState.close`.)"""
         if self.worker is not None:
             self.worker.shutdown()
-        if self.host is not None:
-            self.host.close()

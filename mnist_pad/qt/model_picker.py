@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -75,9 +74,6 @@ class ModelPicker(QWidget):
     def revert(self) -> None:
         self.app.set_checkpoint(self.base)
 
-    def _device(self) -> torch.device:
-        return next(self.app.checkpoint.model.parameters()).device
-
     def _choose(self, row: int) -> None:
         path = Path(self.combo.itemData(row))
         if _same(path, self.app.checkpoint.path):
@@ -86,7 +82,7 @@ class ModelPicker(QWidget):
             self.app.set_checkpoint(self.base)
             return
         try:
-            self.app.set_checkpoint(load(path, self._device()))
+            self.app.set_checkpoint(load(path, self.app.device))
         except CheckpointError as exc:
             self.error.emit(str(exc))
             self._select_current()

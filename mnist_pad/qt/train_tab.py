@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -120,14 +119,13 @@ class TrainTab(QWidget):
         if self.picker.problems:  # found while the picker was built, before its error signal was connected
             self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
 
-    # --- building the option panels ---------------------------------------------------------------------
     # --- samples -----------------------------------------------------------------------------------------
     def add_labelled(self, label: int, strokes: Sequence, image: np.ndarray) -> str | None:
         """Keep a labelled drawing (from this tab's canvas or the pad's correct-and-learn); returns its id,
         or None (with the reason shown) when the drawing cannot be kept."""
         try:
             return self.gallery.add(int(label), image, list(strokes) or None)
-        except (ValueError, OSError) as exc:
+        except (ValueError, *FILE_ERRORS) as exc:
             self._show_error(f"sample not kept: {exc}")
             return None
 
@@ -187,9 +185,11 @@ class TrainTab(QWidget):
         self.app.start_jobs()
 
     def _on_progress(self, p: Progress) -> None:
-        self.curves.set_steps(p.steps)
         self.progress.setRange(0, p.steps)
         self.progress.setValue(p.step)
+        if p.kind == "batch":  # the forgetting check's evaluations: nothing to plot
+            return
+        self.curves.set_steps(p.steps)
         if p.loss is None:  # a fine-tune's start: the held-out samples were evaluated
             return
         self.curves.add_point("loss", "train", p.step, p.loss)
@@ -203,11 +203,8 @@ class TrainTab(QWidget):
 
     def _use(self, saved: SavedModel) -> None:
         """Put a job's saved model in use, as it was handed back (its file is not read again)."""
-        self.app.set_checkpoint(saved.checkpoint(self._pad_device()), saved.graph)
+        self.app.set_checkpoint(saved.checkpoint(self.app.device), saved.graph)
         self.picker.refresh()
-
-    def _pad_device(self) -> torch.device:
-        return next(self.app.checkpoint.model.parameters()).device
 
     def _trained(self, saved: SavedModel) -> None:
         self._use(saved)

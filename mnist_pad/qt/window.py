@@ -66,4 +66,5 @@ class MainWindow(QMainWindow):
         """Stop the tabs' background jobs (training, evaluation) before the window goes."""
         self.train.shutdown()
         self.evaluate.shutdown()
+        self.app.close()
         super().closeEvent(event)

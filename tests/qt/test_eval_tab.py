@@ -53,6 +53,7 @@ def tab(qtbot, tmp_path, mnist_test, small_train, opened):
     widget.show()
     yield widget
     widget.shutdown()  # no thread outlives a test
+    state.close()  # nor the job process
 
 
 def evaluate(qtbot, tab):
@@ -241,7 +242,7 @@ def test_the_main_window_has_the_tab_and_an_image_click_goes_to_the_pad(qtbot, t
     window.pad.refresh()
     drawing = tab.drawing
     assert drawing.shape == (28, 28) and drawing.max() > 0.5
-    tab.shutdown()
+    window.close()  # the tabs' threads and the job process end with the window
 
 
 def test_fashion_mnist_is_offered_when_found_and_a_corrupt_file_is_reported(qtbot, tab, tmp_path):

@@ -56,7 +56,7 @@ def test_the_train_tab_lists_every_bad_file_once(poisoned, qtbot):
         window.pad.canvas.set_strokes([np.array([[0.3, 0.2, 1.0], [0.5, 0.8, 1.0]], np.float32)])
         assert window.pad.prediction is not None  # the pad works
     finally:
-        train.shutdown()
+        window.close()
 
 
 def test_file_failures_in_the_window_are_messages(qtbot, tmp_path, monkeypatch):

@@ -51,6 +51,7 @@ def tab(qtbot, tmp_path, base_path):
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()  # no thread outlives a test
+    state.close()  # nor the job process
     assert widget.runner.worker is None or widget.runner.worker.wait(0)  # its thread has ended
     qtbot.waitUntil(lambda: not widget.is_running(), timeout=5000)
 
@@ -165,7 +166,7 @@ def test_finetune_runs_in_the_worker_and_the_pad_then_uses_the_new_model(tab, qt
     assert tab.curves.points("loss", "train")[-1][0] == 4
     low, high = tab.curves.plots["loss"].viewRange()[0]
     assert low <= 0 and 4 <= high < 4.5  # the step axis spans the whole job from its first report
-    assert tab.progress.value() == tab.progress.maximum() == 4
+    assert tab.progress.value() == tab.progress.maximum() > 0  # full at the end (the MNIST check was the last part)
     assert tab.runner.host.is_alive() and tab.runner.host.pid != os.getpid()  # it ran in the job process, which stays for the next
     ckpt = tab.app.checkpoint
     assert ckpt.path.parent == models_dir() and ckpt.path != base_path
@@ -293,7 +294,7 @@ def test_the_main_window_has_the_train_tab_fed_by_the_pad(qtbot, base_path):
     window.pad.canvas.set_strokes(a_stroke())
     window.pad.label_sample(2)
     assert train.store.counts()[2] == 1 and train.gallery.model.rowCount() == 1
-    train.shutdown()
+    window.close()  # the tabs' threads and the job process end with the window
 
 
 def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(qtbot, base_path):
