@@ -404,3 +404,16 @@ def test_samples_dir_that_is_a_file_does_not_stop_the_store(capsys):
     with pytest.raises(files.FILE_ERRORS):
         store.add(1, digit_image())
     assert len(store.as_split()) == 0
+
+
+def test_a_malformed_tensor_table_is_refused(tmp_path, capsys, weights):
+    raw = weights.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + n])
+    name = next(k for k in header if k != "__metadata__")
+    header[name]["shape"] = 7  # a number where a list belongs
+    text = json.dumps(header).encode()
+    bad = tmp_path / "bad-table.safetensors"
+    bad.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + n :])
+    code, _, err = cli(capsys, "eval", "--weights", str(bad))
+    assert code == 2 and "table of tensors is malformed" in one_error_line(err, "eval")

@@ -131,7 +131,10 @@ def _build(path: Path, meta: dict, shapes: dict) -> ConvNet:
             expected = {k: tuple(v.shape) for k, v in ConvNet(cfg, normalize).state_dict().items()}
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: its architecture description cannot be built ({exc})") from exc
-    found = {k: tuple(v.get("shape", ())) if isinstance(v, dict) else None for k, v in shapes.items()}
+    try:
+        found = {k: tuple(int(d) for d in v["shape"]) for k, v in shapes.items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: its table of tensors is malformed ({exc!r}); the file is corrupt") from exc
     if found != expected:
         wrong = sorted(set(found) ^ set(expected)) or [k for k in expected if found[k] != expected[k]]
         raise CheckpointError(f"{path}: the weights do not fit architecture {cfg.name!r} "

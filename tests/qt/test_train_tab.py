@@ -312,3 +312,13 @@ def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(
     (quit_action,) = [a for a in window.actions() if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)]
     quit_action.trigger()
     assert not window.isVisible() and not train.runner.host.is_alive()
+
+
+def test_a_sample_that_cannot_be_written_is_a_message(tab, monkeypatch):
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert tab.add_labelled(3, a_stroke(), sample_image(3)) is None
+    assert "sample not kept" in tab.status.text() and "No space left on device" in tab.status.text()
+    assert len(tab.store) == 0
