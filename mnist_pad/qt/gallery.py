@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListView,
     QPushButton,
@@ -164,15 +164,16 @@ class Gallery(QWidget):
 
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
-        filters = QHBoxLayout()
+        filters = QGridLayout()  # two rows of class buttons: the panel stays narrow on a small screen
         filters.setSpacing(2)
         for key in [ALL, *range(CLASSES)]:
             button = QToolButton()
             button.setCheckable(True)
             button.setAutoRaise(True)
             self.filter_group.addButton(button, key)
-            filters.addWidget(button)
-        filters.addStretch(1)
+            row, col = (0, 0) if key == ALL else divmod(key, 5)
+            filters.addWidget(button, row, col + (0 if key == ALL else 1))
+        filters.setColumnStretch(6, 1)
         self.filter_group.button(ALL).setChecked(True)
         self.filter_group.idClicked.connect(lambda key: self.model.set_label_filter(None if key == ALL else key))
 
@@ -208,14 +209,13 @@ class Gallery(QWidget):
         self.export_button.setToolTip("Write every sample as <label>/<id>.png plus manifest.json into a folder")
         self.export_button.clicked.connect(self._ask_export)
 
-        actions = QHBoxLayout()
-        actions.addWidget(self.delete_button)
-        actions.addStretch(1)
-        actions.addWidget(self.import_button)
-        actions.addWidget(self.export_button)
-        actions.addStretch(1)
-        actions.addWidget(self.relabel_button)
-        actions.addWidget(self.relabel_box)
+        actions = QGridLayout()
+        actions.addWidget(self.delete_button, 0, 0)
+        actions.addWidget(self.relabel_button, 0, 2)
+        actions.addWidget(self.relabel_box, 0, 3)
+        actions.addWidget(self.import_button, 1, 0)
+        actions.addWidget(self.export_button, 1, 2, 1, 2)
+        actions.setColumnStretch(1, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -39,10 +39,10 @@ class ModelPicker(QWidget):
         self.base: Checkpoint = app.checkpoint
         self.combo = QComboBox()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.combo.setMinimumContentsLength(30)
+        self.combo.setMinimumContentsLength(16)  # the full description is in the list and the tooltip
         self.combo.activated.connect(self._choose)
-        self.revert_button = QPushButton(f"Revert to base ({self.base.name})")
-        self.revert_button.setToolTip("Use the model the window started with again")
+        self.revert_button = QPushButton("Revert to base")
+        self.revert_button.setToolTip(f"Use the model the window started with again: {self.base.name}")
         self.revert_button.clicked.connect(self.revert)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -44,7 +44,8 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)  # Ctrl+Q (Cmd+Q on macOS)
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
-        self.resize(1280, 800)
+        screen = self.screen().availableGeometry()  # a laptop's 1366x768 or 1024x768: open within it
+        self.resize(min(1280, screen.width()), min(800, screen.height()))
 
     def open_in_pad(self, image) -> None:
         """Show a (28, 28) image in the pad and bring the pad to the front."""

@@ -1,0 +1,50 @@
+"""The window fits the small screens people have (1366x768, 1024x768): every named control of every tab lies
+within the window when it is that size."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PySide6.QtCore import QRect
+
+from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.models import build
+from mnist_pad.qt.app_state import AppState
+from mnist_pad.qt.window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    torch.manual_seed(0)
+    w = MainWindow(AppState(load(save(tmp_path / "m.safetensors", build("fast"), name="m"))))
+    qtbot.addWidget(w)
+    yield w
+    w.close()
+
+
+def controls(window: MainWindow) -> dict[str, list]:
+    train, evaluate, pad = window.train, window.evaluate, window.pad
+    return {
+        "Pad": [pad.canvas, pad.chart, pad.saliency, pad.steps, pad.feature_maps],
+        "Train": [train.collect, train.gallery.import_button, train.gallery.export_button, train.gallery.delete_button,
+                  train.picker.combo, train.picker.revert_button, train.data_row.edit, train.finetune_options.button,
+                  train.cancel_button, train.curves, train.results],
+        "Evaluate": [evaluate.evaluate_button, evaluate.compare_button, evaluate.export_button, evaluate.cancel_button,
+                     evaluate.confusion, evaluate.metrics, evaluate.pages],
+    }
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 768)])
+def test_every_control_is_inside_the_window(qtbot, window, size):
+    assert window.minimumSizeHint().width() <= size[0] and window.minimumSizeHint().height() <= size[1] - 40
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.width() <= size[0] and window.height() <= size[1]
+    for tab, widgets in controls(window).items():
+        window.tabs.setCurrentIndex([window.tabs.tabText(i) for i in range(window.tabs.count())].index(tab))
+        qtbot.wait(10)
+        for widget in widgets:
+            assert widget.isVisible(), (tab, type(widget).__name__)
+            rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+            assert window.rect().contains(rect), (tab, type(widget).__name__, rect, window.rect())
