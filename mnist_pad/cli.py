@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from . import __version__
+
+_ARCH_NAMES = "{archs}"
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the problem, then where to look), exit code 2."""
 
-    def error(self, message: str):  # noqa: D102 - argparse's hook
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def format_help(self) -> str:
+        """The help, with the architectures' names put in only now: they come from core.models, which
+        imports torch (a second), and parsing or --version should not wait for that."""
+        for action in self._actions:
+            if action.help and _ARCH_NAMES in action.help:
+                from .core.models import ARCHS
+
+                action.help = action.help.replace(_ARCH_NAMES, ", ".join(ARCHS))
+        return super().format_help()
 
 
 def _number(kind: type, low: float, low_ok: bool = True, high: float | None = None):
@@ -24,7 +37,7 @@ def _number(kind: type, low: float, low_ok: bool = True, high: float | None = No
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
         bounds = f"{'>=' if low_ok else '>'} {low}" + (f" and < {high}" if high is not None else "")
-        if value != value or value in (float("inf"), float("-inf")) or not (value >= low if low_ok else value > low) \
+        if (isinstance(value, float) and not math.isfinite(value)) or not (value >= low if low_ok else value > low) \
                 or (high is not None and value >= high):
             raise argparse.ArgumentTypeError(f"{text} is out of range: must be {bounds}")
         return value
@@ -37,21 +50,27 @@ _COUNT = _number(int, 0)
 
 
 def _add_data_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist (default: mnist)")
+    _add_dataset_arg(p)
     p.add_argument("--data-dir", help="folder holding the four IDX files (else $MNIST_PAD_DATA, then the user cache)")
     p.add_argument("--no-download", action="store_true", help="never download missing data")
+
+
+def _add_dataset_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist (default: mnist)")
 
 
 # Subcommands suppress their defaults for the options the main parser has too: argparse lets a subparser's
 # default overwrite the main parser's value, which silently dropped X in 'mnist-pad --weights X eval'.
 def _add_weights_arg(p: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
     p.add_argument(
-        "--weights", default=default, help="checkpoint (.safetensors) to use; default: the shipped 'default' model"
+        "--weights", default=default, help="the model to use: a checkpoint file (.safetensors) or a model's name as "
+        "the window lists it (default, small, or one of yours); default: the shipped 'default' model"
     )
 
 
-def _add_device_arg(p: argparse.ArgumentParser, default: str = argparse.SUPPRESS) -> None:
-    p.add_argument("--device", default=default, help="auto | cpu | cuda (default: auto, CUDA when present)")
+def _add_device_arg(p: argparse.ArgumentParser, default: str = argparse.SUPPRESS,
+                    auto: str = "CUDA when present") -> None:
+    p.add_argument("--device", default=default, help=f"auto | cpu | cuda (default: auto, {auto})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,13 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("train", help="train an architecture from scratch")
-    p.add_argument("--arch", default="default", help="architecture (see 'mnist-pad archs')")
+    p.add_argument("--arch", default="default", help=f"architecture, one of: {_ARCH_NAMES} (default: default; "
+                   "'mnist-pad archs' describes them)")
     p.add_argument("--epochs", type=_POSITIVE, help="epochs (default: the recipe's)")
-    p.add_argument("--seed", type=_COUNT, default=0)
-    p.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
+    p.add_argument("--seed", type=_COUNT, default=0, help="random seed: initial weights, validation split, batch "
+                   "order and augmentation (default: 0)")
+    p.add_argument("--out", help="checkpoint to write (.safetensors); default: a new model in your models folder, "
+                   "named <arch>-<dataset> (as the window names it)")
     p.add_argument("--recipe", help="ours (default), quick (short), or article (a seed article's own recipe)")
-    p.add_argument("--batch-size", type=_POSITIVE)
-    p.add_argument("--lr", type=_number(float, 0, low_ok=False))
+    p.add_argument("--batch-size", type=_POSITIVE, help="images per optimizer step (default: the recipe's)")
+    p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate (default: the recipe's)")
     p.add_argument("--limit", type=_POSITIVE, help="train on only the first N training images (quick tries)")
     p.add_argument("--val-size", type=_COUNT, help="training images held out for validation (default 5000)")
     _add_device_arg(p)
@@ -92,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="read digits from image files")
     p.add_argument("images", nargs="+", help="PNG/JPEG files, any size, either polarity")
     _add_weights_arg(p)
+    _add_device_arg(p, auto="the CPU, which reads one image faster than a GPU launch")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     p = sub.add_parser("finetune", help="fine-tune a checkpoint on your own labelled drawings")
@@ -105,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holdout", type=_number(float, 0, high=1), help="fraction of each class held out for the "
                    "before/after accuracy")
     p.add_argument("--mnist-eval", type=_COUNT, help="MNIST test images for the forgetting check (0: skip)")
-    p.add_argument("--seed", type=_COUNT)
+    p.add_argument("--seed", type=_COUNT, help="random seed: holdout split, batches and augmentation (default: 0)")
     p.add_argument("--threads", type=_POSITIVE, default=1, help="torch CPU threads (default 1: with small batches on "
                    "a shared 2-core CPU, more threads are far slower; see docs/finetune.md)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -113,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
 
     p = sub.add_parser("download", help="download a dataset into the user cache (needs internet)")
-    p.add_argument("--dataset", default="mnist")
+    _add_dataset_arg(p)
     p.add_argument("--dest", help="folder to download into (default: the user cache)")
     return parser
 
@@ -124,15 +147,12 @@ def run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from .qt.app import launch  # the only place the CLI touches Qt
-
-        return launch(weights=args.weights, device=args.device)
+        return _open_window(args.weights, args.device)
+    from .commands import COMMANDS
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
     from .core.download import DownloadFailed
     from .core.files import WriteFailed
-
-    from .commands import COMMANDS
 
     handler = COMMANDS[args.command]
     try:
@@ -151,6 +171,22 @@ def run(argv: list[str]) -> int:
     except RuntimeError as exc:
         _say(args.command, exc)
         return 1
+
+
+def _open_window(weights: str | None, device: str) -> int:
+    """The window, on the model ``--weights`` names (a file or a model's name); an unknown name is one line."""
+    if weights is not None:
+        from .core.catalog import resolve_model
+        from .core.files import BadInput
+
+        try:
+            weights = str(resolve_model(weights))
+        except BadInput as exc:
+            print(f"mnist-pad: error: {exc}", file=sys.stderr)
+            return 2
+    from .qt.app import launch  # the only place the CLI touches Qt
+
+    return launch(weights=weights, device=device)
 
 
 def _say(command: str, exc: BaseException) -> None:

@@ -33,17 +33,20 @@ def _bar(steps: int, what: str) -> Iterator[Callable]:
 
 
 def _weights_path(weights: str | None) -> Path:
+    """The checkpoint ``--weights`` names: a file or a model's name as the window lists it (see
+    :func:`mnist_pad.core.catalog.resolve_model`); without it, the shipped default."""
+    from .core.catalog import resolve_model
     from .core.paths import shipped_weights
 
-    return Path(weights) if weights else shipped_weights("default")
+    return shipped_weights("default") if weights is None else resolve_model(weights)
 
 
-def _load_model(weights: str | None, device: str = "cpu"):
+def _load_model(path: Path, device: str = "cpu"):
     from .core.checkpoint import load
     from .core.device import resolve_device
 
     dev = resolve_device(device)  # a wrong device is refused before the file is read
-    return load(_weights_path(weights), dev)
+    return load(path, dev)
 
 
 def _check_out(path: str, what: str, size_hint: int = 0, inputs: tuple = ()) -> Path:
@@ -96,7 +99,7 @@ def cmd_eval(args) -> int:
     from .core.files import dumps_json
 
     spec = get_spec(args.dataset)
-    ckpt = _load_model(args.weights, args.device)
+    ckpt = _load_model(_weights_path(args.weights), args.device)
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
     rep = evaluate(ckpt.model, test, spec.classes)
@@ -111,12 +114,13 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     from dataclasses import replace
 
+    from .core.catalog import new_model_path
     from .core.checkpoint import metadata, weights, write
-    from .core.jobs import trained_meta
     from .core.data import get_spec
-    from .core.download import load_or_download
     from .core.device import describe, resolve_device
+    from .core.download import load_or_download
     from .core.evaluate import evaluate
+    from .core.jobs import trained_meta
     from .core.recipes import recipe_for
     from .core.steps import drive
     from .core.train import Trainer, split_validation
@@ -129,7 +133,8 @@ def cmd_train(args) -> int:
     cfg = replace(cfg, **overrides)
     spec = get_spec(args.dataset)
     resolve_device(cfg.device)
-    out = _check_out(args.out, "--out", _model_size(cfg.arch))
+    stem = f"{cfg.arch}-{cfg.dataset}"  # without --out: a new model in the models folder, named as the window does
+    out = _check_out(args.out or new_model_path(stem), "--out", _model_size(cfg.arch))
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     train_full = load_or_download(args.dataset, "train", args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
@@ -144,29 +149,35 @@ def cmd_train(args) -> int:
     with _bar(len(train) // cfg.batch_size * cfg.epochs, "training") as show:
         drive(trainer.run(), show)
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
+    if not args.out and out.exists():  # a run beside this one took the name meanwhile: never write over it
+        out = new_model_path(stem)
     write(out, weights(trainer.model), metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc)))
-    print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}")
+    named = "" if args.out else f" (model '{out.stem}')"
+    print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}{named}")
     return 0
 
 
 def cmd_export(args) -> int:
     from .core.export import export_onnx
 
-    out = _check_out(args.onnx, "--onnx", inputs=(_weights_path(args.weights),))
-    ckpt = _load_model(args.weights)
+    source = _weights_path(args.weights)
+    out = _check_out(args.onnx, "--onnx", inputs=(source,))
+    ckpt = _load_model(source)
     export_onnx(ckpt.model, out)
     print(f"wrote {out}")
     return 0
 
 
 def cmd_predict(args) -> int:
-    from .core.files import check_input_file, dumps_json
     from .core.explain import Predictor
+    from .core.files import check_input_file, dumps_json
     from .core.preprocess import PreprocessError, load_image
 
     for path in args.images:  # every file is looked at before any work
         check_input_file(path, "image file")
-    predictor = Predictor(_load_model(args.weights).model)
+    # auto is the CPU, as in the window: for one image at a time it is faster than a GPU launch
+    device = "cpu" if args.device == "auto" else args.device
+    predictor = Predictor(_load_model(_weights_path(args.weights), device).model)
     failures = 0
     for path in args.images:
         try:
@@ -206,13 +217,13 @@ def cmd_finetune(args) -> int:
     from dataclasses import replace
 
     from .core.checkpoint import metadata, size_estimate, weights, write
-    from .core.jobs import tuned_meta
     from .core.data import get_spec
-    from .core.download import load_or_download
     from .core.device import resolve_device
+    from .core.download import load_or_download
+    from .core.exchange import read_folder
     from .core.files import dumps_json
     from .core.finetune import FinetuneConfig, finetune, with_forgetting
-    from .core.exchange import read_folder
+    from .core.jobs import tuned_meta
     from .core.sample_file import samples_to_split
     from .core.steps import drive
 
@@ -224,7 +235,7 @@ def cmd_finetune(args) -> int:
             overrides[key] = getattr(args, key)
     cfg = replace(FinetuneConfig(), **overrides)
     resolve_device(cfg.device)
-    ckpt = _load_model(str(base))
+    ckpt = _load_model(base)
     if Path(args.out).exists() and Path(args.out).resolve() == base.resolve():
         raise ValueError(f"--out {args.out} is the base checkpoint; fine-tuning never overwrites it")
     out = _check_out(args.out, "--out", size_estimate(ckpt.model))
@@ -239,7 +250,7 @@ def cmd_finetune(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    load = lambda split: load_or_download(args.dataset, split, args.data_dir, not args.no_download)  # noqa: E731
+    load = lambda split: load_or_download(args.dataset, split, args.data_dir, not args.no_download)
     replay = load("train") if cfg.replay > 0 else None
     test = load("test") if cfg.mnist_eval > 0 else None
     with _bar(cfg.steps, "fine-tuning") as show:

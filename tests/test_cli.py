@@ -1,7 +1,9 @@
-"""The command line end to end, in subprocesses: archs, train, eval, missing data, Ctrl-C, no Qt."""
+"""The command line end to end, in subprocesses and in this process: archs, train, eval, missing data, Ctrl-C,
+no Qt; models by name, train's default output, the help, predict's device."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -10,14 +12,24 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
+from bad_inputs import digit_image, one_error_line
+from PIL import Image
 
 from mnist_pad.cli import build_parser, run
-from mnist_pad.core.checkpoint import load
+from mnist_pad.core import device, evaluate
+from mnist_pad.core.catalog import list_models
+from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.data import DATASETS, ENV_VAR
+from mnist_pad.core.explain import Predictor
 from mnist_pad.core.models import ARCHS, build, parameter_count
+from mnist_pad.core.paths import models_dir, shipped_weights
+from mnist_pad.core.preprocess import load_image
 
 REPO = Path(__file__).resolve().parent.parent
 QT_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph")
@@ -41,7 +53,7 @@ def cli(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedPro
     """``python -m mnist_pad ARGS``, with ``-X importtime`` so that :func:`qt_imports` can list its imports."""
     return subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "mnist_pad", *args], cwd=REPO, env=cli_env(home),
-        capture_output=True, text=True, timeout=timeout,
+        check=False, capture_output=True, text=True, timeout=timeout,
     )
 
 
@@ -154,7 +166,7 @@ def test_console_script_and_python_m_agree(home):
     script = shutil.which("mnist-pad", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     if script is None:
         pytest.skip("the 'mnist-pad' console script is not installed here (pip install -e .); test_install covers it")
-    by_script = subprocess.run([script, "archs"], env=cli_env(home), capture_output=True, text=True, timeout=120)
+    by_script = subprocess.run([script, "archs"], env=cli_env(home), check=False, capture_output=True, text=True, timeout=120)
     assert by_script.returncode == 0, by_script.stderr
     assert by_script.stdout == cli(home, "archs").stdout
 
@@ -168,7 +180,7 @@ def test_core_never_imports_qt(home):
         "print(json.dumps(sorted(sys.modules)))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=cli_env(home), capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], cwd=REPO, env=cli_env(home), check=False, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     modules = json.loads(result.stdout)
@@ -180,3 +192,188 @@ def test_core_never_imports_qt(home):
 def test_weights_given_before_or_after_the_subcommand_are_kept(argv):
     assert build_parser().parse_args(argv).weights == "X.safetensors"
     assert build_parser().parse_args(["eval"]).weights is None  # the shipped model
+
+
+# --- --weights takes the names the window shows ---------------------------------------------------------------
+def user_model(name: str, seed: int = 0) -> Path:
+    """A checkpoint of the fast architecture (random weights from ``seed``) in the user's models folder."""
+    torch.manual_seed(seed)
+    models_dir().mkdir(parents=True, exist_ok=True)
+    return save(models_dir() / f"{name}.safetensors", build("fast"), name=name, dataset="mnist")
+
+
+@pytest.fixture
+def image(tmp_path) -> Path:
+    path = tmp_path / "seven.png"
+    Image.fromarray(digit_image()).save(path)
+    return path
+
+
+def predicted(capsys, *args: str) -> list[float]:
+    """The probabilities ``mnist-pad [ARGS] --json`` prints for one image."""
+    assert run([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["probabilities"]
+
+
+def test_predict_takes_a_user_model_by_name_before_or_after_the_subcommand(capsys, image):
+    mine = user_model("mine")
+    expected = Predictor(load(mine).model).predict(load_image(image)).probabilities
+    for argv in (["predict", "--weights", "mine", str(image)], ["--weights", "mine", "predict", str(image)]):
+        assert predicted(capsys, *argv) == pytest.approx(expected.tolist(), abs=1e-5)
+    assert predicted(capsys, "predict", "--weights", "mine", str(image)) != predicted(capsys, "predict", str(image))
+
+
+def test_a_shipped_name_is_the_shipped_file_and_an_existing_file_wins(capsys, image, tmp_path, monkeypatch):
+    by_path = predicted(capsys, "predict", "--weights", str(shipped_weights("small")), str(image))
+    assert predicted(capsys, "predict", "--weights", "small", str(image)) == by_path
+    assert by_path != predicted(capsys, "predict", "--weights", "default", str(image))
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(user_model("mine"), tmp_path / "small")  # a file called 'small' here is taken over the name
+    assert predicted(capsys, "predict", "--weights", "small", str(image)) == predicted(
+        capsys, "predict", "--weights", "mine", str(image))
+
+
+def test_eval_takes_a_name(capsys, mnist_dir):
+    assert run(["eval", "--weights", "small", "--json", "--data-dir", str(mnist_dir), "--no-download"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["weights"] == str(shipped_weights("small")) and report["n"] == 10_000
+
+
+def test_export_takes_a_name(capsys, tmp_path):
+    ort = pytest.importorskip("onnxruntime", reason="checking the export needs onnxruntime (the 'onnx' extra)")
+    pytest.importorskip("onnx", reason="ONNX export needs the 'onnx' extra")
+    mine, out = user_model("mine"), tmp_path / "mine.onnx"
+    assert run(["export", "--weights", "mine", "--onnx", str(out)]) == 0
+    x = torch.rand(3, 1, 28, 28)
+    with torch.no_grad():
+        expected = load(mine).model(x).numpy()
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert np.allclose(session.run(None, {session.get_inputs()[0].name: x.numpy()})[0], expected, atol=1e-4)
+    capsys.readouterr()
+    assert run(["export", "--weights", "mine", "--onnx", str(mine)]) == 2  # the name's file is the input
+    assert "is this command's input" in capsys.readouterr().err and load(mine).name == "mine"
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "--weights", "mnie"], ["predict", "--weights", "mnie", "IMAGE"], ["--weights", "mnie", "predict", "IMAGE"],
+    ["export", "--weights", "mnie", "--onnx", "OUT"], ["finetune", "--samples", "TMP", "--weights", "mnie", "--out", "OUT"],
+])
+def test_an_unknown_name_is_one_line_listing_the_models(capsys, argv, image, tmp_path):
+    user_model("mine")
+    out = tmp_path / "out.file"
+    argv = [{"IMAGE": str(image), "OUT": str(out), "TMP": str(tmp_path)}.get(a, a) for a in argv]
+    assert run(argv) == 2
+    command = next(a for a in argv if a in ("eval", "predict", "export", "finetune"))
+    line = one_error_line(capsys.readouterr().err, command)
+    assert line.endswith("mnie: no such checkpoint file, and no model of that name (models: default, small, mine)")
+    assert not out.exists()
+
+
+def test_the_window_opens_on_a_named_model_or_refuses_in_one_line(capsys, monkeypatch):
+    opened = []
+    fake = types.ModuleType("mnist_pad.qt.app")
+    fake.launch = lambda weights, device: opened.append((weights, device)) or 0
+    monkeypatch.setitem(sys.modules, "mnist_pad.qt.app", fake)
+    mine = user_model("mine")
+    assert run(["--weights", "mine", "--device", "cpu"]) == 0 and run(["--weights", "small"]) == 0 and run([]) == 0
+    assert opened == [(str(mine), "cpu"), (str(shipped_weights("small")), "auto"), (None, "auto")]
+    assert run(["--weights", "nope"]) == 2 and len(opened) == 3
+    assert capsys.readouterr().err == "mnist-pad: error: nope: no such checkpoint file, and no model of that name " \
+                                      "(models: default, small, mine)\n"
+
+
+# --- train without --out ----------------------------------------------------------------------------------------
+def test_train_without_out_saves_a_new_model_in_the_models_folder(capsys, mnist_dir, monkeypatch):
+    models_dir().mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_weights("small"), models_dir() / "fast-mnist.safetensors")
+    real_evaluate = evaluate.evaluate
+
+    def another_run_saves_first(*args, **kwargs):  # takes the name this run chose, while it trains
+        shutil.copy(shipped_weights("default"), models_dir() / "fast-mnist-2.safetensors")
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate", another_run_saves_first)
+    assert run(["train", "--arch", "fast", "--epochs", "1", "--limit", "640", "--val-size", "0", "--device", "cpu",
+                "--data-dir", str(mnist_dir), "--no-download"]) == 0
+    out = models_dir() / "fast-mnist-3.safetensors"
+    assert capsys.readouterr().out.strip().endswith(f"wrote {out} (model 'fast-mnist-3')")
+    ckpt = load(out)
+    assert ckpt.name == "fast-mnist-3" and ckpt.meta["arch"]["name"] == "fast" and ckpt.meta["train_images"] == 640
+    assert {e.name: e.path for e in list_models()[0]}["fast-mnist-3"] == out  # the window lists it; --weights takes it
+    for name, shipped in (("fast-mnist", "small"), ("fast-mnist-2", "default")):  # neither written over
+        assert (models_dir() / f"{name}.safetensors").read_bytes() == shipped_weights(shipped).read_bytes()
+    assert len(list(models_dir().iterdir())) == 3
+
+
+def test_train_without_out_refuses_a_models_folder_that_is_a_file(capsys):
+    models_dir().parent.mkdir(parents=True, exist_ok=True)
+    models_dir().write_text("not a folder")
+    assert run(["train", "--arch", "fast", "--no-download"]) == 2
+    assert one_error_line(capsys.readouterr().err, "train").endswith(f"{models_dir()}: the models folder is a file")
+    assert models_dir().read_text() == "not a folder"
+
+
+# --- help -------------------------------------------------------------------------------------------------------
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def option_help(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option's help text as ``--help`` shows it: option -> text."""
+    parser.format_help()
+    return {a.option_strings[-1]: a.help for a in parser._actions if a.option_strings}
+
+
+def test_train_help_lists_the_architectures_and_the_recipe_defaults(capsys):
+    with pytest.raises(SystemExit) as done:
+        run(["train", "--help"])
+    assert done.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"one of: {', '.join(ARCHS)}" in shown.replace("- ", "-")  # argparse may wrap at a hyphen
+    helps = option_help(subcommands()["train"])
+    for option in ("--batch-size", "--lr"):
+        assert helps[option].endswith("(default: the recipe's)")
+    assert "random seed" in helps["--seed"] and "(default: 0)" in helps["--seed"]
+    assert "models folder" in helps["--out"]
+    assert helps["--arch"].startswith(f"architecture, one of: {', '.join(ARCHS)} ")
+
+
+def test_every_option_has_a_help_text():
+    for name, parser in subcommands().items():
+        for action in parser._actions:
+            assert action.help and len(action.help) > 10, f"{name} {action.option_strings or action.dest}"
+
+
+def test_parsing_and_version_import_no_torch(home):
+    code = ("import sys, mnist_pad.cli as c\nc.build_parser().parse_args(['train', '--arch', 'fast'])\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO, env=cli_env(home),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "False\n", result.stderr
+
+
+# --- predict --device -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("before", [True, False])
+def test_predict_honours_device_before_or_after_the_subcommand(capsys, monkeypatch, image, before):
+    asked = []
+    real = device.resolve_device
+    monkeypatch.setattr(device, "resolve_device", lambda name="auto": asked.append(name) or real(name))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+    def argv(dev: str) -> list[str]:
+        return ["--device", dev, "predict", str(image)] if before else ["predict", "--device", dev, str(image)]
+
+    assert run(argv("cpu")) == 0 and run(["predict", str(image)]) == 0
+    assert asked == ["cpu", "cpu"]  # auto is the CPU for single images, as in the window
+    capsys.readouterr()
+    assert run(argv("cuda")) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and one_error_line(captured.err, "predict").endswith(
+        "--device cuda was asked for, but this torch build sees no CUDA GPU")
+
+
+@pytest.mark.parametrize("argv", [["--device", "cpu", "predict", "x.png"], ["predict", "--device", "cpu", "x.png"]])
+def test_device_given_before_or_after_predict_is_kept(argv):
+    assert build_parser().parse_args(argv).device == "cpu"
+    assert build_parser().parse_args(["predict", "x.png"]).device == "auto"

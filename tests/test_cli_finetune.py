@@ -13,6 +13,7 @@ import pytest
 
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.models import build
+from mnist_pad.core.paths import models_dir
 from mnist_pad.core.preprocess import preprocess
 from mnist_pad.core.samples import SampleStore
 from mnist_pad.core.writer import writer_dataset
@@ -22,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def mnist_pad(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "mnist_pad", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "mnist_pad", *args], check=False, capture_output=True, text=True, env=env,
                           cwd=cwd, timeout=300)
 
 
@@ -74,3 +75,18 @@ def test_finetune_reports_a_missing_folder(tmp_path, base):
                      "--out", str(tmp_path / "o.safetensors"), cwd=tmp_path)
     assert done.returncode == 2 and "no such samples folder" in done.stderr
     assert not (tmp_path / "o.safetensors").exists()
+
+
+def test_finetune_takes_the_base_by_its_model_name(tmp_path, sample_folder, base):
+    models_dir().mkdir(parents=True, exist_ok=True)
+    mine = save(models_dir() / "mine.safetensors", load(base).model, name="mine", dataset="mnist")
+    mine_bytes = mine.read_bytes()
+    out = tmp_path / "tuned.safetensors"
+    done = mnist_pad("finetune", "--samples", str(sample_folder), "--weights", "mine", "--out", str(out),
+                     "--steps", "2", "--replay", "0", "--mnist-eval", "0", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["weights"] == str(mine)
+    assert load(out).meta["base"] == "mine" and mine.read_bytes() == mine_bytes
+    again = mnist_pad("finetune", "--samples", str(sample_folder), "--weights", "mine", "--out", str(mine),
+                      "--replay", "0", "--mnist-eval", "0", cwd=tmp_path)
+    assert again.returncode == 2 and "never overwrites" in again.stderr and mine.read_bytes() == mine_bytes
