@@ -1,13 +1,26 @@
 """Collecting labelled drawings in the training tab: a canvas, label buttons 0-9, Add, and a prompt that
-asks for the classes with the fewest samples."""
+asks for the classes with the fewest samples.
+
+The canvas is square and as wide as the panel; the prompt, canvas and buttons stay together at the top,
+the panel's spare height below them (a canvas taller than wide would only add empty bands around the
+drawing square, between the drawing and its label buttons)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.sample_file import CLASSES
 from .canvas import Canvas
@@ -25,6 +38,16 @@ def prompt_text(counts: Sequence[int], k: int = PROMPT_CLASSES) -> str:
     return f"Draw more {listed} (fewest samples: {', '.join(str(counts[c]) for c in fewest)})"
 
 
+class SquareCanvas(Canvas):
+    """A canvas as tall as it is wide."""
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+
 class CollectPanel(QWidget):
     """Draw, pick the label, Add. ``sample_ready(label, strokes, image)`` has the same signature as the
     pad's ``sample_labelled``, so both feed the same store."""
@@ -33,8 +56,9 @@ class CollectPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.canvas = Canvas()
+        self.canvas = SquareCanvas()
         self.canvas.setMinimumSize(220, 220)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.labels = QButtonGroup(self)
         self.labels.setExclusive(True)
         grid = QGridLayout()
@@ -62,7 +86,10 @@ class CollectPanel(QWidget):
         self.canvas.stroke_finished.connect(self._update_add)
         self.prompt = QLabel()
         self.prompt.setWordWrap(True)
-        self.prompt.setStyleSheet("font-weight: bold; color: #2b5fad")
+        self.prompt.setForegroundRole(QPalette.ColorRole.Link)  # blue in either theme, from the palette
+        font = self.prompt.font()
+        font.setBold(True)
+        self.prompt.setFont(font)
 
         buttons = QHBoxLayout()
         buttons.addWidget(clear)
@@ -71,9 +98,10 @@ class CollectPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.prompt)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.canvas)
         layout.addLayout(grid)
         layout.addLayout(buttons)
+        layout.addStretch(1)
         self._update_add()
 
     def label(self) -> int | None:

@@ -15,16 +15,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from .theme import FollowsPalette, plot_colours, recolour_plot
+
 AXIS_WIDTH = 52  # pixels for the y axis' tick labels, "0.535" or "100" included
 COLOURS = {"train": "#4c8bf5", "validation": "#f5a04c", "held-out": "#4cc38a"}
 
 
-class LiveCurves(pg.GraphicsLayoutWidget):
+class LiveCurves(FollowsPalette, pg.GraphicsLayoutWidget):
     """Two plots side by side, ``loss`` and ``accuracy`` (in %), sharing the step axis."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
         self.plots = {
             "loss": self.addPlot(row=0, col=0, title="loss"),
             "accuracy": self.addPlot(row=0, col=1, title="accuracy (%)"),
@@ -39,6 +40,13 @@ class LiveCurves(pg.GraphicsLayoutWidget):
         self.plots["accuracy"].enableAutoRange(axis="y", enable=False)
         self._series: dict[tuple[str, str], tuple[pg.PlotDataItem, list[float], list[float]]] = {}
         self._steps = 0
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        background, foreground = plot_colours(self.palette())
+        self.setBackground(background)
+        for plot in self.plots.values():
+            recolour_plot(plot, foreground)
 
     def set_steps(self, steps: int) -> None:
         """Fix the step axis to 0..``steps`` (the plots share it); until then it follows the points."""

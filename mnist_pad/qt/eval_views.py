@@ -1,4 +1,5 @@
-"""Views of the evaluation tab: the clickable confusion matrix, image lists and metric tables.
+"""Views of the evaluation tab: the clickable confusion matrix, image lists and metric tables (and their
+rows: a class without samples shows "–", not 0%).
 
 The confusion matrix is coloured with exactly the mapping of the exported PNG (:func:`core.report.colour`).
 Image lists are a :class:`QListView` over a model that makes each thumbnail only when it is painted, so a
@@ -11,7 +12,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,12 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.evaluate import EvalResult
-from ..core.report import cell_text, colour
+from ..core.analysis import Comparison
 from ..core.data import DIGITS
+from ..core.evaluate import EvalResult, Report
+from ..core.report import cell_text, colour
 from .gallery import THUMB, thumbnail
+from .results import NO_SAMPLES, signed_pp
+from .theme import FollowsPalette, plot_colours, recolour_plot
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+ROOT = QModelIndex()  # the invalid index: a list model's parent
 
 
 class _Cells(pg.ImageItem):
@@ -38,7 +51,7 @@ class _Cells(pg.ImageItem):
 
     clicked = Signal(int, int)
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's name
+    def mouseClickEvent(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
             return
         row, col = int(ev.pos().y()), int(ev.pos().x())
@@ -47,14 +60,14 @@ class _Cells(pg.ImageItem):
             self.clicked.emit(row, col)
 
 
-class ConfusionView(pg.PlotWidget):
-    """Counts or row-normalised fractions of a result, colour-mapped; ``cell_clicked(true, predicted)``."""
+class ConfusionView(FollowsPalette, pg.PlotWidget):
+    """Counts or row-normalised fractions of a result, colour-mapped; ``cell_clicked(true, predicted)``.
+    Before the first result it shows the empty matrix of the digits: its axes already say what they are."""
 
     cell_clicked = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
         self.setMouseEnabled(False, False)
         self.setMenuEnabled(False)
         self.hideButtons()
@@ -73,6 +86,13 @@ class ConfusionView(pg.PlotWidget):
         self._make_texts(len(DIGITS))  # at construction, so that showing the first result does not stall
         self.normalised = False
         self.result: EvalResult | None = None
+        self._set_axes(DIGITS)
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        background, foreground = plot_colours(self.palette())
+        self.setBackground(background)
+        recolour_plot(self.getPlotItem(), foreground)
 
     def set_result(self, result: EvalResult | None, title: str = "") -> None:
         self.result = result
@@ -96,6 +116,7 @@ class ConfusionView(pg.PlotWidget):
         if self.result is None:
             self.cells.clear()
             self._make_texts(0)
+            self._set_axes(DIGITS)
             return
         classes = self.result.report.classes
         k = len(classes)
@@ -108,10 +129,14 @@ class ConfusionView(pg.PlotWidget):
             for j in range(k):
                 text = cell_text(int(counts[i, j]), fractions[i, j], self.normalised)
                 self._texts[i * k + j].setText(text, color="k" if sum(rgb[i, j].tolist()) > 380 else "w")
+        self._set_axes(classes)
+
+    def _set_axes(self, classes: Sequence[str]) -> None:
+        """One tick per class, in the middle of its row and column; the view spans the whole matrix."""
         ticks = [[(i + 0.5, name[:7]) for i, name in enumerate(classes)]]
         self.getAxis("left").setTicks(ticks)
         self.getAxis("bottom").setTicks(ticks)
-        self.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+        self.setRange(xRange=(0, len(classes)), yRange=(0, len(classes)), padding=0.02)
 
     def _make_texts(self, k: int) -> None:
         """One text item per cell, made once per matrix size (making 100 items costs a visible stall)."""
@@ -146,7 +171,7 @@ class ImageListModel(QAbstractListModel):
         self._caption, self._tooltip = caption, tooltip or caption
         self.endResetModel()
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 - Qt's name
+    def rowCount(self, parent: AnyIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self.indices)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -208,12 +233,43 @@ def table(headers: Sequence[str]) -> QTableWidget:
 
 
 def fill_table(t: QTableWidget, rows: Sequence[Sequence[str]], colours: Sequence[str | None] | None = None) -> None:
-    """Set every cell's text; ``colours[r]`` (a CSS colour or None) tints row r's last column."""
+    """Set every cell's text; ``colours[r]`` (a CSS colour or None) tints row r's last column: its background,
+    translucent, so that the text keeps the theme's colour and reads in a light and a dark table alike."""
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             if colours and colours[r] and c == len(row) - 1:
-                item.setForeground(QBrush(QColor(colours[r])))
+                tint = QColor(colours[r])
+                tint.setAlpha(70)
+                item.setBackground(QBrush(tint))
             t.setItem(r, c, item)
+
+
+def metrics_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """Rows of the per-class table: class, precision, recall, F1, support. A class without samples has no
+    recall nor F1, and no precision unless the model predicted it (then 0%: every such prediction is wrong)."""
+    predicted = np.asarray(report.confusion).sum(0)
+    rows = []
+    for c, m, n in zip(report.classes, report.per_class, predicted):
+        sampled = m["support"] > 0
+        rows.append((c, f"{m['precision']:.1%}" if sampled or n else NO_SAMPLES,
+                     f"{m['recall']:.1%}" if sampled else NO_SAMPLES, f"{m['f1']:.1%}" if sampled else NO_SAMPLES,
+                     f"{int(m['support'])}"))
+    return rows
+
+
+def comparison_rows(cmp: Comparison) -> tuple[list[tuple[str, str, str, str]], list[str | None]]:
+    """Rows of the per-class comparison table (class, accuracy A, accuracy B, B − A) and the tints of their
+    differences for :func:`fill_table`: green where B is better, red where it is worse."""
+    rows, tints = [], []
+    for c in cmp.per_class:
+        if not c["support"]:
+            rows.append((c["class"], NO_SAMPLES, NO_SAMPLES, NO_SAMPLES))
+            tints.append(None)
+            continue
+        difference = signed_pp(c["difference"] * 100)
+        rows.append((c["class"], f"{c['accuracy_a']:.2%}", f"{c['accuracy_b']:.2%}", difference))
+        tints.append(None if difference.startswith("±") else "#1e8449" if c["difference"] > 0 else "#c0392b")
+    return rows, tints

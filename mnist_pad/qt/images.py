@@ -2,22 +2,23 @@
 
 A mosaic costs one ``setImage`` however many channels a layer has, which keeps live updates within a frame.
 Data is always float32, C-contiguous and row-major, with explicit levels and a colour map (no auto-levels:
-auto-levelling per frame makes a fading activation look as bright as a strong one).
+auto-levelling per frame makes a fading activation look as bright as a strong one). The images keep their
+colour maps in either theme; the background around and between them follows the palette.
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-BACKGROUND = "#1e1f22"
+from .theme import FollowsPalette, plot_colours
 
 
-@lru_cache(maxsize=None)
+@cache
 def colormap(name: str) -> pg.ColorMap:
     return pg.colormap.get(name)
 
@@ -33,18 +34,21 @@ def as_float_image(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-class ImagePanel(pg.GraphicsLayoutWidget):
+class ImagePanel(FollowsPalette, pg.GraphicsLayoutWidget):
     """One image with fixed levels and a colour map (grayscale images: 'CET-L1'... any pyqtgraph map)."""
 
     def __init__(self, cmap: str = "CET-L1", levels: tuple[float, float] = (0.0, 1.0), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground(BACKGROUND)
         self.ci.setContentsMargins(1, 1, 1, 1)
         self.levels = levels
         self.view = _view(self)
         self.item = pg.ImageItem(axisOrder="row-major", colorMap=colormap(cmap))
         self.view.addItem(self.item)
         self.shape: tuple[int, ...] | None = None
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        self.setBackground(plot_colours(self.palette())[0])
 
     def set_image(self, image: np.ndarray, levels: tuple[float, float] | None = None) -> None:
         """Grayscale (h, w) mapped through the colour map, or RGB (h, w, 3) in 0..1."""

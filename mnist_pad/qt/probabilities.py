@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from .images import BACKGROUND
+from .theme import FollowsPalette, plot_colours, recolour_plot
 
 BAR = "#5b6b7f"
 TOP = "#f0a030"  # the top class when the model is confident
 TOP_UNSURE = "#a08a60"  # the top class when it is not
+ON_BAR = "#1b1b1b"  # a label inside a bar: dark on the top class's light bar colours, in either theme
 # one colour per class, told apart easily (matplotlib's "tab10")
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def _plot(widget: pg.PlotWidget) -> None:
-    widget.setBackground(BACKGROUND)
     widget.setMenuEnabled(False)
     widget.setMouseEnabled(False, False)
     widget.hideButtons()
     widget.getPlotItem().setDefaultPadding(0.0)
 
 
-class ProbabilityChart(pg.PlotWidget):
+class ProbabilityChart(FollowsPalette, pg.PlotWidget):
+    """The top class's bar carries its probability as a label: above the bar where the label fits below the
+    top of the plot, else inside the bar, under its top, on a patch of the bar's colour as wide as the text
+    (a 96% bar leaves no room above it, and "96%" is wider than a bar)."""
+
     def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _plot(self)
@@ -35,27 +40,55 @@ class ProbabilityChart(pg.PlotWidget):
         self.showGrid(y=True, alpha=0.15)
         self.bars = pg.BarGraphItem(x=np.arange(classes), height=np.zeros(classes), width=0.72, brushes=[BAR] * classes, pen=None)
         self.addItem(self.bars)
-        self.top_text = pg.TextItem(anchor=(0.5, 1.0), color="#e8e8e8")
+        self.top_text = pg.TextItem(anchor=(0.5, 1.0))
         self.addItem(self.top_text)
         self.heights = np.zeros(classes)
+        self._top: int | None = None
+        self._top_colour = TOP
+        self.getViewBox().sigResized.connect(lambda _: self._place_label())  # the room above a bar is in pixels
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        background, foreground = plot_colours(self.palette())
+        self.setBackground(background)
+        recolour_plot(self.getPlotItem(), foreground)
+        self._place_label()
 
     def set_probabilities(self, probs: np.ndarray | None, confident: bool) -> None:
         """``None`` (an empty drawing) empties the chart."""
         if probs is None:
             self.heights = np.zeros(self.classes)
             self.bars.setOpts(height=self.heights, brushes=[BAR] * self.classes)
+            self._top = None
             self.top_text.setText("")
             return
-        top = int(probs.argmax())
+        self._top = int(probs.argmax())
+        self._top_colour = TOP if confident else TOP_UNSURE
         brushes = [BAR] * self.classes
-        brushes[top] = TOP if confident else TOP_UNSURE
+        brushes[self._top] = self._top_colour
         self.heights = np.asarray(probs, float)
         self.bars.setOpts(height=self.heights, brushes=brushes)
-        self.top_text.setText(f"{probs[top]:.0%}")
-        self.top_text.setPos(top, min(float(probs[top]) + 0.08, 1.08))
+        self.top_text.setText(f"{probs[self._top]:.0%}")
+        self._place_label()
+
+    def _place_label(self) -> None:
+        """Above the top bar or inside it, and moved sideways as far as needed to stay within the plot."""
+        if self._top is None:
+            return
+        (x0, x1), (_, y1) = self.viewRange()
+        per_px_x, per_px_y = self.getViewBox().viewPixelSize()
+        text = self.top_text.boundingRect()  # in pixels, with the text's margins
+        height = float(self.heights[self._top])
+        inside = height + text.height() * per_px_y > y1
+        half = (text.width() / 2 + 1) * per_px_x  # a pixel clear of the edge
+        self.top_text.setPos(min(max(float(self._top), x0 + half), x1 - half), height)
+        self.top_text.setAnchor((0.5, 0.0 if inside else 1.0))
+        self.top_text.setColor(QColor(ON_BAR) if inside else plot_colours(self.palette())[1])
+        self.top_text.fill = pg.mkBrush(self._top_colour if inside else None)
+        self.top_text.update()
 
 
-class Timeline(pg.PlotWidget):
+class Timeline(FollowsPalette, pg.PlotWidget):
     """Each class's probability after each stroke of the current drawing: how the answer formed."""
 
     def __init__(self, classes: int = 10, parent: QWidget | None = None) -> None:
@@ -64,13 +97,22 @@ class Timeline(pg.PlotWidget):
         self.setYRange(0, 1.3, padding=0.02)  # the legend sits above the 100% line, clear of the curves
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self.setLabel("bottom", "strokes")
-        self.addLegend(offset=(-4, 4), colCount=5, labelTextColor="#dddddd", brush=pg.mkBrush(30, 31, 34, 200))
+        self.addLegend(offset=(-4, 4), colCount=5)
         colours = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(classes)]
         self.curves = [
             self.plot([], [], pen=pg.mkPen(c, width=2), symbol="o", symbolSize=6, symbolBrush=c, symbolPen=None, name=str(i))
             for i, c in enumerate(colours)
         ]
         self.history = np.zeros((0, classes))
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        background, foreground = plot_colours(self.palette())
+        self.setBackground(background)
+        legend = QColor(background)
+        legend.setAlpha(200)
+        self.getPlotItem().legend.setBrush(legend)
+        recolour_plot(self.getPlotItem(), foreground)
 
     def set_history(self, history: list[np.ndarray]) -> None:
         """One probability vector per stroke (NaN rows for strokes that left no ink on the canvas)."""

@@ -1,27 +1,45 @@
 """What fine-tuning did: held-out accuracy on the user's samples per class, before and after, and MNIST
-test accuracy before and after, with a warning when the model is forgetting MNIST."""
+test accuracy before and after, with a warning when the model is forgetting MNIST. Also the formatting of
+what has no value (a class without samples) and of differences in percentage points, for every table."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.data import DIGITS
 from ..core.evaluate import Report
 from ..core.finetune import FORGET_WARN_PP, FinetuneReport
+from .theme import FollowsPalette, error_colour
 
-BETTER, WORSE = QColor("#d8f3dc"), QColor("#ffd6d6")
+# translucent, so that the cell's own colour shows through: pale on a light table, deep on a dark one
+BETTER, WORSE = QColor(46, 160, 67, 70), QColor(220, 53, 69, 70)
+NO_SAMPLES = "–"  # a class without samples has no accuracy (not 0%)
+
+
+def signed_pp(delta: float) -> str:
+    """A difference in percentage points with its sign, "+0.25 pp"; one that rounds to zero is "±0.00 pp",
+    never "-0.00 pp"."""
+    text = f"{delta:+.2f}"
+    return "±0.00 pp" if float(text) == 0 else f"{text} pp"
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+    return NO_SAMPLES if value is None else f"{value * 100:.1f}%"
 
 
 def _cell(value: float | None) -> str:
     """Whole percent without the sign (the row says %): a class has a handful of held-out samples, and
     eleven columns in a narrow panel must show all of "100"."""
-    return "-" if value is None else f"{value * 100:.0f}"
+    return NO_SAMPLES if value is None else f"{value * 100:.0f}"
 
 
 def _recalls(report: Report | None) -> list[float | None]:
@@ -30,8 +48,9 @@ def _recalls(report: Report | None) -> list[float | None]:
     return [m["recall"] if m["support"] else None for m in report.per_class]
 
 
-class FinetuneResults(QWidget):
-    """A per-class before/after table (columns: the classes) and a summary line."""
+class FinetuneResults(FollowsPalette, QWidget):
+    """A per-class before/after table (columns: the classes) and a summary line (its warning in a red of
+    the theme)."""
 
     ROWS = ("held out", "before, %", "after, %")
 
@@ -55,6 +74,11 @@ class FinetuneResults(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
         self.clear()
+        self.follow_palette()
+
+    def recolour(self) -> None:
+        if self.report is not None:
+            self.summary.setText(summary_html(self.report, self.palette()))
 
     def clear(self) -> None:
         self.table.clearContents()
@@ -71,7 +95,7 @@ class FinetuneResults(QWidget):
             self._set(0, col, str(n))
             self._set(1, col, _cell(b))
             self._set(2, col, _cell(a), None if a is None or b is None or a == b else (BETTER if a > b else WORSE))
-        self.summary.setText(summary_html(report))
+        self.summary.setText(summary_html(report, self.palette()))
 
     def _set(self, row: int, col: int, text: str, colour: QColor | None = None) -> None:
         item = QTableWidgetItem(text)
@@ -81,7 +105,7 @@ class FinetuneResults(QWidget):
         self.table.setItem(row, col, item)
 
 
-def summary_html(report: FinetuneReport) -> str:
+def summary_html(report: FinetuneReport, palette: QPalette) -> str:
     parts = [f"Trained on {report.samples_used} samples in {report.seconds:.1f} s."]
     if report.heldout_before is not None and report.heldout_after is not None:
         parts.append(f"Your held-out samples: {_pct(report.heldout_before.accuracy)} &rarr; "
@@ -91,9 +115,9 @@ def summary_html(report: FinetuneReport) -> str:
     if report.mnist_before is not None and report.mnist_after is not None:
         drop = report.mnist_drop_pp or 0.0
         parts.append(f"MNIST test: {report.mnist_before * 100:.2f}% &rarr; {report.mnist_after * 100:.2f}% "
-                     f"({-drop:+.2f} pp).")
+                     f"({signed_pp(-drop)}).")
         if report.forgot:
-            parts.append(f"<span style='color:#b00020'><b>Warning:</b> MNIST accuracy fell by more than "
+            parts.append(f"<span style='color:{error_colour(palette)}'><b>Warning:</b> MNIST accuracy fell by more than "
                          f"{FORGET_WARN_PP} points: the model is forgetting MNIST. Try fewer steps, a lower "
                          f"learning rate or more MNIST replay, or revert to the base model.</span>")
     return " ".join(parts)
