@@ -41,6 +41,12 @@ def _private_user_dir(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MNIST_PAD_HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    try:  # the window's settings (model in use, theme, recent files) too
+        from PySide6.QtCore import QSettings
+    except ImportError:
+        return home
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(home / "config"))
     return home
 
 
@@ -67,3 +73,19 @@ def mnist_test(mnist_dir):
     from mnist_pad.core.data import load_split
 
     return load_split("mnist", "test", mnist_dir)
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialog(monkeypatch):
+    """A question the window asks (QMessageBox/QDialog ``exec``) would wait forever offscreen: a test that
+    reaches one without answering it (by replacing mnist_pad.qt.dialogs or data_prompt.ask) fails at once."""
+    try:
+        from PySide6.QtWidgets import QDialog, QMessageBox
+    except ImportError:
+        return
+
+    def refuse(self, *args):
+        raise AssertionError(f"a modal dialog opened in a test: {self.windowTitle()!r} {getattr(self, 'text', str)()!r}")
+
+    for cls in (QDialog, QMessageBox):
+        monkeypatch.setattr(cls, "exec", refuse)

@@ -62,4 +62,4 @@ class NoData:
     def __call__(self, dataset: str, split: str) -> Split:
         from mnist_pad.core.data import DataMissing
 
-        raise DataMissing(self.message)
+        raise DataMissing(self.message, dataset)

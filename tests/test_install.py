@@ -74,6 +74,7 @@ def test_wheel_holds_the_package_the_weights_and_the_entry_point(wheel):
     assert {"mnist_pad/__init__.py", "mnist_pad/__main__.py", "mnist_pad/cli.py", "mnist_pad/core/data.py"} <= names
     for weights in SHIPPED:
         assert f"mnist_pad/resources/weights/{weights.name}" in names
+    assert "mnist_pad/qt/translations/mnist_pad_zh_CN.qm" in names  # the interface in Chinese
     assert not any(n.startswith("tests/") for n in names)
 
 

@@ -27,12 +27,33 @@ IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 
 
+def dataset_title(name: str) -> str:
+    """How a dataset's name is written for people: ``mnist`` -> MNIST, ``fashion-mnist`` -> Fashion-MNIST."""
+    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(name, name)
+
+
 class DataError(RuntimeError):
     """A dataset file is missing, truncated or not what it claims to be."""
 
 
 class DataMissing(DataError):
-    """None of the searched folders holds the dataset's files."""
+    """None of the searched folders holds the dataset's files. ``dataset`` names the set (the window asks the
+    user for a folder, or leave to download it, in its own words); ``folder`` is the folder the user gave, if
+    any."""
+
+    def __init__(self, message: str, dataset: str = "", folder: str | None = None) -> None:
+        super().__init__(message, dataset, folder)  # every argument in args: the exception survives pickling
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def dataset(self) -> str:
+        return self.args[1]
+
+    @property
+    def folder(self) -> str | None:
+        return self.args[2]
 
 
 @dataclass(frozen=True)
@@ -153,7 +174,7 @@ def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) ->
     spec = get_spec(dataset)
     if data_dir is not None and not Path(data_dir).is_dir():
         what = "is not a folder" if Path(data_dir).exists() else "no such folder"
-        raise DataMissing(f"{data_dir}: {what} (the data folder given for {spec.name})")
+        raise DataMissing(f"{data_dir}: {what} (the data folder given for {spec.name})", spec.name, str(data_dir))
     dirs = candidate_dirs(dataset, data_dir)
     others = []
     for folder in dirs:
@@ -166,7 +187,7 @@ def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) ->
     message = missing_message(spec, dirs, explicit=data_dir is not None)
     if others:
         message += "\n(" + ", ".join(map(str, others)) + f" hold files of these names, but of another data set than {spec.name})"
-    raise DataMissing(message)
+    raise DataMissing(message, spec.name, None if data_dir is None else str(data_dir))
 
 
 def _is_other_dataset(spec: DatasetSpec, test_labels: Path) -> bool:

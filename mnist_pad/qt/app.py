@@ -7,18 +7,25 @@ launch and copy, so ``--device auto`` keeps the pad's inference on the CPU. Only
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
+import socket
 import sys
 import traceback
+from collections.abc import Iterator
+from pathlib import Path
 
 import torch
 
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..core.checkpoint import CheckpointError, load
+from ..core.checkpoint import Checkpoint, CheckpointError, load
 from ..core.device import DeviceError, describe, resolve_device
 from ..core.paths import shipped_weights
+from .i18n import translate
 from .platform_check import platform_problem
 
 
@@ -58,8 +65,8 @@ def report_unexpected_errors() -> None:
             return
         traceback.print_exception(kind, value, tb)
         QMessageBox.warning(QApplication.activeWindow(), "mnist-pad",
-                            f"Something went wrong: {value or kind.__name__}\n\nThe window still works; the details "
-                            "were printed to the terminal, for a bug report.")
+                            translate("App", "Something went wrong: {0}\n\nThe window still works; the details "
+                                      "were printed to the terminal, for a bug report.").format(value or kind.__name__))
 
     sys.excepthook = hook
 
@@ -71,6 +78,46 @@ def _refuse(message: str, line: str) -> int:
     return 2
 
 
+@contextlib.contextmanager
+def quit_on_signals(app: QApplication) -> Iterator[None]:
+    """While the event loop runs, SIGTERM (a logout, ``kill``) and SIGINT (Ctrl+C in the terminal) quit the
+    application as the window's Quit does: the job process is stopped and its semaphores released (a plain
+    SIGTERM used to kill Python outright and leave them leaked). Python runs a signal handler only when it
+    gets control back, which Qt's event loop does not give: a wake-up socket watched by the event loop does.
+    Exit codes 143 and 130. The previous handlers are back afterwards."""
+    ours, wakeup = socket.socketpair()
+    for sock in (ours, wakeup):
+        sock.setblocking(False)
+    notifier = QSocketNotifier(ours.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(lambda *_: ours.recv(64))  # draining it gives Python the turn to run the handler
+    old_fd = signal.set_wakeup_fd(wakeup.fileno())
+    old = {sig: signal.signal(sig, lambda *_, code=code: app.exit(code))
+           for sig, code in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130))}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(old_fd)
+        notifier.setEnabled(False)
+        ours.close()
+        wakeup.close()
+
+
+def _start_model(weights: str | None, settings, dev) -> tuple[Checkpoint, str | None]:
+    """The model to start with: ``weights``, else the one in use when the window last closed, else the
+    shipped default. A remembered model that cannot be loaded any more is skipped with a note (returned)."""
+    remembered = "" if weights else str(settings.value("model/path", "") or "")
+    if remembered and Path(remembered).is_file():
+        try:
+            return load(remembered, dev), None
+        except CheckpointError as exc:
+            note = translate("App", "The model used last time could not be loaded ({0}); the shipped model is in "
+                                    "use.").format(exc)
+            return load(shipped_weights("default"), dev), note
+    return load(weights or shipped_weights("default"), dev), None
+
+
 def launch(weights: str | None = None, device: str = "auto") -> int:
     """Open the window and run the event loop; returns the exit code (2 when the model cannot be loaded)."""
     problem = None if QApplication.instance() else platform_problem()
@@ -80,28 +127,43 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     leave_a_core_to_the_ui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mnist-pad")
-    path = weights or shipped_weights("default")
+    from .app_state import AppState, app_settings
+    from .i18n import install_language
+    from .theme import THEMES, apply_theme
+
+    settings = app_settings()
+    install_language(app, settings)
     try:
         dev = resolve_device("cpu" if device == "auto" else device)
     except DeviceError as exc:
-        return _refuse(f"Cannot start on that device: {exc}.", str(exc))
+        return _refuse(translate("App", "Cannot start on that device: {0}.").format(exc), str(exc))
     try:
-        ckpt = load(path, dev)
+        ckpt, note = _start_model(weights, settings, dev)
     except CheckpointError as exc:
-        hint = "" if weights else "\n\nThe shipped weights are missing or damaged: reinstall mnist-pad, or pass --weights FILE."
-        return _refuse(f"Cannot load the model:\n{exc}{hint}", str(exc))
+        hint = "" if weights else "\n\n" + translate(
+            "App", "The shipped weights are missing or damaged: reinstall mnist-pad, or pass --weights FILE.")
+        return _refuse(translate("App", "Cannot load the model:\n{0}").format(exc) + hint, str(exc))
 
-    from .app_state import AppState
-    from .window import MainWindow
+    from .window import THEME_KEY, MainWindow
 
-    state = AppState(ckpt)
+    theme = str(settings.value(THEME_KEY, "system") or "system")
+    apply_theme(app, theme if theme in THEMES else "system")
+    state = AppState(ckpt, settings=settings)
     window = MainWindow(state, describe(dev))
-    geometry = state.settings.value("window/geometry")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
+    start = Path(weights) if weights else shipped_weights("default")
+    if ckpt.path is None or Path(ckpt.path).resolve() != start.resolve():  # the model used last time
+        try:
+            window.train.picker.set_base(load(start, dev))
+        except CheckpointError:
+            pass  # Revert then returns to the model the window started with
+    window.restore_state()
     window.show()
+    if note:
+        window.statusBar().showMessage(note, 15000)
     report_unexpected_errors()
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
-    code = app.exec()
-    state.settings.setValue("window/geometry", window.saveGeometry())
+    with quit_on_signals(app):
+        code = app.exec()
+    if window.isVisible():  # quit by a signal: the window was not closed, so its state is kept here
+        window.save_state()
     return code

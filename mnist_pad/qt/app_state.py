@@ -36,6 +36,7 @@ class AppState(QObject):
         self.samples = samples if samples is not None else SampleStore()
         self.settings = settings if settings is not None else app_settings()
         self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
+        self.allow_download = False  # the window downloads a dataset only after asking (qt.data_prompt)
         self.jobs = JobHost()  # the session's job process: fine-tuning, training, evaluation (one at a time)
         qt_app = QCoreApplication.instance()
         if qt_app is not None:
@@ -76,11 +77,12 @@ class AppState(QObject):
 
     def data_source(self) -> SplitLoader:
         """What jobs load dataset splits with (picklable: it travels to the job process)."""
-        return self.load_split or DataSource(self.data_dir)
+        return self.load_split or DataSource(self.data_dir, allow_download=self.allow_download)
 
     def close(self) -> None:
-        """End the job process (the window is closing; the tabs' runners have stopped their threads)."""
-        self.jobs.close()
+        """End the job process (the window is closing): a job still running there is stopped, not waited for
+        (it saves nothing), and the runners' threads waiting on it end at once."""
+        self.jobs.close(timeout=0.5)
 
     @property
     def device(self):

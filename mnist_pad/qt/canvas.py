@@ -134,7 +134,7 @@ class Canvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setToolTip("Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear")
+        self.setToolTip(self.tr("Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear"))
 
     # --- the drawing --------------------------------------------------------------------------------------
     def strokes(self) -> list[np.ndarray]:
@@ -309,4 +309,4 @@ class Canvas(QWidget):
         font = painter.font()
         font.setPointSizeF(max(9.0, side / 28))
         painter.setFont(font)
-        painter.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, "draw a digit here")
+        painter.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, self.tr("draw a digit here"))

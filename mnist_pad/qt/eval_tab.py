@@ -44,8 +44,11 @@ from ..core.eval_jobs import (
     samples_split,
 )
 from .eval_pages import ResultPages
-from .eval_views import ConfusionView, fill_table, table
+from .eval_views import ConfusionView, fill_table, metrics_rows, table
+from .results import signed_pp
+from .theme import error_colour
 from .app_state import AppState
+from .data_prompt import offer_data
 from .job_runner import JobRunner
 
 NEIGHBOURS = 12
@@ -60,12 +63,15 @@ class EvalTab(QWidget):
         self.evaluated: Evaluated | None = None
         self.comparison: analysis.Comparison | None = None
         self.runner = JobRunner(self, app.jobs)  # evaluations run in the session's job process
+        self._busy_elsewhere = False  # the Train tab's job holds that process
         self._build()
         self.refresh_choices()
         app.model_changed.connect(self.refresh_choices)
         app.data_dir_changed.connect(lambda _: self.refresh_choices())
         self.runner.progress.connect(self._on_progress)
         self.runner.message.connect(lambda text, error: self._say(text, error))
+        self.runner.needs_data.connect(
+            lambda missing, retry: offer_data(self, app, missing, retry, lambda text: self._say(text, error=True)))
         self.runner.running_changed.connect(self._set_running)
 
     # --- layout ------------------------------------------------------------------------------------------
@@ -73,13 +79,13 @@ class EvalTab(QWidget):
         self.model_a, self.model_b, self.dataset = QComboBox(), QComboBox(), QComboBox()
         for combo in (self.model_a, self.model_b):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.evaluate_button = QPushButton("Evaluate")
-        self.compare_button = QPushButton("Compare")
-        self.cancel_button = QPushButton("Cancel")
-        self.export_button = QPushButton("Export report…")
+        self.evaluate_button = QPushButton(self.tr("Evaluate"))
+        self.compare_button = QPushButton(self.tr("Compare"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.export_button = QPushButton(self.tr("Export report…"))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
-        self.message = QLabel("Pick a model and a dataset, then Evaluate.")
+        self.message = QLabel(self.tr("Pick a model and a dataset, then Evaluate."))
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.evaluate_button.clicked.connect(self.start_evaluation)
@@ -88,24 +94,24 @@ class EvalTab(QWidget):
         self.export_button.clicked.connect(self._export_dialog)
 
         controls = QGridLayout()
-        controls.addWidget(QLabel("Model"), 0, 0)
+        controls.addWidget(QLabel(self.tr("Model")), 0, 0)
         controls.addWidget(self.model_a, 0, 1)
-        controls.addWidget(QLabel("Dataset"), 0, 2)
+        controls.addWidget(QLabel(self.tr("Dataset")), 0, 2)
         controls.addWidget(self.dataset, 0, 3)
         controls.addWidget(self.evaluate_button, 0, 4)
         controls.addWidget(self.cancel_button, 0, 5)
         controls.addWidget(self.progress, 0, 6)
-        controls.addWidget(QLabel("Compare with"), 1, 0)
+        controls.addWidget(QLabel(self.tr("Compare with")), 1, 0)
         controls.addWidget(self.model_b, 1, 1)
         controls.addWidget(self.compare_button, 1, 4)
         controls.addWidget(self.export_button, 1, 5)
         controls.setColumnStretch(7, 1)
 
-        self.accuracy = QLabel("–")
+        self.accuracy = QLabel(self.tr("not evaluated yet"))
         font = QFont(self.accuracy.font())
         font.setPointSize(16)
         self.accuracy.setFont(font)
-        self.metrics = table(("class", "precision", "recall", "F1", "support"))
+        self.metrics = table((self.tr("class"), self.tr("precision"), self.tr("recall"), self.tr("F1"), self.tr("support")))
         left = QWidget()
         left.setMinimumWidth(300)
         lv = QVBoxLayout(left)
@@ -115,7 +121,7 @@ class EvalTab(QWidget):
 
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.show_cell)
-        self.normalised = QCheckBox("normalised (% of each true class)")
+        self.normalised = QCheckBox(self.tr("normalised (% of each true class)"))
         self.normalised.toggled.connect(self.confusion.set_normalised)
         middle = QWidget()
         mv = QVBoxLayout(middle)
@@ -141,12 +147,17 @@ class EvalTab(QWidget):
         """Re-read the model catalog (new fine-tuned models appear) and the datasets, keeping selections."""
         entries, problems = list_models()
         current = self.app.checkpoint
-        items = [(f"current: {current.name}", None)] + [(e.name + (" (shipped)" if e.shipped else ""), e.path) for e in entries]
+        shipped = self.tr(" (shipped)")
+        items = [(self.tr("current: {0}").format(current.name), None)] + [
+            (e.name + (shipped if e.shipped else ""), e.path) for e in entries]
+        first = self.model_b.count() == 0
         for combo in (self.model_a, self.model_b):
             _refill(combo, items)
+        if first and len(items) > 1:  # compare with another model than the current one, to begin with
+            self.model_b.setCurrentIndex(next((i for i, (_, path) in enumerate(items[1:], 1) if path != current.path), 1))
         _refill(self.dataset, [(c.label, c) for c in dataset_choices(self.app.data_dir)])
         if problems:
-            self._say("Some model files were skipped: " + "; ".join(problems), error=True)
+            self._say(self.tr("Some model files were skipped: {0}").format("; ".join(problems)), error=True)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if not self.is_running():
@@ -171,32 +182,36 @@ class EvalTab(QWidget):
         choice: DatasetChoice = self.dataset.currentData()
         samples = samples_split(self.app.samples)[0] if choice.dataset == SAMPLES else None
         if samples is not None and not len(samples):
-            self._say("You have no samples yet: label drawings on the pad or in the Train tab first.", error=True)
+            self._say(self.tr("You have no samples yet: label drawings on the pad or in the Train tab first."), error=True)
             return
         job = self.runner.in_process(evaluation_job, self._source(self.model_a), choice, self.app.data_source(),
                                      samples, self.device)
-        self._run(job, self._show_evaluation, f"evaluating on {choice.label} ({self.device})…")
+        self._run(job, self._show_evaluation, self.tr("evaluating on {0} ({1})…").format(choice.label, self.device),
+                  self.start_evaluation)
 
     def start_comparison(self) -> None:
         if self.evaluated is None:
-            self._say("Evaluate a model first; the comparison runs the second model on the same images.", error=True)
+            self._say(self.tr("Evaluate a model first; the comparison runs the second model on the same images."), error=True)
             return
         ev = self.evaluated
         job = self.runner.in_process(comparison_job, self._source(self.model_b), ev.split, ev.result.report.classes,
                                      self.device)
-        self._run(job, self._show_comparison, f"evaluating {self.model_b.currentText()} on the same images…")
+        self._run(job, self._show_comparison,
+                  self.tr("evaluating {0} on the same images…").format(self.model_b.currentText()))
 
     def start_neighbours(self) -> None:
         if self.drawing is None:
-            self._say("The pad is empty: draw a digit there first.", error=True)
+            self._say(self.tr("The pad is empty: draw a digit there first."), error=True)
             return
         samples, key = samples_split(self.app.samples)
         job = self.runner.in_process(neighbours_job, self._source(self.model_a), self.drawing, self.app.data_source(),
                                      samples, key, self.device, NEIGHBOURS)
-        self._run(job, self._show_neighbours, "embedding the reference images (once per model)…")
+        self._run(job, self._show_neighbours, self.tr("embedding the reference images (once per model)…"),
+                  self.start_neighbours)
 
-    def _run(self, job: Callable[[], Iterator], on_done: Callable[[object], None], message: str) -> None:
-        if self.runner.run(job, on_done, message):
+    def _run(self, job: Callable[[], Iterator], on_done: Callable[[object], None], message: str,
+             retry: Callable[[], None] | None = None) -> None:
+        if self.runner.run(job, on_done, message, retry=retry):
             self.progress.setValue(0)
 
     def is_running(self) -> bool:
@@ -213,25 +228,35 @@ class EvalTab(QWidget):
         self.progress.setMaximum(p.steps)
         self.progress.setValue(p.step)
 
+    def set_busy_elsewhere(self, busy: bool) -> None:
+        """Another tab's job holds the session's job process: the buttons that would start a job wait for it."""
+        self._busy_elsewhere = busy
+        self._set_running(self.is_running())
+
     def _set_running(self, running: bool) -> None:
-        for w in (self.evaluate_button, self.compare_button, self.pages.neighbours_button, self.model_a, self.model_b, self.dataset):
+        busy = running or self._busy_elsewhere
+        for w in (self.evaluate_button, self.compare_button, self.pages.neighbours_button):
+            w.setEnabled(not busy)
+            w.setToolTip(self.tr("A training or fine-tuning job is running; this waits until it has ended.")
+                         if busy and not running else "")
+        for w in (self.model_a, self.model_b, self.dataset):
             w.setEnabled(not running)
         self.export_button.setEnabled(not running and self.evaluated is not None)
         self.cancel_button.setEnabled(running)
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setStyleSheet(f"color: {error_colour(self.palette())};" if error else "")
         self.message.setText(text)
 
     # --- results -----------------------------------------------------------------------------------------
     def _show_evaluation(self, ev: Evaluated) -> None:
         self.evaluated, self.comparison = ev, None
         rep, res = ev.result.report, ev.result
-        self.accuracy.setText(f"{rep.accuracy:.2%} correct")
-        self._say(f"{ev.model} on {ev.dataset}: {rep.n:,} images in {res.seconds:.2f} s on {ev.device} ({res.engine}).")
-        fill_table(self.metrics, [(c, f"{m['precision']:.1%}", f"{m['recall']:.1%}", f"{m['f1']:.1%}", f"{int(m['support'])}")
-                                  for c, m in zip(rep.classes, rep.per_class)])
-        self.confusion.set_result(res, f"{ev.model} on {ev.dataset}")
+        self.accuracy.setText(self.tr("{0:.2%} correct").format(rep.accuracy))
+        self._say(self.tr("{0} on {1}: {2:,} images in {3:.2f} s on {4} ({5}).").format(
+            ev.model, ev.dataset, rep.n, res.seconds, ev.device, res.engine))
+        fill_table(self.metrics, metrics_rows(rep))
+        self.confusion.set_result(res, self.tr("{0} on {1}").format(ev.model, ev.dataset))
         self.pages.show_evaluation(ev)
 
     def show_cell(self, true: int, predicted: int) -> None:
@@ -250,13 +275,15 @@ class EvalTab(QWidget):
             return
         self.comparison = cmp
         self.pages.show_comparison(name_b, result_b, cmp)
-        verdict = "no differences" if cmp.identical else f"{(cmp.accuracy[1] - cmp.accuracy[0]) * 100:+.2f} pt"
-        self._say(f"A = {ev.model}: {cmp.accuracy[0]:.2%}, B = {name_b}: {cmp.accuracy[1]:.2%} on {ev.dataset} ({verdict}).")
+        verdict = (self.tr("no differences") if cmp.identical
+                   else signed_pp((cmp.accuracy[1] - cmp.accuracy[0]) * 100))
+        self._say(self.tr("A = {0}: {1:.2%}, B = {2}: {3:.2%} on {4} ({5}).").format(
+            ev.model, cmp.accuracy[0], name_b, cmp.accuracy[1], ev.dataset, verdict))
 
     def _show_neighbours(self, outcome: tuple[str, list[analysis.Neighbour]]) -> None:
         name, found = outcome
         self.pages.show_neighbours(found, name)
-        self._say(f"Nearest neighbours found among {', '.join(sorted({n.source for n in found}))}.")
+        self._say(self.tr("Nearest neighbours found among {0}.").format(", ".join(sorted({n.source for n in found}))))
 
     # --- export ------------------------------------------------------------------------------------------
     def export(self, json_path: str | Path) -> list[Path]:
@@ -269,14 +296,15 @@ class EvalTab(QWidget):
     def _export_dialog(self) -> None:
         if self.evaluated is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export report", "evaluation.json", "JSON report (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), "evaluation.json",
+                                              self.tr("JSON report (*.json)"))
         if path:
             try:
                 written = self.export(path)
             except FILE_ERRORS as exc:
-                self._say(f"Export failed: {exc}", error=True)
+                self._say(self.tr("Export failed: {0}").format(exc), error=True)
                 return
-            self._say("Exported " + " and ".join(str(p) for p in written))
+            self._say(self.tr("Exported {0}").format(self.tr(" and ").join(str(p) for p in written)))
 
 
 def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -32,6 +33,7 @@ from ..core.data import DIGITS
 from ..core.files import FILE_ERRORS
 from ..core.sample_file import CLASSES
 from ..core.samples import SampleStore
+from .theme import error_colour
 
 THUMB = 56  # thumbnail side in pixels (2x the 28x28 sample)
 THUMB_CACHE = 2000  # thumbnails kept in memory (about 12 MB); others are remade when scrolled back to
@@ -94,7 +96,9 @@ class SampleListModel(QAbstractListModel):
             return self._thumbnail(sample_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             s = self.store.get(sample_id)
-            return f"label {s.label}, id {s.id}" + ("" if s.strokes is not None else " (from an image file)")
+            if s.strokes is None:
+                return self.tr("label {0}, id {1} (from an image file)").format(s.label, s.id)
+            return self.tr("label {0}, id {1}").format(s.label, s.id)
         return None
 
     def _thumbnail(self, sample_id: str) -> QPixmap:
@@ -190,23 +194,25 @@ class Gallery(QWidget):
         self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.view.setSpacing(2)
 
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected samples (Del)")
+        self.delete_button = QPushButton(self.tr("Delete"))
+        self.delete_button.setToolTip(self.tr("Delete the selected samples (Del)"))
         self.delete_button.clicked.connect(self.delete_selected)
         QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected)
         self.relabel_box = QComboBox()
         self.relabel_box.addItems(list(DIGITS))
-        self.relabel_button = QPushButton("Relabel as")
+        self.relabel_button = QPushButton(self.tr("Relabel as"))
         self.relabel_button.clicked.connect(lambda: self.relabel_selected(self.relabel_box.currentIndex()))
         self.view.doubleClicked.connect(lambda index: self.sample_opened.emit(self.model.id_at(index.row())))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(lambda pos: self.context_menu().exec(self.view.mapToGlobal(pos)))
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
 
-        self.import_button = QPushButton("Import...")
-        self.import_button.setToolTip("Add the samples of a folder <label>/*.png (with or without manifest.json)")
+        self.import_button = QPushButton(self.tr("Import..."))
+        self.import_button.setToolTip(self.tr("Add the samples of a folder <label>/*.png (with or without manifest.json)"))
         self.import_button.clicked.connect(self._ask_import)
-        self.export_button = QPushButton("Export...")
-        self.export_button.setToolTip("Write every sample as <label>/<id>.png plus manifest.json into a folder")
+        self.export_button = QPushButton(self.tr("Export..."))
+        self.export_button.setToolTip(self.tr("Write every sample as <label>/<id>.png plus manifest.json into a folder"))
         self.export_button.clicked.connect(self._ask_export)
 
         actions = QGridLayout()
@@ -224,11 +230,26 @@ class Gallery(QWidget):
         layout.addLayout(actions)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #b35c00")
+        self.problems.setStyleSheet(f"color: {error_colour(self.palette())}")
         layout.addWidget(self.problems)
         self._show_problems()
         self.update_counts()
         self._update_buttons()
+
+    def context_menu(self) -> QMenu:
+        """Right-click on the samples: open, relabel or delete the selected ones."""
+        menu = QMenu(self)
+        ids = self.selected_ids()
+        menu.addAction(self.tr("Open in the canvas"), lambda: self.sample_opened.emit(ids[0])).setEnabled(len(ids) == 1)
+        relabel = menu.addMenu(self.tr("Relabel as"))
+        relabel.setEnabled(bool(ids))
+        for digit in range(CLASSES):
+            relabel.addAction(str(digit), lambda d=digit: self.relabel_selected(d))
+        menu.addAction(self.tr("Delete"), self.delete_selected).setEnabled(bool(ids))
+        menu.addSeparator()
+        menu.addAction(self.tr("Import..."), self._ask_import)
+        menu.addAction(self.tr("Export..."), self._ask_export).setEnabled(len(self.store) > 0)
+        return menu
 
     def selected_ids(self) -> list[str]:
         return [self.model.id_at(i.row()) for i in sorted(self.view.selectionModel().selectedIndexes(), key=lambda i: i.row())]
@@ -240,10 +261,10 @@ class Gallery(QWidget):
         return sample_id
 
     def delete_selected(self) -> None:
-        self._edit(lambda ids: self.model.delete(ids), "Delete failed")
+        self._edit(lambda ids: self.model.delete(ids), self.tr("Delete failed"))
 
     def relabel_selected(self, label: int) -> None:
-        self._edit(lambda ids: self.model.relabel(ids, label), "Relabel failed")
+        self._edit(lambda ids: self.model.relabel(ids, label), self.tr("Relabel failed"))
 
     def _edit(self, change, failure: str) -> None:
         """Apply ``change`` to the selected samples; a file-system error is emitted as ``failed``."""
@@ -263,8 +284,11 @@ class Gallery(QWidget):
             self.model.sample_added(sample_id)
         self.update_counts()
         self._show_problems(problems)
-        self.message.emit(f"Imported {len(ids)} sample(s) from {folder}"
-                          + (f"; {len(problems)} file(s) skipped (listed below)" if problems else ""))
+        if problems:
+            self.message.emit(self.tr("Imported {0} sample(s) from {1}; {2} file(s) skipped (listed below)").format(
+                len(ids), folder, len(problems)))
+        else:
+            self.message.emit(self.tr("Imported {0} sample(s) from {1}").format(len(ids), folder))
         return len(ids)
 
     def export_folder(self, folder: str) -> Path:
@@ -275,14 +299,14 @@ class Gallery(QWidget):
             target = target / time.strftime("mnist-pad-samples-%Y%m%d-%H%M%S")
         written = self.store.export_folder(target)
         self._show_problems([])
-        self.message.emit(f"Exported {len(self.store)} sample(s) to {written}")
+        self.message.emit(self.tr("Exported {0} sample(s) to {1}").format(len(self.store), written))
         return written
 
     def _ask_import(self) -> None:
-        self._with_folder("Import samples from a folder", self.import_folder, "Import failed")
+        self._with_folder(self.tr("Import samples from a folder"), self.import_folder, self.tr("Import failed"))
 
     def _ask_export(self) -> None:
-        self._with_folder("Export samples into a folder", self.export_folder, "Export failed")
+        self._with_folder(self.tr("Export samples into a folder"), self.export_folder, self.tr("Export failed"))
 
     def _with_folder(self, title: str, action, failure: str) -> None:
         """Ask for a folder and run ``action`` on it; a file-system error is emitted as ``failed``, not raised."""
@@ -295,7 +319,7 @@ class Gallery(QWidget):
 
     def update_counts(self) -> None:
         counts = self.store.counts()
-        self.filter_group.button(ALL).setText(f"All {sum(counts)}")
+        self.filter_group.button(ALL).setText(self.tr("All {0}").format(sum(counts)))
         for c in range(CLASSES):
             self.filter_group.button(c).setText(f"{c}: {counts[c]}")
         self.counts_changed.emit(counts)
@@ -305,9 +329,10 @@ class Gallery(QWidget):
         problems = list(self.store.problems if problems is None else problems)
         self.problems.setVisible(bool(problems))
         if problems:
-            lines = [str(p) for p in problems[:3]] + ([f"... and {len(problems) - 3} more (point here for all)"]
-                                                      if len(problems) > 3 else [])
-            self.problems.setText(f"{len(problems)} file(s) could not be read and were skipped:\n" + "\n".join(lines))
+            lines = [str(p) for p in problems[:3]] + (
+                [self.tr("... and {0} more (point here for all)").format(len(problems) - 3)] if len(problems) > 3 else [])
+            self.problems.setText("\n".join([self.tr("{0} file(s) could not be read and were skipped:").format(
+                len(problems)), *lines]))
             self.problems.setToolTip("\n".join(str(p) for p in problems))
 
     def _update_buttons(self) -> None:

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ..core.checkpoint import Checkpoint
 from ..core.models import parameter_count
+from .i18n import translate
 
+# (key, what it does), shown in the Keys tab and in Help > Help: marked for translation here, translated where
+# shown (``translate("HelpPanel", text)``); key names such as Ctrl+Z have no translation and stay as they are
 SHORTCUTS = (
-    ("draw", "left mouse button, or a tablet pen (pressure changes the width)"),
-    ("Ctrl+Z", "undo the last stroke"),
-    ("Esc", "clear the canvas"),
-    ("[ and ]", "thinner / thicker pen"),
-    ("0 - 9", "keep the drawing as a labelled sample of that digit (for fine-tuning), then clear"),
-    ("Ctrl+Q", "quit (a running fine-tune or training is cancelled; nothing half-done is saved)"),
+    (QT_TRANSLATE_NOOP("HelpPanel", "draw"),
+     QT_TRANSLATE_NOOP("HelpPanel", "left mouse button, or a tablet pen (pressure changes the width)")),
+    ("Ctrl+Z", QT_TRANSLATE_NOOP("HelpPanel", "undo the last stroke")),
+    ("Esc", QT_TRANSLATE_NOOP("HelpPanel", "clear the canvas")),
+    (QT_TRANSLATE_NOOP("HelpPanel", "[ and ]"), QT_TRANSLATE_NOOP("HelpPanel", "thinner / thicker pen")),
+    ("0 - 9", QT_TRANSLATE_NOOP("HelpPanel", "keep the drawing as a labelled sample of that digit (for fine-tuning), "
+                                             "then clear")),
+    ("Ctrl+1 / 2 / 3", QT_TRANSLATE_NOOP("HelpPanel", "the Pad, Train and Evaluate tabs")),
+    ("Ctrl+O", QT_TRANSLATE_NOOP("HelpPanel", "open an image of a digit (a scan or a photo) in the pad")),
+    ("Ctrl+S", QT_TRANSLATE_NOOP("HelpPanel", "save the drawing as a PNG image")),
+    (QT_TRANSLATE_NOOP("HelpPanel", "Enter (Train tab)"),
+     QT_TRANSLATE_NOOP("HelpPanel", "add the drawing as a sample with the chosen label")),
+    (QT_TRANSLATE_NOOP("HelpPanel", "Del (Train tab)"), QT_TRANSLATE_NOOP("HelpPanel", "delete the selected samples")),
+    (QT_TRANSLATE_NOOP("HelpPanel", "right click"),
+     QT_TRANSLATE_NOOP("HelpPanel", "more actions on the drawing, the samples and the model list")),
+    ("F1", QT_TRANSLATE_NOOP("HelpPanel", "help")),
+    ("Ctrl+Q", QT_TRANSLATE_NOOP("HelpPanel", "quit (a running fine-tune or training is cancelled; nothing half-done "
+                                              "is saved)")),
 )
+
+
+def translated_shortcuts(shortcuts=SHORTCUTS) -> list[tuple[str, str]]:
+    """``shortcuts`` in the interface's language."""
+    return [(translate("HelpPanel", key), translate("HelpPanel", text)) for key, text in shortcuts]
 
 
 class HelpPanel(QTextBrowser):
@@ -26,23 +47,26 @@ class HelpPanel(QTextBrowser):
 
     def show_model(self, ckpt: Checkpoint) -> None:
         meta = ckpt.meta
-        rows = [("name", ckpt.name), ("architecture", f"{meta['arch']['name']}: {meta['arch'].get('description', '')}"),
-                ("parameters", f"{parameter_count(ckpt.model):,d}")]
+        rows = [(self.tr("name"), ckpt.name),
+                (self.tr("architecture"), f"{meta['arch']['name']}: {meta['arch'].get('description', '')}"),
+                (self.tr("parameters"), f"{parameter_count(ckpt.model):,d}")]
         if meta.get("test_accuracy") is not None:
-            rows.append(("MNIST test accuracy", f"{meta['test_accuracy'] * 100:.2f}%"))
-        for key in ("dataset", "created"):
+            rows.append((self.tr("MNIST test accuracy"), f"{meta['test_accuracy'] * 100:.2f}%"))
+        for key, label in (("dataset", self.tr("dataset")), ("created", self.tr("created"))):
             if meta.get(key):
-                rows.append((key, str(meta[key])))
-        rows.append(("file", str(ckpt.path or "(not saved)")))
+                rows.append((label, str(meta[key])))
+        rows.append((self.tr("file"), str(ckpt.path or self.tr("(not saved)"))))
 
         def table(pairs) -> str:
             return "<table cellspacing=4>" + "".join(
                 f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in pairs) + "</table>"
 
         self.setHtml(
-            "<h3>Keys</h3>" + table(SHORTCUTS) + "<h3>Model in use</h3>" + table(rows)
-            + "<h3>How the drawing is read</h3><p>The drawing is cropped to its ink, its stroke width brought to "
-            "MNIST's, fitted into 20x20 pixels keeping its aspect ratio and placed in 28x28 with its centre of "
-            "mass in the middle: the way MNIST itself was made. When the top probability is under 60% the pad "
-            "says it is unsure instead of guessing.</p>"
+            "<h3>" + self.tr("Keys") + "</h3>" + table(translated_shortcuts()) + "<h3>" + self.tr("Model in use")
+            + "</h3>" + table(rows) + "<h3>" + self.tr("How the drawing is read") + "</h3><p>"
+            + self.tr("The drawing is cropped to its ink, its stroke width brought to MNIST's, fitted into 20x20 pixels "
+                      "keeping its aspect ratio and placed in 28x28 with its centre of mass in the middle: the way "
+                      "MNIST itself was made. When the top probability is under 60% the pad says it is unsure "
+                      "instead of guessing.")
+            + "</p>"
         )

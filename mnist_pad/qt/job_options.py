@@ -3,7 +3,7 @@ holds its fields and the button that starts its job; the tab connects the button
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -23,12 +23,13 @@ from ..core.finetune import LAYERS, FinetuneConfig
 from ..core.models import ARCHS
 from ..core.recipes import recipe_for
 from .app_state import AppState
+from .i18n import translate
 
 LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
-    "top": "last conv block + classifier",
-    "head": "classifier only",
-    "all": "all layers",
-    "all-bn-frozen": "all layers, batch-norm statistics kept",
+    "top": QT_TRANSLATE_NOOP("FinetuneOptions", "last conv block + classifier"),
+    "head": QT_TRANSLATE_NOOP("FinetuneOptions", "classifier only"),
+    "all": QT_TRANSLATE_NOOP("FinetuneOptions", "all layers"),
+    "all-bn-frozen": QT_TRANSLATE_NOOP("FinetuneOptions", "all layers, batch-norm statistics kept"),
 }
 
 
@@ -38,9 +39,9 @@ class FinetuneOptions(QWidget):
         defaults = FinetuneConfig()
         self.layers = QComboBox()
         for key in LAYERS:
-            self.layers.addItem(LAYER_LABELS.get(key, key), key)
+            self.layers.addItem(translate("FinetuneOptions", LAYER_LABELS[key]) if key in LAYER_LABELS else key, key)
         self.layers.setCurrentIndex(self.layers.findData(defaults.layers))
-        self.steps = _spin(1, 10_000, defaults.steps, "optimizer steps")
+        self.steps = _spin(1, 10_000, defaults.steps, self.tr("optimizer steps"))
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 0.1)
@@ -50,11 +51,11 @@ class FinetuneOptions(QWidget):
         self.replay.setRange(0.0, 16.0)
         self.replay.setSingleStep(0.5)
         self.replay.setValue(defaults.replay)
-        self.replay.setToolTip("MNIST training images mixed into each batch per sample of yours (0: none). "
-                               "Replay keeps the model's MNIST skill.")
-        self.button = QPushButton("Fine-tune on my samples")
-        _form(self, [("Layers to train", self.layers), ("Steps", self.steps), ("Learning rate", self.lr),
-                     ("MNIST replay", self.replay)], self.button)
+        self.replay.setToolTip(self.tr("MNIST training images mixed into each batch per sample of yours (0: none). "
+                                       "Replay keeps the model's MNIST skill."))
+        self.button = QPushButton(self.tr("Fine-tune on my samples"))
+        _form(self, [(self.tr("Layers to train"), self.layers), (self.tr("Steps"), self.steps),
+                     (self.tr("Learning rate"), self.lr), (self.tr("MNIST replay"), self.replay)], self.button)
 
     def config(self) -> FinetuneConfig:
         return FinetuneConfig(layers=self.layers.currentData(), steps=self.steps.value(), lr=self.lr.value(),
@@ -71,10 +72,11 @@ class ScratchOptions(QWidget):
             self.arch.setItemData(i, ARCHS[name].description, Qt.ItemDataRole.ToolTipRole)
         self.dataset = QComboBox()
         self.dataset.addItems(list(DATASETS))
-        self.epochs = _spin(1, 200, recipe_for("fast").epochs, "passes over the training set")
+        self.epochs = _spin(1, 200, recipe_for("fast").epochs, self.tr("passes over the training set"))
         self.arch.currentTextChanged.connect(lambda arch: self.epochs.setValue(recipe_for(arch).epochs))
-        self.button = QPushButton(f"Train from scratch on {resolve_device('auto').type}")
-        _form(self, [("Architecture", self.arch), ("Dataset", self.dataset), ("Epochs", self.epochs)], self.button)
+        self.button = QPushButton(self.tr("Train from scratch on {0}").format(resolve_device("auto").type))
+        _form(self, [(self.tr("Architecture"), self.arch), (self.tr("Dataset"), self.dataset), (self.tr("Epochs"), self.epochs)],
+              self.button)
 
 
 class DataFolderRow(QWidget):
@@ -84,21 +86,21 @@ class DataFolderRow(QWidget):
         super().__init__(parent)
         self.app = app
         self.edit = QLineEdit(app.data_dir or "")
-        self.edit.setPlaceholderText(f"MNIST folder (default: ${ENV_VAR} or the cache)")
-        self.edit.setToolTip("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: $" + ENV_VAR
-                             + ", then the download cache (downloading when missing)")
+        self.edit.setPlaceholderText(self.tr("MNIST folder (default: ${0} or the cache)").format(ENV_VAR))
+        self.edit.setToolTip(self.tr("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: ${0}, then the download "
+                                     "cache (downloading when missing)").format(ENV_VAR))
         self.edit.editingFinished.connect(lambda: app.set_data_dir(self.edit.text()))
         app.data_dir_changed.connect(self.edit.setText)
-        browse = QPushButton("Browse...")
+        browse = QPushButton(self.tr("Browse..."))
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Data:"))
+        layout.addWidget(QLabel(self.tr("Data:")))
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", self.app.data_dir or "")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with the MNIST files"), self.app.data_dir or "")
         if folder:
             self.app.set_data_dir(folder)
 

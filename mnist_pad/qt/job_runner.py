@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from ..core.data import DataMissing
 from ..core.jobhost import JobHost
 from .worker import Worker
 
@@ -28,6 +29,9 @@ class JobRunner(QObject):
     progress = Signal(object)  # each Progress the running job yields
     message = Signal(str, bool)  # what the runner has to say (started, failed, cancelled) and whether it is an error
     running_changed = Signal(bool)  # a job started (True) or the last one ended (False)
+    # a job failed for want of a dataset: the DataMissing, and the run's ``retry`` (or None); the tab asks the
+    # user for the folder or leave to download (qt.data_prompt), instead of showing the core's message
+    needs_data = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None, host: JobHost | None = None) -> None:
         super().__init__(parent)
@@ -44,23 +48,33 @@ class JobRunner(QObject):
         return lambda: self.host.run(fn, *args, **kwargs)
 
     def run(self, job: Callable[[], Iterable], on_done: Callable[[Any], None], message: str,
-            cancelled: str = "Cancelled.") -> bool:
+            cancelled: str | None = None, retry: Callable[[], None] | None = None) -> bool:
         """Start ``job()`` in a worker thread unless a job is running (then False). ``on_done(result)`` gets
-        its return value on the UI thread; it may start the next job. ``cancelled`` is said on a cancel."""
+        its return value on the UI thread; it may start the next job. ``cancelled`` is said on a cancel
+        ("Cancelled." unless given).
+        ``retry`` starts the same run again: offered with :attr:`needs_data` once the data can be found."""
         if self.is_running():
             return False
+        if cancelled is None:
+            cancelled = self.tr("Cancelled.")
         if self.worker is not None:
             self.worker.deleteLater()  # its thread has ended (is_running() is False)
         self.worker = worker = Worker(job, self)
         worker.progress.connect(self.progress)
         worker.finished.connect(on_done)
-        worker.failed.connect(lambda text: self.message.emit(text, True))
+        worker.failed.connect(lambda text: self._failed(worker, text, retry))
         worker.cancelled.connect(lambda: self.message.emit(cancelled, False))
         worker.stopped.connect(lambda: None if self.is_running() else self.running_changed.emit(False))
         self.message.emit(message, False)
         self.running_changed.emit(True)
         worker.start()
         return True
+
+    def _failed(self, worker: Worker, text: str, retry: Callable[[], None] | None) -> None:
+        if isinstance(worker.failure, DataMissing):
+            self.needs_data.emit(worker.failure, retry)
+        else:
+            self.message.emit(text, True)
 
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.is_running()

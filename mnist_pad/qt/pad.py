@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.explain import Prediction, UNSURE_BELOW
 from ..core.drawing import PEN_RANGE
@@ -44,6 +44,7 @@ def _section(text: str) -> QLabel:
 class PadTab(QWidget):
     predicted = Signal(object)  # a Prediction, after every (coalesced) update of the views
     sample_labelled = Signal(int, list, object)  # label, strokes (list of (N, 3) arrays), image (280x280 float32)
+    drawing_cleared = Signal(list, object)  # the strokes of a drawing about to be cleared, and its label or None
 
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +52,7 @@ class PadTab(QWidget):
         self.prediction: Prediction | None = None
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
         self._history: list[np.ndarray] = []  # probabilities after each completed stroke
+        self._kept: str | None = None  # what the last digit key did, shown until the next stroke
 
         self.canvas = Canvas()
         self.answer = QLabel()
@@ -59,6 +61,7 @@ class PadTab(QWidget):
         font.setPointSize(18)
         self.answer.setFont(font)
         self.answer.setMinimumHeight(44)
+        self.answer.setWordWrap(True)
         self.chart = ProbabilityChart()
         self.steps = StepsView()
         self.saliency = SaliencyView()
@@ -68,6 +71,9 @@ class PadTab(QWidget):
         self.help = HelpPanel()
         self._build_layout()
         self._build_shortcuts()
+        self.extra_actions: list[QAction] = []  # the window's file actions, also offered in the canvas's menu
+        self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.canvas.customContextMenuRequested.connect(self._context_menu)
 
         self._timer = self._single_shot(0, self.refresh)
         self._slow_timer = self._single_shot(SLOW_INTERVAL_MS, self._update_slow_views)
@@ -82,39 +88,39 @@ class PadTab(QWidget):
         self.pen_slider = QSlider(Qt.Orientation.Horizontal)
         self.pen_slider.setRange(round(PEN_RANGE[0] * 1000), round(PEN_RANGE[1] * 1000))
         self.pen_slider.setValue(round(self.canvas.pen_width() * 1000))
-        self.pen_slider.setToolTip("pen width ([ and ])")
+        self.pen_slider.setToolTip(self.tr("pen width ([ and ])"))
         self.pen_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pen_slider.valueChanged.connect(lambda v: self.canvas.set_pen_width(v / 1000))
         self.canvas.pen_width_changed.connect(lambda w: self.pen_slider.setValue(round(w * 1000)))
-        undo, clear = QPushButton("Undo"), QPushButton("Clear")
-        undo.setToolTip("undo the last stroke (Ctrl+Z)")
-        clear.setToolTip("clear the canvas (Esc)")
+        undo, clear = QPushButton(self.tr("Undo")), QPushButton(self.tr("Clear"))
+        undo.setToolTip(self.tr("undo the last stroke (Ctrl+Z)"))
+        clear.setToolTip(self.tr("clear the canvas (Esc)"))
         for button in (undo, clear):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         undo.clicked.connect(self.canvas.undo)
-        clear.clicked.connect(self.canvas.clear)
+        clear.clicked.connect(self.clear_drawing)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Pen"))
+        controls.addWidget(QLabel(self.tr("Pen")))
         controls.addWidget(self.pen_slider, 1)
         controls.addWidget(undo)
         controls.addWidget(clear)
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
-        left.addWidget(_section("What the network receives (28x28)"))
+        left.addWidget(_section(self.tr("What the network receives (28x28)")))
         left.addWidget(self.steps)
 
         middle = QVBoxLayout()
         middle.addWidget(self.answer)
         middle.addWidget(self.chart, 1)
-        middle.addWidget(_section("Why: where the evidence is"))
+        middle.addWidget(_section(self.tr("Why: where the evidence is")))
         middle.addWidget(self.saliency, 1)
 
         self.side_tabs = QTabWidget()
-        self.side_tabs.addTab(self.feature_maps, "Feature maps")
-        self.side_tabs.addTab(self.filters, "Filters")
-        self.side_tabs.addTab(self.timeline, "Timeline")
-        self.side_tabs.addTab(self.help, "Keys && model")
+        self.side_tabs.addTab(self.feature_maps, self.tr("Feature maps"))
+        self.side_tabs.addTab(self.filters, self.tr("Filters"))
+        self.side_tabs.addTab(self.timeline, self.tr("Timeline"))
+        self.side_tabs.addTab(self.help, self.tr("Keys && model"))
 
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 6, 6, 6)
@@ -128,11 +134,29 @@ class PadTab(QWidget):
             shortcut.activated.connect(slot)
 
         key(QKeySequence.StandardKey.Undo, self.canvas.undo)
-        key(Qt.Key.Key_Escape, self.canvas.clear)
+        key(Qt.Key.Key_Escape, self.clear_drawing)
         key(Qt.Key.Key_BracketLeft, lambda: self.canvas.set_pen_width(self.canvas.pen_width() - 0.01))
         key(Qt.Key.Key_BracketRight, lambda: self.canvas.set_pen_width(self.canvas.pen_width() + 0.01))
         for digit in range(10):
             key(Qt.Key(Qt.Key.Key_0.value + digit), lambda d=digit: self.label_sample(d))
+
+    def context_menu(self) -> QMenu:
+        """The canvas's right-click menu: undo, clear, keep as a sample of a digit, and the window's actions."""
+        menu = QMenu(self)
+        empty = self.canvas.is_empty()
+        menu.addAction(self.tr("Undo stroke"), self.canvas.undo).setEnabled(self.canvas.stroke_count() > 0)
+        menu.addAction(self.tr("Clear"), self.clear_drawing).setEnabled(not empty)
+        keep = menu.addMenu(self.tr("Keep as a sample of"))
+        keep.setEnabled(not empty)
+        for digit in range(10):
+            keep.addAction(str(digit), lambda d=digit: self.label_sample(d))
+        if self.extra_actions:
+            menu.addSeparator()
+            menu.addActions(self.extra_actions)
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        self.context_menu().exec(self.canvas.mapToGlobal(pos))
 
     def _single_shot(self, interval_ms: int, slot) -> QTimer:
         # setters, not QTimer(singleShot=True): PySide6 6.12 mis-counts references to a bool keyword
@@ -173,21 +197,31 @@ class PadTab(QWidget):
         return pred
 
     def label_sample(self, label: int) -> None:
-        """Emit ``sample_labelled`` for the current drawing and clear the canvas (nothing on an empty one)."""
+        """Emit ``sample_labelled`` for the current drawing and clear the canvas (nothing on an empty one); the
+        answer says what happened until the next stroke."""
         if self.canvas.is_empty():
             return
         self.sample_labelled.emit(label, self.canvas.strokes(), self.canvas.image())
+        self.clear_drawing(label)
+        self._kept = self.tr("kept as a sample of {0}").format(label)
+        self.answer.setText(self._kept)
+
+    def clear_drawing(self, label: int | None = None) -> None:
+        """Clear the canvas; the drawing goes to the recent drawings first (``drawing_cleared``)."""
+        if not self.canvas.is_empty():
+            self.drawing_cleared.emit(self.canvas.strokes(), label)
         self.canvas.clear()
-        self.answer.setText(f"kept as a sample of {label}")
 
     def _show_answer(self, pred: Prediction) -> None:
+        if pred.top is not None:
+            self._kept = None
         if pred.top is None:
-            self.answer.setText("draw a digit")
+            self.answer.setText(self._kept or self.tr("draw a digit"))
         elif not pred.confident:
-            self.answer.setText(f"unsure (maybe {pred.top}, {pred.probabilities[pred.top]:.0%})")
+            self.answer.setText(self.tr("unsure (maybe {0}, {1:.0%})").format(pred.top, pred.probabilities[pred.top]))
         else:
-            self.answer.setText(f"it's a {pred.top}  ({pred.probabilities[pred.top]:.0%})")
-        self.answer.setToolTip(f"the pad says it is unsure when the top probability is under {UNSURE_BELOW:.0%}")
+            self.answer.setText(self.tr("it's a {0}  ({1:.0%})").format(pred.top, pred.probabilities[pred.top]))
+        self.answer.setToolTip(self.tr("the pad says it is unsure when the top probability is under {0:.0%}").format(UNSURE_BELOW))
 
     def _sync_timeline(self, pred: Prediction) -> None:
         """Keep one probability vector per completed stroke: pop on undo, append on a new stroke, and

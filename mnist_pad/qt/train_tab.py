@@ -10,6 +10,7 @@ datasets show the core's :class:`DataError` message here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.catalog import new_model_path
+from ..core.data import dataset_title
+from ..core.catalog import new_model_path, tuned_stem
 from ..core.device import resolve_device
 from ..core.files import FILE_ERRORS
 from ..core.finetune import FinetuneConfig, FinetuneReport
@@ -36,11 +38,13 @@ from ..core.progress import Progress
 from .app_state import AppState
 from .collect import CollectPanel
 from .job_options import DataFolderRow, FinetuneOptions, ScratchOptions
+from .data_prompt import offer_data
 from .job_runner import JobRunner
 from .curves import LiveCurves
 from .gallery import Gallery
 from .model_picker import ModelPicker, skipped_models_message
 from .results import FinetuneResults
+from .theme import error_colour
 
 class TrainTab(QWidget):
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
@@ -48,9 +52,11 @@ class TrainTab(QWidget):
         self.app = app
         self.store = app.samples
         self.runner = JobRunner(self, app.jobs)
+        self._busy_elsewhere = False  # the Evaluate tab's job holds the job process
         self.runner.progress.connect(self._on_progress)
         self.runner.message.connect(lambda text, error: self._show_error(text) if error else self._set_status(text))
         self.runner.running_changed.connect(self._on_running)
+        self.runner.needs_data.connect(lambda missing, retry: offer_data(self, app, missing, retry, self._show_error))
 
         self.collect = CollectPanel()
         self.gallery = Gallery(self.store)
@@ -65,15 +71,17 @@ class TrainTab(QWidget):
 
         self.picker = ModelPicker(app)
         self.picker.error.connect(self._show_error)
+        self.picker.message.connect(self._set_status)
+        app.model_changed.connect(self._model_switched)
         self.curves = LiveCurves()
         self.curves.setMinimumHeight(180)
         self.results = FinetuneResults()
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.status = QLabel("Ready.")
+        self.status = QLabel(self.tr("Ready."))
         self.status.setWordWrap(True)
         # Two lines at least: a progress message that wraps onto a second line must not grow the label, which
         # would resize the curves below it, and a resized plot re-lays out its axes (tens of ms of the UI thread).
@@ -86,8 +94,8 @@ class TrainTab(QWidget):
         self.finetune_options.button.clicked.connect(lambda: self.start_finetune())
         self.scratch_options.button.clicked.connect(lambda: self.start_training())
         self.data_row = DataFolderRow(app)
-        jobs.addTab(self.finetune_options, "Fine-tune")
-        jobs.addTab(self.scratch_options, "Train from scratch")
+        jobs.addTab(self.finetune_options, self.tr("Fine-tune"))
+        jobs.addTab(self.scratch_options, self.tr("Train from scratch"))
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
@@ -103,12 +111,12 @@ class TrainTab(QWidget):
         right_layout.addWidget(self.curves, 1)
         right_layout.addWidget(self.results)
 
-        collect_box = QGroupBox("Draw and label")
+        collect_box = QGroupBox(self.tr("Draw and label"))
         QVBoxLayout(collect_box).addWidget(self.collect)
-        gallery_box = QGroupBox("Your samples")
+        gallery_box = QGroupBox(self.tr("Your samples"))
         QVBoxLayout(gallery_box).addWidget(self.gallery)
         split = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((collect_box, 0), (gallery_box, 1), (right, 1)):
+        for widget, stretch in ((collect_box, 1), (gallery_box, 1), (right, 1)):
             split.addWidget(widget)
             split.setStretchFactor(split.count() - 1, stretch)
         split.setSizes([300, 420, 560])
@@ -124,25 +132,29 @@ class TrainTab(QWidget):
         """Keep a labelled drawing (from this tab's canvas or the pad's correct-and-learn); returns its id,
         or None (with the reason shown) when the drawing cannot be kept."""
         try:
-            return self.gallery.add(int(label), image, list(strokes) or None)
+            sample_id = self.gallery.add(int(label), image, list(strokes) or None)
         except (ValueError, *FILE_ERRORS) as exc:
-            self._show_error(f"sample not kept: {exc}")
+            self._show_error(self.tr("sample not kept: {0}").format(exc))
             return None
+        if not self.is_running():  # a running job's progress keeps the status line
+            self._set_status(self.tr("Kept a sample of {0} ({1} samples).").format(int(label), len(self.store)))
+        return sample_id
 
     # --- jobs --------------------------------------------------------------------------------------------
     def start_finetune(self, cfg: FinetuneConfig | None = None) -> None:
         cfg = cfg or self.finetune_options.config()
         if len(self.store) == 0:
-            self._show_error("No samples yet: draw a few digits, label them and press Add first.")
+            self._show_error(self.tr("No samples yet: draw a few digits, label them and press Add first."))
             return
         base, samples, data = self.app.checkpoint, self.store.as_split(), self.app.data_source()
-        out = self._new_model_path(f"{base.name}-tuned")
+        out = self._new_model_path(tuned_stem(base.name))
         if out is None:
             return
         self.results.clear()
         self._start(self.runner.in_process(finetune_job, base.path, samples, cfg, data, out),
                     lambda saved: self._tuned(saved, base.path, data),
-                    f"Fine-tuning {base.name} on {len(samples)} samples ({cfg.steps} steps)...")
+                    self.tr("Fine-tuning {0} on {1} samples ({2} steps)...").format(base.name, len(samples), cfg.steps),
+                    lambda: self.start_finetune(cfg))
 
     def start_training(self, **overrides) -> None:
         options = self.scratch_options
@@ -150,19 +162,23 @@ class TrainTab(QWidget):
         data, out = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}")
         if out is None:
             return
+        self.results.clear()
         self._start(self.runner.in_process(train_job, arch, dataset, epochs, data, out, **overrides), self._trained,
-                    f"Training {arch} on {dataset} for {epochs} epoch(s) on {resolve_device('auto').type}...")
+                    self.tr("Training {0} on {1} for {2} epoch(s) on {3}...").format(arch, dataset, epochs,
+                                                                                 resolve_device("auto").type),
+                    lambda: self.start_training(**overrides))
 
     def _new_model_path(self, stem: str) -> Path | None:
         """Where the job will save its model (in the user's models folder), or None with the reason shown."""
         try:
             return new_model_path(stem)
         except FILE_ERRORS as exc:
-            self._show_error(f"Cannot save models: {exc}")
+            self._show_error(self.tr("Cannot save models: {0}").format(exc))
             return None
 
-    def _start(self, job, on_done, message: str) -> None:
-        if self.runner.run(job, on_done, message, cancelled="Cancelled: nothing was saved and the model in use is unchanged."):
+    def _start(self, job, on_done, message: str, retry) -> None:
+        if self.runner.run(job, on_done, message, retry=retry,
+                           cancelled=self.tr("Cancelled: nothing was saved and the model in use is unchanged.")):
             self.curves.clear_curves()
             self.progress.setRange(0, 0)  # busy until the first report: loading data, evaluating the base
 
@@ -172,7 +188,7 @@ class TrainTab(QWidget):
     def cancel(self) -> None:
         if self.runner.is_running():
             self.runner.cancel()
-            self._set_status("Cancelling...")
+            self._set_status(self.tr("Cancelling..."))
 
     def shutdown(self) -> None:
         """Stop any job, wait for its thread and end the job process (the window is closing)."""
@@ -197,9 +213,13 @@ class TrainTab(QWidget):
         if p.val_accuracy is not None:
             self.curves.add_point("accuracy", "validation", p.step, p.val_accuracy * 100)
             self.curves.add_point("loss", "validation", p.step, p.val_loss)
-        epoch = f"epoch {p.epoch}/{p.epochs}, " if p.epochs > 1 else ""
-        eta = f", {p.eta:.0f} s left" if p.step < p.steps else ""
-        self._set_status(f"{epoch}step {p.step}/{p.steps}, loss {p.loss:.3f}, {p.images_per_s:,.0f} images/s{eta}")
+        line = self.tr("step {0}/{1}, loss {2:.3f}, {3:,.0f} images/s").format(p.step, p.steps, p.loss,
+                                                                              p.images_per_s)
+        if p.epochs > 1:
+            line = self.tr("epoch {0}/{1}, {2}").format(p.epoch, p.epochs, line)
+        if p.step < p.steps:
+            line = self.tr("{0}, {1:.0f} s left").format(line, max(1, math.ceil(p.eta)))
+        self._set_status(line)
 
     def _use(self, saved: SavedModel) -> None:
         """Put a job's saved model in use, as it was handed back (its file is not read again)."""
@@ -207,6 +227,17 @@ class TrainTab(QWidget):
         self.picker.refresh()
 
     def _trained(self, saved: SavedModel) -> None:
+        """Use the new model, unless it reads the same test set worse than the model in use: then keep that
+        one and say so (the new one is a click away in the model list)."""
+        current = self.app.checkpoint
+        new, old = saved.meta.get("test_accuracy"), current.meta.get("test_accuracy")
+        if (new is not None and old is not None and new < old
+                and saved.meta.get("dataset") == current.meta.get("dataset", "mnist")):
+            self.picker.refresh()
+            self._set_status(self.tr("Saved {0} ({1:.2%} on {2} test). Still using {3} ({4:.2%}), which reads it "
+                                     "better: pick the new model in the Model list to use it anyway.").format(
+                saved.path.stem, new, dataset_title(saved.meta["dataset"]), current.name, old), str(saved.path))
+            return
         self._use(saved)
         self._say_saved(saved.path, saved.meta)
 
@@ -216,8 +247,9 @@ class TrainTab(QWidget):
         self.results.show_report(saved.report)
         self.runner.run(self.runner.in_process(forgetting_job, base, saved.path, saved.report, data),
                         lambda report: self._measured(report, saved.path),
-                        f"Saved {saved.path} and switched to it; measuring what it kept of MNIST...",
-                        cancelled=f"Cancelled the MNIST check; {saved.path} is saved and in use.")
+                        self.tr("Saved {0} and switched to it; measuring what it kept of MNIST...").format(
+                            saved.path.stem),
+                        cancelled=self.tr("Cancelled the MNIST check; {0} is saved and in use.").format(saved.path.stem))
 
     def _measured(self, report: FinetuneReport, path: Path) -> None:
         self.results.show_report(report)
@@ -227,25 +259,46 @@ class TrainTab(QWidget):
         self.picker.refresh()
         self._say_saved(path, meta)
 
+    def _model_switched(self) -> None:
+        """Say which model is in use now (after Revert or a pick in the list; a job's end says more)."""
+        if not self.is_running():
+            ckpt = self.app.checkpoint
+            acc = ckpt.meta.get("test_accuracy")
+            self._set_status(self.tr("Now using {0} ({1:.2%} on MNIST test).").format(ckpt.name, acc) if acc is not None
+                             else self.tr("Now using {0}.").format(ckpt.name))
+
     def _say_saved(self, path: Path, meta: dict) -> None:
         acc = meta.get("test_accuracy")
-        self._set_status(f"Saved {path} and switched to it"
-                         + (f" ({acc * 100:.2f}% on {meta.get('dataset', 'mnist')} test)." if acc is not None else "."))
+        if acc is not None:
+            self._set_status(self.tr("Saved {0} and switched to it ({1:.2f}% on {2} test).").format(
+                path.stem, acc * 100, dataset_title(meta.get("dataset", "mnist"))), str(path))
+        else:
+            self._set_status(self.tr("Saved {0} and switched to it.").format(path.stem), str(path))
+
+    def set_busy_elsewhere(self, busy: bool) -> None:
+        """The Evaluate tab's job holds the session's job process: the start buttons wait for it."""
+        self._busy_elsewhere = busy
+        self._enable_starts(self.is_running())
+
+    def _enable_starts(self, running: bool) -> None:
+        waiting = self._busy_elsewhere and not running
+        for button in (self.finetune_options.button, self.scratch_options.button):
+            button.setEnabled(not running and not self._busy_elsewhere)
+            button.setToolTip(self.tr("An evaluation is running; this waits until it has ended.") if waiting else "")
 
     def _on_running(self, running: bool) -> None:
-        self.finetune_options.button.setEnabled(not running)
-        self.scratch_options.button.setEnabled(not running)
+        self._enable_starts(running)
         self.cancel_button.setEnabled(running)
         if not running and self.progress.maximum() == 0:  # stopped before the first report: leave the busy state
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
 
-    def _set_status(self, text: str) -> None:
+    def _set_status(self, text: str, details: str = "") -> None:
         self.status.setStyleSheet("")
         self.status.setText(text)
-        self.status.setToolTip("")
+        self.status.setToolTip(details)
 
     def _show_error(self, message: str, details: str = "") -> None:
-        self.status.setStyleSheet("color: #b00020")
+        self.status.setStyleSheet(f"color: {error_colour(self.palette())}")
         self.status.setText(message)
         self.status.setToolTip(details)

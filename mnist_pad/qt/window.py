@@ -1,17 +1,32 @@
-"""The main window: the Pad, Train and Evaluate tabs, all sharing one :class:`AppState`. This is the one
-place that connects a tab to another: the pad's labelled drawings go to the Train tab's samples, an image
-clicked in the Evaluate tab opens in the pad, and the pad's drawing is what Evaluate's neighbours search for.
+"""The main window: the Pad, Train and Evaluate tabs, all sharing one :class:`AppState`, with the menu bar.
+This is the one place that connects a tab to another: the pad's labelled drawings go to the Train tab's
+samples, an image clicked in the Evaluate tab opens in the pad, and the pad's drawing is what Evaluate's
+neighbours search for. It also keeps what the user chose (model, pen, tab, saliency, theme, language, recent
+files) in the settings, and asks before a close would stop a running job.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+import sys
+from pathlib import Path
 
+import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+
+from ..core.files import FILE_ERRORS, write_atomic
+from ..core.preprocess import PreprocessError, load_image
+from . import about, dialogs, i18n, recent, theme
 from .app_state import AppState
+from .canvas import array_to_qimage
 from .eval_tab import EvalTab
+from .help_panel import SHORTCUTS
 from .pad import PadTab
 from .train_tab import TrainTab
+
+IMAGE_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)")
+THEME_KEY = "view/theme"
 
 
 class MainWindow(QMainWindow):
@@ -25,11 +40,21 @@ class MainWindow(QMainWindow):
         self.pad = PadTab(app)
         self.train = TrainTab(app)
         self.evaluate = EvalTab(app)
-        for widget, title in ((self.pad, "Pad"), (self.train, "Train"), (self.evaluate, "Evaluate")):
+        for widget, title in ((self.pad, self.tr("Pad")), (self.train, self.tr("Train")),
+                              (self.evaluate, self.tr("Evaluate"))):
             self.tabs.addTab(widget, title)
         self.pad.sample_labelled.connect(self.train.add_labelled)  # correct-and-learn
+        self.pad.sample_labelled.connect(
+            lambda label, *_: self.statusBar().showMessage(
+                self.tr("Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).").format(
+                    label, len(app.samples)), 5000))
+        self.pad.drawing_cleared.connect(lambda strokes, label: recent.add_recent_drawing(app.settings, strokes, label))
         self.evaluate.image_opened.connect(self.open_in_pad)
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
+        self.train.picker.opened.connect(lambda path: recent.add_recent_model(app.settings, path))
+        # one job at a time in the session's job process: a tab's job greys out the other tab's start buttons
+        self.train.runner.running_changed.connect(self.evaluate.set_busy_elsewhere)
+        self.evaluate.runner.running_changed.connect(self.train.set_busy_elsewhere)
 
         self.model_label = QLabel()
         self._device = device
@@ -40,32 +65,242 @@ class MainWindow(QMainWindow):
         app.model_described.connect(self._show_model)
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)  # Ctrl+Q (Cmd+Q on macOS)
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
+        self._build_menus()
+        self.pad.extra_actions = [self.open_image_action, self.save_drawing_action]
         screen = self.screen().availableGeometry()  # a laptop's 1366x768 or 1024x768: open within it
         self.resize(min(1280, screen.width()), min(800, screen.height()))
+        self.dialog: QWidget | None = None  # the Help or About dialog last shown
+        self.tabs.currentChanged.connect(self._focus_tab)
+        self._focus_tab(self.tabs.currentIndex())
+
+    def _focus_tab(self, index: int) -> None:
+        """Keys go to the tab's drawing at once (Esc, Ctrl+Z, the digit keys), with no click on it first."""
+        canvas = {self.pad: self.pad.canvas, self.train: self.train.collect.canvas}.get(self.tabs.widget(index))
+        if canvas is not None:
+            canvas.setFocus()
+
+    # --- menus -------------------------------------------------------------------------------------------
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda *_: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu(self.tr("&File"))
+        self.open_image_action = self._action(file, self.tr("Open image..."), self.open_image,
+                                              "Ctrl+O")
+        self._action(file, self.tr("Open model..."), self.train.picker.open_file)
+        self.recent_models_menu = file.addMenu(self.tr("Recent models"))
+        self.recent_drawings_menu = file.addMenu(self.tr("Recent drawings"))
+        self.recent_models_menu.aboutToShow.connect(self._fill_recent_models)
+        self.recent_drawings_menu.aboutToShow.connect(self._fill_recent_drawings)
+        file.addSeparator()
+        self.save_drawing_action = self._action(file, self.tr("Save drawing as PNG..."), self.save_drawing,
+                                                "Ctrl+S")
+        self._action(file, self.tr("Import samples..."), self.train.gallery.import_button.click)
+        self._action(file, self.tr("Export samples..."), self.train.gallery.export_button.click)
+        file.addSeparator()
+        self._action(file, self.tr("Quit"), self.close, "Ctrl+Q")  # Cmd+Q on macOS: Qt maps Ctrl there
+
+        model = bar.addMenu(self.tr("&Model"))
+        for action in (self.train.picker.rename_action, self.train.picker.delete_action):
+            model.addAction(action)
+        self._action(model, self.tr("Revert to the start model"), self.train.picker.revert)
+
+        view = bar.addMenu(self.tr("&View"))
+        for i, title in enumerate((self.tr("Pad"), self.tr("Train"), self.tr("Evaluate"))):
+            self._action(view, title, lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        view.addSeparator()
+        self.theme_actions = self._choices(view.addMenu(self.tr("Theme")), theme.THEMES, {
+            "system": self.tr("Follow the system"), "light": self.tr("Light"), "dark": self.tr("Dark")},
+            self._current_theme(), self.set_theme)
+        self.language_actions = self._choices(view.addMenu(self.tr("Language")), i18n.LANGUAGES, {
+            "system": self.tr("Follow the system"), "en": "English", "zh_CN": "中文 (简体)"},
+            i18n.chosen_language(self.app.settings), self.set_language)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("Help"), self.show_help, "F1")
+        self._action(help_menu, self.tr("About mnist-pad"), self.show_about)
+        self._action(help_menu, self.tr("About Qt"), QApplication.aboutQt)
+
+    def _choices(self, menu: QMenu, keys, texts: dict, current: str, slot) -> dict[str, QAction]:
+        group = QActionGroup(self)
+        actions = {}
+        for key in keys:
+            action = menu.addAction(texts[key])
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.triggered.connect(lambda _=False, key=key: slot(key))
+            group.addAction(action)
+            actions[key] = action
+        return actions
+
+    def _fill_recent_models(self) -> None:
+        menu = self.recent_models_menu
+        menu.clear()
+        paths = recent.recent_models(self.app.settings)
+        for path in paths:
+            menu.addAction(Path(path).stem + "  —  " + path, lambda p=path: self.train.picker.open_file(p))
+        if not paths:
+            menu.addAction(self.tr("(none yet: models you open appear here)")).setEnabled(False)
+
+    def _fill_recent_drawings(self) -> None:
+        menu = self.recent_drawings_menu
+        menu.clear()
+        drawings = recent.recent_drawings(self.app.settings)
+        for n, drawing in enumerate(drawings, 1):
+            label = drawing.get("label")
+            text = (self.tr("{0}. kept as {1}").format(n, label) if isinstance(label, int)
+                    else self.tr("{0}. drawing ({1} strokes)").format(n, len(drawing["strokes"])))
+            menu.addAction(text, lambda d=drawing: self.show_strokes(recent.strokes_from_json(d["strokes"])))
+        if not drawings:
+            menu.addAction(self.tr("(none yet: drawings you clear appear here)")).setEnabled(False)
+
+    # --- actions -----------------------------------------------------------------------------------------
+    def show_strokes(self, strokes: list[np.ndarray] | None) -> None:
+        """Put strokes back on the pad (a recent drawing) and bring the pad to the front."""
+        if strokes:
+            self.pad.clear_drawing()
+            self.pad.canvas.set_strokes(strokes)
+            self.tabs.setCurrentWidget(self.pad)
+
+    def open_image(self, path: str | None = None) -> bool:
+        """Read a picture of a digit (any size, either polarity) onto the pad; True when it was read."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an image of a digit"), "",
+                                                  i18n.translate("MainWindow", IMAGE_FILTER))
+            if not path:
+                return False
+        try:
+            image = load_image(path)
+        except (PreprocessError, ValueError, *FILE_ERRORS) as exc:
+            QMessageBox.warning(self, self.tr("Cannot open the image"), str(exc))
+            return False
+        self.pad.clear_drawing()
+        self.open_in_pad(image)
+        self.statusBar().showMessage(self.tr("Opened {0}").format(path), 5000)
+        return True
+
+    def save_drawing(self, path: str | None = None) -> bool:
+        """Save the pad's drawing as a PNG (dark ink on white, 280x280): what ``predict`` and Open read back."""
+        if self.pad.canvas.is_empty():
+            self.statusBar().showMessage(self.tr("Nothing to save: the pad is empty."), 5000)
+            return False
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the drawing"), "drawing.png", "PNG (*.png)")
+            if not path:
+                return False
+        image = array_to_qimage(1.0 - np.clip(self.pad.canvas.image(), 0, 1), self.pad.canvas.image().shape[0])
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        try:
+            write_atomic(Path(path), bytes(buffer.data()))
+        except (ValueError, *FILE_ERRORS) as exc:
+            QMessageBox.warning(self, self.tr("Cannot save the drawing"), str(exc))
+            return False
+        self.statusBar().showMessage(self.tr("Saved the drawing to {0}").format(path), 5000)
+        return True
+
+    def set_theme(self, name: str) -> None:
+        self.app.settings.setValue(THEME_KEY, name)
+        theme.apply_theme(QApplication.instance(), name)
+
+    def _current_theme(self) -> str:
+        name = str(self.app.settings.value(THEME_KEY, "system"))
+        return name if name in theme.THEMES else "system"
+
+    def set_language(self, name: str) -> None:
+        """Keep the choice and offer to restart: the window is built in one language."""
+        self.app.settings.setValue(i18n.SETTINGS_KEY, name)
+        self.app.settings.sync()
+        if dialogs.confirm(self, self.tr("Language"),
+                           self.tr("The new language is used from the next start of mnist-pad. Restart now?"),
+                           self.tr("Restart now")) and self.close():
+            QProcess.startDetached(sys.executable, ["-m", "mnist_pad", *sys.argv[1:]])
+
+    def show_help(self) -> QWidget:
+        self.dialog = about.show_html(self, self.tr("mnist-pad help"), about.help_html(list(SHORTCUTS)))
+        return self.dialog
+
+    def show_about(self) -> QWidget:
+        self.dialog = about.show_html(self, self.tr("About mnist-pad"), about.about_html(self.app.checkpoint))
+        return self.dialog
 
     def open_in_pad(self, image) -> None:
         """Show a (28, 28) image in the pad and bring the pad to the front."""
         self.pad.show_image(image)
         self.tabs.setCurrentWidget(self.pad)
 
+    # --- remembered state --------------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        """The window as the user left it: geometry, tab, pen width, saliency choice, the pad's drawing."""
+        settings = self.app.settings
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.tabs.setCurrentIndex(_int(settings.value("window/tab"), 0, self.tabs.count() - 1))
+        pen = settings.value("pad/pen")
+        if pen is not None:
+            try:
+                self.pad.canvas.set_pen_width(float(pen))
+            except (TypeError, ValueError):
+                pass
+        saliency = self.pad.saliency
+        saliency.method_box.setCurrentIndex(_int(settings.value("pad/saliency_method"), 0, saliency.method_box.count() - 1))
+        saliency.class_box.setCurrentIndex(_int(settings.value("pad/saliency_class"), 0, saliency.class_box.count() - 1))
+        strokes = recent.last_drawing(settings)
+        if strokes:
+            self.pad.canvas.set_strokes(strokes)
+        self._focus_tab(self.tabs.currentIndex())
+
+    def save_state(self) -> None:
+        settings = self.app.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+        settings.setValue("pad/pen", self.pad.canvas.pen_width())
+        settings.setValue("pad/saliency_method", self.pad.saliency.method_box.currentIndex())
+        settings.setValue("pad/saliency_class", self.pad.saliency.class_box.currentIndex())
+        recent.save_last_drawing(settings, self.pad.canvas.strokes())
+        path = self.app.checkpoint.path
+        settings.setValue("model/path", str(path) if path is not None else "")
+        settings.sync()
+
+    # --- status bar --------------------------------------------------------------------------------------
     def _show_model(self) -> None:
         ckpt = self.app.checkpoint
         acc = ckpt.meta.get("test_accuracy")
-        self.model_label.setText(f"model: {ckpt.name}" + (f" ({acc * 100:.2f}% on MNIST test)" if acc else ""))
+        self.model_label.setText(self.tr("model: {0}").format(ckpt.name)
+                                 + (self.tr(" ({0:.2f}% on MNIST test)").format(acc * 100) if acc else ""))
         self._show_engine()
 
     def _show_engine(self, *_) -> None:
-        text = f"inference: {self._device}, {self.app.predictor.engine.name}"
+        text = self.tr("inference: {0}, {1}").format(self._device, self.app.predictor.engine.name)
         if text != self.device_label.text():
             self.device_label.setText(text)
 
-    def closeEvent(self, event) -> None:
-        """Stop the tabs' background jobs (training, evaluation) before the window goes."""
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Ask before stopping a running job; then stop the tabs' jobs at once (the job process is ended, not
+        waited for: a stopped job saves nothing) and keep the window's state."""
+        if (self.train.is_running() or self.evaluate.is_running()) and not dialogs.confirm(
+                self, self.tr("Quit mnist-pad?"),
+                self.tr("A job (training, fine-tuning or an evaluation) is running. Quitting stops it, and nothing "
+                        "it was doing is saved."), self.tr("Stop and quit")):
+            event.ignore()
+            return
+        self.save_state()
+        self.app.close()  # first: a job waiting on the process ends as soon as the process has gone
         self.train.shutdown()
         self.evaluate.shutdown()
-        self.app.close()
         super().closeEvent(event)
+
+
+def _int(value: object, low: int, high: int) -> int:
+    """A stored index back as an int within [low, high] (settings files are text and may be edited)."""
+    try:
+        return min(max(int(value), low), high)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return low

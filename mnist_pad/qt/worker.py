@@ -46,6 +46,7 @@ class _Thread(QThread):
         self.outcome = "cancelled"  # "finished" | "cancelled" | "failed"
         self.result: Any = None
         self.error = ""
+        self.exception: BaseException | None = None
 
     def run(self) -> None:
         iterator = None
@@ -67,7 +68,7 @@ class _Thread(QThread):
             # the window says them; others are bugs, whose traceback goes to the log for a report.
             log.log(logging.DEBUG if type(exc).__module__.startswith("mnist_pad") else logging.ERROR,
                     "background job failed", exc_info=True)
-            self.outcome, self.error = "failed", _message(exc)
+            self.outcome, self.error, self.exception = "failed", _message(exc), exc
         finally:
             close = getattr(iterator, "close", None)
             if close is not None and self.outcome != "finished":
@@ -117,6 +118,11 @@ class Worker(QObject):
 
     def is_running(self) -> bool:
         return self._started and not self._done
+
+    @property
+    def failure(self) -> BaseException | None:
+        """What the job raised, once ``failed`` was emitted (callers that treat some failures apart)."""
+        return self._thread.exception
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         """Block until the thread has ended (for shutdown and tests); True if it has. Signals still queued

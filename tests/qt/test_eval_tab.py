@@ -20,6 +20,7 @@ from mnist_pad.core.data import load_split
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.qt.eval_tab import EvalTab
+from mnist_pad.qt import data_prompt
 from synthetic import FixedSplits, NoData
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.replay import replay
@@ -132,7 +133,7 @@ def test_a_model_compared_with_itself_shows_no_differences(qtbot, tab):
     qtbot.waitUntil(lambda: tab.comparison is not None, timeout=60_000)
     assert tab.comparison.identical
     assert tab.pages.only_a.indices() == [] and tab.pages.only_b.indices() == []
-    assert [tab.pages.diff_table.item(r, 3).text() for r in range(10)] == ["+0.00 pt"] * 10
+    assert [tab.pages.diff_table.item(r, 3).text() for r in range(10)] == ["±0.00 pp"] * 10
     assert "no differences" in tab.message.text()
 
 
@@ -182,11 +183,13 @@ def test_an_export_where_nothing_can_be_written_is_a_message_in_the_tab(qtbot, t
     assert tab.message.text().startswith("Export failed: report file /proc/report.json: cannot write in /proc")
 
 
-def test_a_missing_dataset_shows_the_data_error_in_the_tab(qtbot, tab):
+def test_a_missing_dataset_is_a_question_in_the_windows_words(qtbot, tab, monkeypatch):
     tab.app.load_split = NoData()
+    asked = []
+    monkeypatch.setattr(data_prompt, "ask", lambda parent, missing: asked.append(missing.dataset))  # cancelled
     tab.start_evaluation()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
-    assert "mnist data not found" in tab.message.text()
+    assert asked == ["mnist"] and "not on this computer" in tab.message.text()
     assert tab.evaluated is None and tab.evaluate_button.isEnabled()
 
 

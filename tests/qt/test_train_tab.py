@@ -20,6 +20,7 @@ from mnist_pad.core.download import DataSource
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
 from mnist_pad.core.samples import SampleStore
+from mnist_pad.qt import data_prompt
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.stall import StallMeter
 from mnist_pad.qt.train_tab import TrainTab
@@ -222,14 +223,17 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
     tab.app.load_split = None
     tab.data_row.edit.setText(empty)
     tab.data_row.edit.editingFinished.emit()  # as when the user types a folder and leaves the field
-    assert tab.app.data_source() == DataSource(empty)  # the folder chosen in the tab is where the job looks
-    tab.app.load_split = DataSource(empty, allow_download=False)  # the same, without trying the network
+    # the folder chosen in the tab is where the job looks; the window downloads nothing without asking
+    assert tab.app.data_source() == DataSource(empty, allow_download=False)
+    asked = []
+    monkeypatch.setattr(data_prompt, "ask", lambda parent, missing: asked.append(missing.folder))  # then cancelled
     fill(tab, 1)
     current = tab.app.checkpoint
     tab.start_finetune()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.app.checkpoint is current
-    assert "no such folder (the data folder given for mnist)" in tab.status.text() and empty in tab.status.text()
+    assert asked == [empty]
+    assert "The data folder" in tab.status.text() and empty in tab.status.text() and "Browse..." in tab.status.text()
     assert tab.finetune_options.button.isEnabled()
 
 
@@ -309,7 +313,8 @@ def test_the_job_process_starts_with_a_look_at_the_tab_and_ends_with_the_window(
     assert not train.runner.host.is_alive()  # nobody has opened the tab yet
     window.tabs.setCurrentWidget(train)
     qtbot.waitUntil(train.runner.host.is_alive, timeout=5000)  # importing torch there while the user draws
-    (quit_action,) = [a for a in window.actions() if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)]
+    file_menu = window.menuBar().actions()[0].menu()
+    (quit_action,) = [a for a in file_menu.actions() if a.shortcut() == QKeySequence("Ctrl+Q")]
     quit_action.trigger()
     assert not window.isVisible() and not train.runner.host.is_alive()
 
