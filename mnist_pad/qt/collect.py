@@ -24,18 +24,27 @@ from PySide6.QtWidgets import (
 
 from ..core.sample_file import CLASSES
 from .canvas import Canvas
+from .i18n import translate
 
 PROMPT_CLASSES = 3  # how many of the least-collected classes the prompt asks for
 
 
 def prompt_text(counts: Sequence[int], k: int = PROMPT_CLASSES) -> str:
-    """'Draw more 3, 5 and 8 (fewest samples: 0, 1, 1)': the classes fine-tuning needs most."""
-    fewest = sorted(range(len(counts)), key=lambda c: (counts[c], c))[:k]
-    digits = [str(c) for c in fewest]
-    listed = ", ".join(digits[:-1]) + f" and {digits[-1]}" if len(digits) > 1 else digits[0]
+    """'Draw more 3, 5 and 8 (fewest samples: 0, 1, 1)': the classes fine-tuning needs most. Each sentence
+    is one text to translate (the word order differs between languages)."""
     if min(counts) == max(counts) and counts[0] > 0:
-        return f"Every digit has {counts[0]} samples. Keep going: any digit helps."
-    return f"Draw more {listed} (fewest samples: {', '.join(str(counts[c]) for c in fewest)})"
+        return translate("CollectPanel", "Every digit has {0} samples. Keep going: any digit helps.").format(counts[0])
+    fewest = sorted(range(len(counts)), key=lambda c: (counts[c], c))[:k]
+    values = [*fewest, *(counts[c] for c in fewest)]
+    if len(fewest) == 3:
+        return translate("CollectPanel", "Draw more {0}, {1} and {2} (fewest samples: {3}, {4}, {5})").format(*values)
+    if len(fewest) == 2:
+        return translate("CollectPanel", "Draw more {0} and {1} (fewest samples: {2}, {3})").format(*values)
+    if len(fewest) == 1:
+        return translate("CollectPanel", "Draw more {0} (fewest samples: {1})").format(*values)
+    listed = translate("CollectPanel", "{0} and {1}").format(", ".join(str(c) for c in fewest[:-1]), fewest[-1])
+    return translate("CollectPanel", "Draw more {0} (fewest samples: {1})").format(
+        listed, ", ".join(str(counts[c]) for c in fewest))
 
 
 class SquareCanvas(Canvas):
@@ -67,20 +76,20 @@ class CollectPanel(QWidget):
             button = QPushButton(str(c))
             button.setCheckable(True)
             button.setMinimumWidth(34)
-            button.setToolTip(f"Label the drawing as {c} (key {c})")
+            button.setToolTip(self.tr("Label the drawing as {0} (key {0})").format(c))
             self.labels.addButton(button, c)
             grid.addWidget(button, c // 5, c % 5)
             QShortcut(QKeySequence(str(c)), self, lambda c=c: self.labels.button(c).setChecked(True),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.labels.idToggled.connect(lambda *_: self._update_add())
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton(self.tr("Add"))
         self.add_button.setDefault(True)
-        self.add_button.setToolTip("Keep the drawing with the chosen label (Enter)")
+        self.add_button.setToolTip(self.tr("Keep the drawing with the chosen label (Enter)"))
         self.add_button.clicked.connect(self.add)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QShortcut(QKeySequence(key), self, self.add, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        clear = QPushButton("Clear")
-        clear.setToolTip("Clear the canvas (Esc)")
+        clear = QPushButton(self.tr("Clear"))
+        clear.setToolTip(self.tr("Clear the canvas (Esc)"))
         clear.clicked.connect(self.canvas.clear)
         self.canvas.drawing_changed.connect(self._update_add)
         self.canvas.stroke_finished.connect(self._update_add)

@@ -155,7 +155,9 @@ class EvalTab(QWidget):
             _refill(combo, items)
         if first and len(items) > 1:  # compare with another model than the current one, to begin with
             self.model_b.setCurrentIndex(next((i for i, (_, path) in enumerate(items[1:], 1) if path != current.path), 1))
-        _refill(self.dataset, [(c.label, c) for c in dataset_choices(self.app.data_dir)])
+        labels = {"mnist": self.tr("MNIST test"), "fashion-mnist": self.tr("Fashion-MNIST test"),
+                  SAMPLES: self.tr("my samples")}
+        _refill(self.dataset, [(labels.get(c.dataset, c.label), c) for c in dataset_choices(self.app.data_dir)])
         if problems:
             self._say(self.tr("Some model files were skipped: {0}").format("; ".join(problems)), error=True)
 

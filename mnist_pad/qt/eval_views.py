@@ -62,7 +62,9 @@ class _Cells(pg.ImageItem):
 
 class ConfusionView(FollowsPalette, pg.PlotWidget):
     """Counts or row-normalised fractions of a result, colour-mapped; ``cell_clicked(true, predicted)``.
-    Before the first result it shows the empty matrix of the digits: its axes already say what they are."""
+    Before the first result it shows the empty matrix of the digits: its axes already say what they are.
+    The aspect is free: the cells fill the whole plot, however wide or tall (square cells in a view of
+    another shape would leave empty bands around the matrix)."""
 
     cell_clicked = Signal(int, int)
 
@@ -72,14 +74,17 @@ class ConfusionView(FollowsPalette, pg.PlotWidget):
         self.setMenuEnabled(False)
         self.hideButtons()
         self.invertY(True)
-        self.setAspectLocked(True)
-        self.setLabel("left", "true class")
-        self.setLabel("bottom", "predicted class")
+        self.setAspectLocked(False)
+        self.setLabel("left", self.tr("true class"))
+        self.setLabel("bottom", self.tr("predicted class"))
+        self.setTitle("")  # the title's row from the start: a result's title then moves no cell
         self.cells = _Cells(axisOrder="row-major")
         self.cells.clicked.connect(self.cell_clicked)
         self.addItem(self.cells)
         self.marker = QGraphicsRectItem(0, 0, 1, 1)
-        self.marker.setPen(QPen(QColor("#e8491d"), 0.08))
+        pen = QPen(QColor("#e8491d"), 3)
+        pen.setCosmetic(True)  # 3 pixels wide along every side, however the cells are stretched
+        self.marker.setPen(pen)
         self.marker.setVisible(False)
         self.addItem(self.marker)
         self._texts: list[pg.TextItem] = []

@@ -3,7 +3,9 @@
 A mosaic costs one ``setImage`` however many channels a layer has, which keeps live updates within a frame.
 Data is always float32, C-contiguous and row-major, with explicit levels and a colour map (no auto-levels:
 auto-levelling per frame makes a fading activation look as bright as a strong one). The images keep their
-colour maps in either theme; the background around and between them follows the palette.
+colour maps in either theme; the background around and between them follows the palette, and so does the
+blank "paper" (a faint frame around the palette's alternate base colour) that a panel with nothing to show
+shows instead of a black square.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from .theme import FollowsPalette, plot_colours
 
@@ -44,19 +47,44 @@ class ImagePanel(FollowsPalette, pg.GraphicsLayoutWidget):
         self.view = _view(self)
         self.item = pg.ImageItem(axisOrder="row-major", colorMap=colormap(cmap))
         self.view.addItem(self.item)
+        self.blank = QGraphicsRectItem(0, 0, 28, 28)  # the paper of :meth:`show_empty`
+        self.blank.setVisible(False)
+        self.view.addItem(self.blank)
         self.shape: tuple[int, ...] | None = None
         self.follow_palette()
 
     def recolour(self) -> None:
-        self.setBackground(plot_colours(self.palette())[0])
+        palette = self.palette()
+        background, foreground = plot_colours(palette)
+        self.setBackground(background)
+        frame = QColor(foreground)
+        frame.setAlpha(60)
+        pen = QPen(frame, 1)
+        pen.setCosmetic(True)  # a pixel wide however large the panel
+        self.blank.setPen(pen)
+        self.blank.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+
+    def is_blank(self) -> bool:
+        """Showing the empty paper of :meth:`show_empty` (no image)."""
+        return self.blank.isVisible()
 
     def set_image(self, image: np.ndarray, levels: tuple[float, float] | None = None) -> None:
         """Grayscale (h, w) mapped through the colour map, or RGB (h, w, 3) in 0..1."""
         image = as_float_image(image)
+        self.blank.setVisible(False)
         self.item.setImage(image, levels=levels or self.levels, autoLevels=False)
         if image.shape != self.shape:  # refit the view only when the size changes (cheap updates)
             self.shape = image.shape
             self.view.autoRange(padding=0.01)
+
+    def show_empty(self, height: int = 28, width: int = 28) -> None:
+        """Nothing to show (no ink yet): blank paper of the image's size in the palette's colours, with a faint
+        frame, where a black image would look like a fault."""
+        self.item.clear()
+        self.blank.setRect(0, 0, width, height)
+        self.blank.setVisible(True)
+        self.shape = None  # the next image refits the view
+        self.view.autoRange(padding=0.01)
 
 
 def mosaic(stack: np.ndarray, columns: int | None = None, gap: int = 1) -> np.ndarray:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.data import DATASETS, ENV_VAR
+from ..core.data import DATASETS, ENV_VAR, DataError, locate
 from ..core.device import resolve_device
 from ..core.finetune import LAYERS, FinetuneConfig
 from ..core.models import ARCHS
@@ -86,11 +86,12 @@ class DataFolderRow(QWidget):
         super().__init__(parent)
         self.app = app
         self.edit = QLineEdit(app.data_dir or "")
-        self.edit.setPlaceholderText(self.tr("MNIST folder (default: ${0} or the cache)").format(ENV_VAR))
-        self.edit.setToolTip(self.tr("Folder with the MNIST (or Fashion-MNIST) IDX files; empty: ${0}, then the download "
-                                     "cache (downloading when missing)").format(ENV_VAR))
+        self.edit.setToolTip(self.tr("Folder with the MNIST (or Fashion-MNIST) files; empty: ${0}, then the download "
+                                     "cache. When MNIST is missing, mnist-pad asks before downloading it.").format(ENV_VAR))
         self.edit.editingFinished.connect(lambda: app.set_data_dir(self.edit.text()))
         app.data_dir_changed.connect(self.edit.setText)
+        app.data_dir_changed.connect(lambda _: self._show_found())
+        self._show_found()
         browse = QPushButton(self.tr("Browse..."))
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
@@ -98,6 +99,15 @@ class DataFolderRow(QWidget):
         layout.addWidget(QLabel(self.tr("Data:")))
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
+
+    def _show_found(self) -> None:
+        """With the field empty, say where MNIST was found (or that it was not): the folder jobs will use."""
+        try:
+            folder = str(locate("mnist")["test-labels"].parent)
+        except DataError:
+            self.edit.setPlaceholderText(self.tr("MNIST not found: Browse... to its folder"))
+        else:
+            self.edit.setPlaceholderText(self.tr("MNIST found in {0}").format(folder))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with the MNIST files"), self.app.data_dir or "")

@@ -21,7 +21,7 @@ class _LayerGrid(QWidget):
         self.caption.setWordWrap(True)
         self.grid = ImageGrid(cmap)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Layer"))
+        top.addWidget(QLabel(self.tr("Layer")))
         top.addWidget(self.layer_box)
         top.addWidget(self.caption, 1)
         lay = QVBoxLayout(self)
@@ -70,12 +70,12 @@ class FeatureMapsView(_LayerGrid):
         fmap = self._maps.get(self.layer())
         if fmap is None:
             self.grid.clear_images()
-            self.caption.setText("draw a digit to see what each channel responds to")
+            self.caption.setText(self.tr("draw a digit to see what each channel responds to"))
             return
         lo, hi = float(fmap.min()), float(fmap.max())
         self.grid.set_images(fmap, (min(lo, 0.0), hi if hi > lo else lo + 1e-6))
         c, h, w = fmap.shape
-        self.caption.setText(f"{c} channels, {h}x{w} each; bright = strong response")
+        self.caption.setText(self.tr("{0} channels, {1}x{2} each; bright = strong response").format(c, h, w))
 
 
 class FiltersView(_LayerGrid):
@@ -102,5 +102,8 @@ class FiltersView(_LayerGrid):
         images = k[np.arange(out_c), strongest]
         bound = float(np.abs(images).max()) or 1.0
         self.grid.set_images(images, (-bound, bound))
-        what = "kernels" if in_c == 1 else f"kernels, strongest of {in_c} input channels each"
-        self.caption.setText(f"{out_c} filters, {kh}x{kw} {what}; red positive, blue negative")
+        if in_c == 1:
+            self.caption.setText(self.tr("{0} filters, {1}x{2} kernels; red positive, blue negative").format(out_c, kh, kw))
+        else:
+            self.caption.setText(self.tr("{0} filters, {1}x{2} kernels, strongest of {3} input channels each; "
+                                         "red positive, blue negative").format(out_c, kh, kw, in_c))

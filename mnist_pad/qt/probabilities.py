@@ -96,7 +96,7 @@ class Timeline(FollowsPalette, pg.PlotWidget):
         _plot(self)
         self.setYRange(0, 1.3, padding=0.02)  # the legend sits above the 100% line, clear of the curves
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
-        self.setLabel("bottom", "strokes")
+        self.setLabel("bottom", self.tr("strokes"))
         self.addLegend(offset=(-4, 4), colCount=5)
         colours = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(classes)]
         self.curves = [

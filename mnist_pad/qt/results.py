@@ -1,10 +1,11 @@
 """What fine-tuning did: held-out accuracy on the user's samples per class, before and after, and MNIST
 test accuracy before and after, with a warning when the model is forgetting MNIST. Also the formatting of
-what has no value (a class without samples) and of differences in percentage points, for every table."""
+what has no value (a class without samples) and of differences in percentage points, for every table.
+When no samples were held out there is nothing to compare per class: the table is hidden, the summary says so."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from ..core.data import DIGITS
 from ..core.evaluate import Report
 from ..core.finetune import FORGET_WARN_PP, FinetuneReport
+from .i18n import translate
 from .theme import FollowsPalette, error_colour
 
 # translucent, so that the cell's own colour shows through: pale on a light table, deep on a dark one
@@ -52,7 +54,8 @@ class FinetuneResults(FollowsPalette, QWidget):
     """A per-class before/after table (columns: the classes) and a summary line (its warning in a red of
     the theme)."""
 
-    ROWS = ("held out", "before, %", "after, %")
+    ROWS = (QT_TRANSLATE_NOOP("FinetuneResults", "held out"), QT_TRANSLATE_NOOP("FinetuneResults", "before, %"),
+            QT_TRANSLATE_NOOP("FinetuneResults", "after, %"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,8 +63,8 @@ class FinetuneResults(FollowsPalette, QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(len(self.ROWS), 11)
-        self.table.setHorizontalHeaderLabels([*DIGITS, "all"])
-        self.table.setVerticalHeaderLabels(list(self.ROWS))
+        self.table.setHorizontalHeaderLabels([*DIGITS, self.tr("all")])
+        self.table.setVerticalHeaderLabels([translate("FinetuneResults", row) for row in self.ROWS])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -82,12 +85,14 @@ class FinetuneResults(FollowsPalette, QWidget):
 
     def clear(self) -> None:
         self.table.clearContents()
-        self.summary.setText("Before/after accuracy appears here after fine-tuning.")
+        self.table.setVisible(True)
+        self.summary.setText(self.tr("Before/after accuracy appears here after fine-tuning."))
         self.report: FinetuneReport | None = None
 
     def show_report(self, report: FinetuneReport) -> None:
         self.report = report
         before, after = report.heldout_before, report.heldout_after
+        self.table.setVisible(not self._nothing_held_out(report))
         support = [int(m["support"]) for m in before.per_class] if before is not None else [0] * 10
         columns = list(zip(support, _recalls(before), _recalls(after)))
         columns.append((report.heldout, before.accuracy if before else None, after.accuracy if after else None))
@@ -96,6 +101,10 @@ class FinetuneResults(FollowsPalette, QWidget):
             self._set(1, col, _cell(b))
             self._set(2, col, _cell(a), None if a is None or b is None or a == b else (BETTER if a > b else WORSE))
         self.summary.setText(summary_html(report, self.palette()))
+
+    @staticmethod
+    def _nothing_held_out(report: FinetuneReport) -> bool:
+        return not report.heldout or report.heldout_before is None or report.heldout_after is None
 
     def _set(self, row: int, col: int, text: str, colour: QColor | None = None) -> None:
         item = QTableWidgetItem(text)
@@ -106,18 +115,19 @@ class FinetuneResults(FollowsPalette, QWidget):
 
 
 def summary_html(report: FinetuneReport, palette: QPalette) -> str:
-    parts = [f"Trained on {report.samples_used} samples in {report.seconds:.1f} s."]
+    parts = [translate("FinetuneResults", "Trained on {0} samples in {1:.1f} s.").format(report.samples_used, report.seconds)]
     if report.heldout_before is not None and report.heldout_after is not None:
-        parts.append(f"Your held-out samples: {_pct(report.heldout_before.accuracy)} &rarr; "
-                     f"<b>{_pct(report.heldout_after.accuracy)}</b>.")
+        parts.append(translate("FinetuneResults", "Your held-out samples: {0} &rarr; <b>{1}</b>.").format(
+            _pct(report.heldout_before.accuracy), _pct(report.heldout_after.accuracy)))
     else:
-        parts.append("No samples were held out (add more per class to measure).")
+        parts.append(translate("FinetuneResults", "No samples were held out (add more per class to measure)."))
     if report.mnist_before is not None and report.mnist_after is not None:
         drop = report.mnist_drop_pp or 0.0
-        parts.append(f"MNIST test: {report.mnist_before * 100:.2f}% &rarr; {report.mnist_after * 100:.2f}% "
-                     f"({signed_pp(-drop)}).")
+        parts.append(translate("FinetuneResults", "MNIST test: {0:.2f}% &rarr; {1:.2f}% ({2}).").format(
+            report.mnist_before * 100, report.mnist_after * 100, signed_pp(-drop)))
         if report.forgot:
-            parts.append(f"<span style='color:{error_colour(palette)}'><b>Warning:</b> MNIST accuracy fell by more than "
-                         f"{FORGET_WARN_PP} points: the model is forgetting MNIST. Try fewer steps, a lower "
-                         f"learning rate or more MNIST replay, or revert to the base model.</span>")
+            warning = translate("FinetuneResults", "<b>Warning:</b> MNIST accuracy fell by more than {0} points: the "
+                                "model is forgetting MNIST. Try fewer steps, a lower learning rate or more MNIST "
+                                "replay, or revert to the base model.").format(FORGET_WARN_PP)
+            parts.append(f"<span style='color:{error_colour(palette)}'>{warning}</span>")
     return " ".join(parts)

@@ -1,19 +1,24 @@
 """Why the model answers what it does: a Grad-CAM or gradient-times-input map over the 28x28 input, for the
-top class or a class the user picks."""
+top class or a class the user picks.
+
+The pickers' items carry their keys as item data (a method's key in :data:`METHODS`, a class's number, -1
+for the top class): their texts are translated. Until there is ink, the map shows blank paper."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.data import DIGITS
 from ..core.explain import Prediction, gradcam, saliency
 from ..core.models import ConvNet
+from .i18n import translate
 from .images import ImagePanel, colormap
 
-METHODS = {"Grad-CAM": gradcam, "gradient x input": saliency}
-TOP_CLASS = "top class"
+METHODS = {"Grad-CAM": gradcam, "gradient x input": saliency}  # key (the item data) -> method, in the box's order
+METHOD_NAMES = {"gradient x input": QT_TRANSLATE_NOOP("SaliencyView", "gradient x input")}  # shown; Grad-CAM is a name
+TOP_CLASS = QT_TRANSLATE_NOOP("SaliencyView", "top class")  # shown as the class box's first item (data -1)
 
 
 def overlay(image: np.ndarray, heat: np.ndarray, cmap: str = "CET-L3") -> np.ndarray:
@@ -30,14 +35,18 @@ class SaliencyView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.method_box = QComboBox()
-        self.method_box.addItems(list(METHODS))
+        for key in METHODS:
+            self.method_box.addItem(translate("SaliencyView", METHOD_NAMES[key]) if key in METHOD_NAMES else key, key)
         self.class_box = QComboBox()
-        self.class_box.addItems([TOP_CLASS, *DIGITS])
+        self.class_box.addItem(translate("SaliencyView", TOP_CLASS), -1)
+        for digit in DIGITS:
+            self.class_box.addItem(digit, int(digit))
         self.panel = ImagePanel(levels=(0.0, 1.0))
+        self.panel.show_empty()
         self.caption = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.method_box)
-        top.addWidget(QLabel("for"))
+        top.addWidget(QLabel(self.tr("for")))
         top.addWidget(self.class_box)
         top.addStretch(1)
         lay = QVBoxLayout(self)
@@ -45,22 +54,23 @@ class SaliencyView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.panel, 1)
         lay.addWidget(self.caption)
-        self.method_box.currentTextChanged.connect(lambda _: self.target_changed.emit())
-        self.class_box.currentTextChanged.connect(lambda _: self.target_changed.emit())
+        self.method_box.currentIndexChanged.connect(lambda _: self.target_changed.emit())
+        self.class_box.currentIndexChanged.connect(lambda _: self.target_changed.emit())
         self.target: int | None = None
 
     def show_for(self, model: ConvNet, pred: Prediction) -> None:
         image = pred.pre.image
         if pred.top is None:
             self.target = None
-            self.panel.set_image(overlay(image, np.zeros_like(image)))
+            self.panel.show_empty(*image.shape)
             self.caption.setText("")
             return
-        picked = self.class_box.currentText()
-        self.target = pred.top if picked == TOP_CLASS else int(picked)
-        method = self.method_box.currentText()
+        picked = self.class_box.currentData()
+        self.target = pred.top if picked is None or picked < 0 else int(picked)
+        method = self.method_box.currentData() or next(iter(METHODS))
         # On the UI thread with torch's thread count as the app set it (all cores but one): changing that count
         # here would change it under a worker running torch at the same moment (the count is process-wide).
         heat = METHODS[method](model, image, self.target)
         self.panel.set_image(overlay(image, heat))
-        self.caption.setText(f"{method} for {self.target}: bright = pushes towards {self.target}")
+        self.caption.setText(self.tr("{0} for {1}: bright = pushes towards {1}").format(
+            self.method_box.currentText(), self.target))

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ..core.preprocess import STROKE_TARGET, Preprocessed
+from .i18n import translate
 from .images import ImagePanel
 
 # step name in Preprocessed.steps -> caption; "drawing" is the canvas itself and is not repeated here
-STEPS = {"crop": "1 crop to ink", "stroke": "2 stroke width", "fit 20x20": "3 fit 20x20", "input": "4 centre by mass"}
+STEPS = {"crop": QT_TRANSLATE_NOOP("StepsView", "1 crop to ink"),
+         "stroke": QT_TRANSLATE_NOOP("StepsView", "2 stroke width"),
+         "fit 20x20": QT_TRANSLATE_NOOP("StepsView", "3 fit 20x20"),
+         "input": QT_TRANSLATE_NOOP("StepsView", "4 centre by mass")}
 
 
 class StepsView(QWidget):
+    """Until there is ink, every step shows blank paper (a black square would look like a fault)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
@@ -25,7 +31,8 @@ class StepsView(QWidget):
         for col, (name, caption) in enumerate(STEPS.items()):
             self.panels[name] = ImagePanel("CET-L1")
             self.panels[name].setFixedHeight(96)
-            self.captions[name] = QLabel(caption)
+            self.panels[name].show_empty()
+            self.captions[name] = QLabel(translate("StepsView", caption))
             self.captions[name].setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.captions[name].setWordWrap(True)
             grid.addWidget(self.panels[name], 0, col)
@@ -37,13 +44,18 @@ class StepsView(QWidget):
 
     def show_steps(self, pre: Preprocessed) -> None:
         """A skipped step (the stroke width was already MNIST-like) shows the image it was given."""
+        if pre.empty:
+            for panel in self.panels.values():
+                panel.show_empty()
+            self.note.setText("")
+            return
         shown = np.zeros((28, 28), np.float32)
         for name, panel in self.panels.items():
             shown = pre.steps.get(name, shown)
             panel.set_image(shown)
-        if pre.empty:
-            self.note.setText("")
-        elif "stroke" in pre.steps:
-            self.note.setText(f"stroke width {pre.stroke_width:.1f} px (in the 20 px box) brought to MNIST's {STROKE_TARGET}")
+        if "stroke" in pre.steps:
+            self.note.setText(self.tr("stroke width {0:.1f} px (in the 20 px box) brought to MNIST's {1}").format(
+                pre.stroke_width, STROKE_TARGET))
         else:
-            self.note.setText(f"stroke width {pre.stroke_width:.1f} px in the 20 px box, like MNIST's: kept")
+            self.note.setText(self.tr("stroke width {0:.1f} px in the 20 px box, like MNIST's: kept").format(
+                pre.stroke_width))

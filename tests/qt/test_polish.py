@@ -1,22 +1,28 @@
 """Details of the plots and tables, offscreen: the empty confusion matrix's axes, the top bar's label inside
 the plot, "–" for a class without samples (not 0%), differences without a negative zero, a square canvas
-in the Train tab that grows with its panel."""
+in the Train tab that grows with its panel, blank paper (not black squares) before any ink, no per-class
+table when nothing was held out, curves' ranges that neither zoom into noise nor touch the frame."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QPalette
 
 from mnist_pad.core.analysis import Comparison
 from mnist_pad.core.data import DIGITS
 from mnist_pad.core.evaluate import report
+from mnist_pad.core.explain import Prediction
 from mnist_pad.core.finetune import FinetuneConfig, FinetuneReport
+from mnist_pad.core.preprocess import preprocess
 from mnist_pad.qt.collect import CollectPanel
+from mnist_pad.qt.curves import LiveCurves
 from mnist_pad.qt.eval_views import ConfusionView, comparison_rows, metrics_rows
 from mnist_pad.qt.probabilities import ProbabilityChart
 from mnist_pad.qt.results import NO_SAMPLES, FinetuneResults, signed_pp
+from mnist_pad.qt.saliency import SaliencyView
+from mnist_pad.qt.steps import StepsView
 
 
 def shown(qtbot, widget, width: int, height: int):
@@ -126,3 +132,78 @@ def test_the_train_tabs_canvas_is_square_and_as_wide_as_its_panel(qtbot, width):
     first_label = panel.labels.button(0)
     gap = first_label.mapTo(panel, first_label.rect().topLeft()).y() - canvas.geometry().bottom()
     assert 0 < gap < 20  # the label buttons right under the drawing, the spare height below them
+
+
+# --- empty states -----------------------------------------------------------------------------------------
+def centre_colour(panel):
+    """The colour drawn in the middle of an image panel."""
+    image = panel.grab().toImage()
+    return image.pixelColor(image.width() // 2, image.height() // 2)
+
+
+def a_drawing() -> np.ndarray:
+    image = np.zeros((280, 280), np.float32)
+    image[60:220, 130:150] = 1.0  # a "1"
+    return image
+
+
+def test_the_steps_and_the_saliency_map_show_blank_paper_before_any_ink(qtbot):
+    steps, saliency = shown(qtbot, StepsView(), 420, 140), shown(qtbot, SaliencyView(), 300, 330)
+    blank = preprocess(np.zeros((280, 280), np.float32))
+    assert blank.empty
+    steps.show_steps(blank)
+    saliency.show_for(None, Prediction(blank, None, {}))  # no answer: the model is not needed
+    for panel in (*steps.panels.values(), saliency.panel):
+        assert panel.is_blank() and panel.item.image is None
+        paper = panel.palette().color(QPalette.ColorRole.AlternateBase)
+        assert centre_colour(panel) == paper  # the paper, not a black square
+    assert saliency.caption.text() == "" and steps.note.text() == ""
+    steps.show_steps(preprocess(a_drawing()))  # ink: the images replace the paper
+    for panel in steps.panels.values():
+        assert not panel.is_blank() and panel.item.image is not None
+    assert "stroke width" in steps.note.text()
+    steps.show_steps(blank)  # and the paper comes back when the drawing is cleared
+    assert all(panel.is_blank() for panel in steps.panels.values())
+
+
+def a_finetune_report(before, after, heldout: int) -> FinetuneReport:
+    return FinetuneReport(samples_used=20, heldout=heldout, heldout_before=before, heldout_after=after,
+                          mnist_before=0.99, mnist_after=0.99, seconds=1.0, total_seconds=2.0, config=FinetuneConfig())
+
+
+def test_fine_tune_results_without_held_out_samples_show_the_message_and_no_table(qtbot):
+    results = shown(qtbot, FinetuneResults(), 420, 200)
+    results.show_report(a_finetune_report(None, None, 0))
+    assert "No samples were held out" in results.summary.text()
+    assert not results.table.isVisible()  # no table of zeros and dashes
+    results.show_report(a_finetune_report(a_report([0, 1], [0, 1]), a_report([0, 1], [0, 0]), 2))
+    assert results.table.isVisible() and results.table.item(0, 10).text() == "2"
+    results.show_report(a_finetune_report(None, None, 0))
+    results.clear()  # ready for the next fine-tune: the table's headers say what will come
+    assert results.table.isVisible()
+
+
+def test_the_curves_ranges_neither_zoom_into_noise_nor_touch_the_frame(qtbot):
+    curves = shown(qtbot, LiveCurves(), 420, 260)
+    step_axis = curves.plots["loss"].getAxis("bottom")
+    assert not step_axis.style["showValues"]  # no meaningless 0-1 step axis before the first report
+    curves.set_steps(100)
+    for step, loss in ((10, 0.537), (20, 0.513), (30, 0.525)):
+        curves.add_point("loss", "train", step, loss)
+        curves.add_point("accuracy", "train", step, 100.0)
+    assert step_axis.style["showValues"]
+    low, high = curves.plots["loss"].viewRange()[1]
+    assert low <= 0 and high - low >= 0.1 and high > 0.537
+    assert curves.plots["accuracy"].viewRange()[1][1] > 101  # 100% clear of the top frame
+    legend = curves.legend.sceneBoundingRect()
+    for plot in curves.plots.values():  # the legend lies beneath the plots, over no curve
+        assert not legend.intersects(plot.getViewBox().sceneBoundingRect())
+    assert [label.text for _, label in curves.legend.items] == ["train"]  # one entry per series, for both plots
+    curves.clear_curves()
+    assert not step_axis.style["showValues"] and curves.legend.items == []
+
+
+def test_the_confusion_matrix_fills_a_view_that_is_not_square(qtbot):
+    view = shown(qtbot, ConfusionView(), 420, 600)
+    for low, high in view.viewRange():  # the cells fill the plot: no empty bands above and below
+        assert -0.5 < low <= 0 and 10 <= high < 10.5

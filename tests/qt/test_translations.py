@@ -37,12 +37,12 @@ spec.loader.exec_module(update_translations)
 KEEP = {"mnist", "fashion", "onnx", "onnxruntime", "grad", "cam", "cpu", "cuda", "png", "json", "ctrl", "esc",
         "shift", "thread", "threads", "fast", "default", "small", "pytorch", "torch", "qt", "pyside", "numpy",
         "pyqtgraph", "english", "safetensors", "relu", "conv", "gpu", "mps", "seed", "convnet", "keras", "dense128",
-        "lenet5", "lenet", "dense", "onnxruntime"}  # and the names of the architectures
+        "lenet5", "lenet", "dense", "onnxruntime", "pad", "del", "enter"}  # and the names of the architectures
 
 
 def english_words(text: str) -> list[str]:
     """Runs of three or more Latin letters that are not names kept in every language."""
-    words = re.findall(r"[A-Za-z]{3,}", re.sub(r"(/|\\)[^\s]*|\S+\.(py|png|json|safetensors)\b", " ", text))
+    words = re.findall(r"[A-Za-z]{3,}", re.sub(r"\$\w+|(/|\\)[^\s]*|\S+\.(py|png|json|safetensors)\b", " ", text))
     return [w for w in words if w.lower() not in KEEP]
 
 

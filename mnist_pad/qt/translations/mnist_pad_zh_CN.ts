@@ -5,390 +5,1387 @@
     <name>About</name>
     <message>
         <source>not installed</source>
-        <translation type="unfinished"></translation>
+        <translation>未安装</translation>
     </message>
     <message>
         <source> ({0:.2%} on MNIST test)</source>
-        <translation type="unfinished"></translation>
+        <translation> (MNIST 测试集准确率 {0:.2%})</translation>
     </message>
     <message>
         <source>Draw digits, watch a convolutional network read them, and teach it your handwriting.</source>
-        <translation type="unfinished"></translation>
+        <translation>手写数字，看卷积神经网络如何识别它们，并让它学会你的笔迹。</translation>
     </message>
     <message>
         <source>Model in use</source>
-        <translation type="unfinished"></translation>
+        <translation>当前模型</translation>
     </message>
     <message>
         <source>Versions</source>
-        <translation type="unfinished"></translation>
+        <translation>版本</translation>
     </message>
     <message>
         <source>Licences</source>
-        <translation type="unfinished"></translation>
+        <translation>许可证</translation>
     </message>
     <message>
         <source>Data</source>
-        <translation type="unfinished"></translation>
+        <translation>数据</translation>
     </message>
     <message>
         <source>The MNIST database of handwritten digits: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, made from NIST&apos;s Special Databases 1 and 3; used under CC BY-SA 3.0. Fashion-MNIST: Zalando Research, MIT licence. The shipped models were trained on MNIST.</source>
-        <translation type="unfinished"></translation>
+        <translation>MNIST 手写数字数据库：Yann LeCun、Corinna Cortes 和 Christopher J. C. Burges，由 NIST 的 Special Database 1 和 3 制作而成；依据 CC BY-SA 3.0 使用。Fashion-MNIST：Zalando Research，MIT 许可证。随附的模型均在 MNIST 上训练。</translation>
     </message>
     <message>
         <source>Pad</source>
-        <translation type="unfinished"></translation>
+        <translation>画板</translation>
     </message>
     <message>
         <source>Draw a digit with the mouse or a pen. The answer, the ten probabilities, the 28x28 image the network receives, where the evidence is (Grad-CAM), the feature maps and the filters follow every stroke. A digit key keeps the drawing as a sample for fine-tuning.</source>
-        <translation type="unfinished"></translation>
+        <translation>用鼠标或手写笔写一个数字。识别结果、十个类别的概率、网络接收的 28x28 图像、证据所在的位置（Grad-CAM）、特征图和卷积核都会随每一笔更新。按数字键可将绘图保存为用于微调的样本。</translation>
     </message>
     <message>
         <source>Train</source>
-        <translation type="unfinished"></translation>
+        <translation>训练</translation>
     </message>
     <message>
         <source>Draw and label samples of your handwriting, then fine-tune the model on them (MNIST is mixed in so that it keeps what it knew), or train a model from scratch. Pick, rename or delete models at the top right.</source>
-        <translation type="unfinished"></translation>
+        <translation>书写并标注你的手写样本，然后用它们微调模型（会混入 MNIST，使模型保留原有的知识），或从头训练一个模型。可在右上角选择、重命名或删除模型。</translation>
     </message>
     <message>
         <source>Evaluate</source>
-        <translation type="unfinished"></translation>
+        <translation>评估</translation>
     </message>
     <message>
         <source>Measure a model on MNIST, Fashion-MNIST or your samples: accuracy, a confusion matrix whose cells open their images, the most confident mistakes, a comparison of two models, and the training images nearest to your drawing.</source>
-        <translation type="unfinished"></translation>
+        <translation>在 MNIST、Fashion-MNIST 或你的样本上评测模型：准确率、可点击单元格查看对应图像的混淆矩阵、置信度最高的错误、两个模型的对比，以及与你的绘图最相近的训练图像。</translation>
     </message>
     <message>
         <source>How to use mnist-pad</source>
-        <translation type="unfinished"></translation>
+        <translation>mnist-pad 使用说明</translation>
     </message>
     <message>
         <source>Keys</source>
-        <translation type="unfinished"></translation>
+        <translation>按键</translation>
     </message>
     <message>
         <source>The data folder (for fine-tuning and evaluation) is chosen in the Train tab with Browse...; without one, mnist-pad offers to download MNIST.</source>
-        <translation type="unfinished"></translation>
+        <translation>数据文件夹（用于微调和评估）在“训练”标签页中通过“浏览...”选择；若未选择，mnist-pad 会提示下载 MNIST。</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Something went wrong: {0}
+
+The window still works; the details were printed to the terminal, for a bug report.</source>
+        <translation>出错了：{0}
+
+窗口仍可正常使用；详细信息已输出到终端，可用于提交错误报告。</translation>
+    </message>
+    <message>
+        <source>The model used last time could not be loaded ({0}); the shipped model is in use.</source>
+        <translation>无法加载上次使用的模型（{0}）；已改用随附的模型。</translation>
+    </message>
+    <message>
+        <source>Cannot start on that device: {0}.</source>
+        <translation>无法在该设备上启动：{0}。</translation>
+    </message>
+    <message>
+        <source>The shipped weights are missing or damaged: reinstall mnist-pad, or pass --weights FILE.</source>
+        <translation>随附的权重文件缺失或已损坏：请重新安装 mnist-pad，或用 --weights FILE 指定权重文件。</translation>
+    </message>
+    <message>
+        <source>Cannot load the model:
+{0}</source>
+        <translation>无法加载模型：
+{0}</translation>
     </message>
 </context>
 <context>
     <name>Canvas</name>
     <message>
         <source>Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear</source>
-        <translation type="unfinished"></translation>
+        <translation>写一个数字。Ctrl+Z：撤销上一笔，Esc：清除</translation>
     </message>
     <message>
         <source>draw a digit here</source>
-        <translation type="unfinished"></translation>
+        <translation>在此写一个数字</translation>
+    </message>
+</context>
+<context>
+    <name>CollectPanel</name>
+    <message>
+        <source>Every digit has {0} samples. Keep going: any digit helps.</source>
+        <translation>每个数字都有 {0} 个样本。继续画吧：画哪个数字都有帮助。</translation>
+    </message>
+    <message>
+        <source>Draw more {0}, {1} and {2} (fewest samples: {3}, {4}, {5})</source>
+        <translation>请多画 {0}、{1} 和 {2}（样本最少：{3}、{4}、{5} 个）</translation>
+    </message>
+    <message>
+        <source>Draw more {0} and {1} (fewest samples: {2}, {3})</source>
+        <translation>请多画 {0} 和 {1}（样本最少：{2}、{3} 个）</translation>
+    </message>
+    <message>
+        <source>Draw more {0} (fewest samples: {1})</source>
+        <translation>请多画 {0}（样本最少：{1} 个）</translation>
+    </message>
+    <message>
+        <source>{0} and {1}</source>
+        <translation>{0} 和 {1}</translation>
+    </message>
+    <message>
+        <source>Label the drawing as {0} (key {0})</source>
+        <translation>将绘图标记为 {0}（按键 {0}）</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Keep the drawing with the chosen label (Enter)</source>
+        <translation>以所选标签保存此绘图（Enter）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Clear the canvas (Esc)</source>
+        <translation>清除画布（Esc）</translation>
+    </message>
+</context>
+<context>
+    <name>ConfusionView</name>
+    <message>
+        <source>true class</source>
+        <translation>真实类别</translation>
+    </message>
+    <message>
+        <source>predicted class</source>
+        <translation>预测类别</translation>
+    </message>
+</context>
+<context>
+    <name>DataFolderRow</name>
+    <message>
+        <source>Folder with the MNIST (or Fashion-MNIST) files; empty: ${0}, then the download cache. When MNIST is missing, mnist-pad asks before downloading it.</source>
+        <translation>存放 MNIST（或 Fashion-MNIST）文件的文件夹；留空时依次使用 ${0} 和下载缓存。缺少 MNIST 时，mnist-pad 会先询问再下载。</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>Data:</source>
+        <translation>数据：</translation>
+    </message>
+    <message>
+        <source>MNIST not found: Browse... to its folder</source>
+        <translation>未找到 MNIST：请点“浏览...”选择其文件夹</translation>
+    </message>
+    <message>
+        <source>MNIST found in {0}</source>
+        <translation>已在 {0} 找到 MNIST</translation>
+    </message>
+    <message>
+        <source>Folder with the MNIST files</source>
+        <translation>存放 MNIST 文件的文件夹</translation>
     </message>
 </context>
 <context>
     <name>DataPrompt</name>
     <message>
         <source>The data folder {folder} does not hold the {name} files. Choose the right folder with Browse..., or empty the Data field to use the usual place.</source>
-        <translation type="unfinished"></translation>
+        <translation>数据文件夹 {folder} 中没有 {name} 文件。请用“浏览...”选择正确的文件夹，或清空“数据”栏以使用默认位置。</translation>
     </message>
     <message>
         <source>The {name} images are not on this computer yet. Choose the folder that holds them with Browse..., or let mnist-pad download them (about {mb} MB).</source>
-        <translation type="unfinished"></translation>
+        <translation>这台计算机上还没有 {name} 图像。请用“浏览...”选择存放它们的文件夹，或让 mnist-pad 下载（约 {mb} MB）。</translation>
     </message>
     <message>
         <source>Data needed</source>
-        <translation type="unfinished"></translation>
+        <translation>需要数据</translation>
     </message>
     <message>
         <source>Choose folder...</source>
-        <translation type="unfinished"></translation>
+        <translation>选择文件夹...</translation>
     </message>
     <message>
         <source>Download</source>
-        <translation type="unfinished"></translation>
+        <translation>下载</translation>
     </message>
     <message>
         <source>Folder with the {name} files</source>
-        <translation type="unfinished"></translation>
+        <translation>存放 {name} 文件的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>EvalTab</name>
+    <message>
+        <source>Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Export report…</source>
+        <translation>导出报告…</translation>
+    </message>
+    <message>
+        <source>Pick a model and a dataset, then Evaluate.</source>
+        <translation>选择一个模型和一个数据集，然后点击“评估”。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Compare with</source>
+        <translation>对比模型</translation>
+    </message>
+    <message>
+        <source>not evaluated yet</source>
+        <translation>尚未评估</translation>
+    </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation>F1</translation>
+    </message>
+    <message>
+        <source>support</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>normalised (% of each true class)</source>
+        <translation>归一化（占每个真实类别的百分比）</translation>
+    </message>
+    <message>
+        <source> (shipped)</source>
+        <translation> (随附)</translation>
+    </message>
+    <message>
+        <source>current: {0}</source>
+        <translation>当前：{0}</translation>
+    </message>
+    <message>
+        <source>MNIST test</source>
+        <translation>MNIST 测试集</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST test</source>
+        <translation>Fashion-MNIST 测试集</translation>
+    </message>
+    <message>
+        <source>my samples</source>
+        <translation>我的样本</translation>
+    </message>
+    <message>
+        <source>Some model files were skipped: {0}</source>
+        <translation>已跳过部分模型文件：{0}</translation>
+    </message>
+    <message>
+        <source>You have no samples yet: label drawings on the pad or in the Train tab first.</source>
+        <translation>你还没有样本：请先在画板或“训练”标签页中标注绘图。</translation>
+    </message>
+    <message>
+        <source>evaluating on {0} ({1})…</source>
+        <translation>正在 {0} 上评估（{1}）…</translation>
+    </message>
+    <message>
+        <source>Evaluate a model first; the comparison runs the second model on the same images.</source>
+        <translation>请先评估一个模型；对比会在相同的图像上运行第二个模型。</translation>
+    </message>
+    <message>
+        <source>evaluating {0} on the same images…</source>
+        <translation>正在相同的图像上评估 {0}…</translation>
+    </message>
+    <message>
+        <source>The pad is empty: draw a digit there first.</source>
+        <translation>画板是空的：请先在画板上写一个数字。</translation>
+    </message>
+    <message>
+        <source>embedding the reference images (once per model)…</source>
+        <translation>正在计算参考图像的嵌入（每个模型只需一次）…</translation>
+    </message>
+    <message>
+        <source>A training or fine-tuning job is running; this waits until it has ended.</source>
+        <translation>训练或微调任务正在运行；请等它结束后再试。</translation>
+    </message>
+    <message>
+        <source>{0:.2%} correct</source>
+        <translation>正确率 {0:.2%}</translation>
+    </message>
+    <message>
+        <source>{0} on {1}: {2:,} images in {3:.2f} s on {4} ({5}).</source>
+        <translation>{0} 在 {1} 上：{2:,} 张图像，用时 {3:.2f} 秒，设备 {4}（{5}）。</translation>
+    </message>
+    <message>
+        <source>{0} on {1}</source>
+        <translation>{0} 在 {1} 上</translation>
+    </message>
+    <message>
+        <source>no differences</source>
+        <translation>没有差异</translation>
+    </message>
+    <message>
+        <source>A = {0}: {1:.2%}, B = {2}: {3:.2%} on {4} ({5}).</source>
+        <translation>在 {4} 上，A = {0}：{1:.2%}，B = {2}：{3:.2%}（{5}）。</translation>
+    </message>
+    <message>
+        <source>Nearest neighbours found among {0}.</source>
+        <translation>已在 {0} 中找到最近邻。</translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>JSON report (*.json)</source>
+        <translation>JSON 报告 (*.json)</translation>
+    </message>
+    <message>
+        <source>Export failed: {0}</source>
+        <translation>导出失败：{0}</translation>
+    </message>
+    <message>
+        <source>Exported {0}</source>
+        <translation>已导出 {0}</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> 和 </translation>
+    </message>
+</context>
+<context>
+    <name>FeatureMapsView</name>
+    <message>
+        <source>draw a digit to see what each channel responds to</source>
+        <translation>画一个数字，看看每个通道对什么有响应</translation>
+    </message>
+    <message>
+        <source>{0} channels, {1}x{2} each; bright = strong response</source>
+        <translation>{0} 个通道，每个 {1}x{2}；亮 = 响应强</translation>
+    </message>
+</context>
+<context>
+    <name>FiltersView</name>
+    <message>
+        <source>{0} filters, {1}x{2} kernels; red positive, blue negative</source>
+        <translation>{0} 个滤波器，{1}x{2} 卷积核；红色为正，蓝色为负</translation>
+    </message>
+    <message>
+        <source>{0} filters, {1}x{2} kernels, strongest of {3} input channels each; red positive, blue negative</source>
+        <translation>{0} 个滤波器，{1}x{2} 卷积核，各取 {3} 个输入通道中最强的一个；红色为正，蓝色为负</translation>
+    </message>
+</context>
+<context>
+    <name>FinetuneOptions</name>
+    <message>
+        <source>last conv block + classifier</source>
+        <translation>最后一个卷积块 + 分类器</translation>
+    </message>
+    <message>
+        <source>classifier only</source>
+        <translation>仅分类器</translation>
+    </message>
+    <message>
+        <source>all layers</source>
+        <translation>所有层</translation>
+    </message>
+    <message>
+        <source>all layers, batch-norm statistics kept</source>
+        <translation>所有层，保留批归一化统计量</translation>
+    </message>
+    <message>
+        <source>optimizer steps</source>
+        <translation>优化器步数</translation>
+    </message>
+    <message>
+        <source>MNIST training images mixed into each batch per sample of yours (0: none). Replay keeps the model&apos;s MNIST skill.</source>
+        <translation>每个批次中按你的每个样本混入的 MNIST 训练图像数量（0：不混入）。回放可以保持模型识别 MNIST 的能力。</translation>
+    </message>
+    <message>
+        <source>Fine-tune on my samples</source>
+        <translation>用我的样本微调</translation>
+    </message>
+    <message>
+        <source>Layers to train</source>
+        <translation>训练的层</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>MNIST replay</source>
+        <translation>MNIST 回放</translation>
+    </message>
+</context>
+<context>
+    <name>FinetuneResults</name>
+    <message>
+        <source>held out</source>
+        <translation>留出</translation>
+    </message>
+    <message>
+        <source>before, %</source>
+        <translation>微调前，%</translation>
+    </message>
+    <message>
+        <source>after, %</source>
+        <translation>微调后，%</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Before/after accuracy appears here after fine-tuning.</source>
+        <translation>微调后，这里会显示微调前后的准确率。</translation>
+    </message>
+    <message>
+        <source>Trained on {0} samples in {1:.1f} s.</source>
+        <translation>用 {0} 个样本训练，耗时 {1:.1f} 秒。</translation>
+    </message>
+    <message>
+        <source>Your held-out samples: {0} &amp;rarr; &lt;b&gt;{1}&lt;/b&gt;.</source>
+        <translation>你的留出样本：{0} &amp;rarr; &lt;b&gt;{1}&lt;/b&gt;。</translation>
+    </message>
+    <message>
+        <source>No samples were held out (add more per class to measure).</source>
+        <translation>没有留出样本（每个类别多添加一些样本才能衡量）。</translation>
+    </message>
+    <message>
+        <source>MNIST test: {0:.2f}% &amp;rarr; {1:.2f}% ({2}).</source>
+        <translation>MNIST 测试集：{0:.2f}% &amp;rarr; {1:.2f}%（{2}）。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Warning:&lt;/b&gt; MNIST accuracy fell by more than {0} points: the model is forgetting MNIST. Try fewer steps, a lower learning rate or more MNIST replay, or revert to the base model.</source>
+        <translation>&lt;b&gt;警告：&lt;/b&gt;MNIST 准确率下降超过 {0} 个百分点：模型正在遗忘 MNIST。请尝试减少步数、降低学习率或增加 MNIST 回放，或者恢复到基础模型。</translation>
     </message>
 </context>
 <context>
     <name>Gallery</name>
     <message>
         <source>Open in the canvas</source>
-        <translation type="unfinished"></translation>
+        <translation>在画板中打开</translation>
     </message>
     <message>
         <source>Relabel as</source>
-        <translation type="unfinished"></translation>
+        <translation>重新标注为</translation>
     </message>
     <message>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Delete the selected samples (Del)</source>
+        <translation>删除所选样本（Del）</translation>
     </message>
     <message>
         <source>Import...</source>
-        <translation type="unfinished"></translation>
+        <translation>导入...</translation>
+    </message>
+    <message>
+        <source>Add the samples of a folder &lt;label&gt;/*.png (with or without manifest.json)</source>
+        <translation>添加文件夹中按 &lt;标签&gt;/*.png 存放的样本（有无 manifest.json 均可）</translation>
     </message>
     <message>
         <source>Export...</source>
-        <translation type="unfinished"></translation>
+        <translation>导出...</translation>
+    </message>
+    <message>
+        <source>Write every sample as &lt;label&gt;/&lt;id&gt;.png plus manifest.json into a folder</source>
+        <translation>将每个样本以 &lt;标签&gt;/&lt;ID&gt;.png 的形式连同 manifest.json 写入一个文件夹</translation>
+    </message>
+    <message>
+        <source>Delete failed</source>
+        <translation>删除失败</translation>
+    </message>
+    <message>
+        <source>Relabel failed</source>
+        <translation>重新标注失败</translation>
+    </message>
+    <message>
+        <source>Imported {0} sample(s) from {1}; {2} file(s) skipped (listed below)</source>
+        <translation>已从 {1} 导入 {0} 个样本；跳过了 {2} 个文件（见下方列表）</translation>
+    </message>
+    <message>
+        <source>Imported {0} sample(s) from {1}</source>
+        <translation>已从 {1} 导入 {0} 个样本</translation>
+    </message>
+    <message>
+        <source>Exported {0} sample(s) to {1}</source>
+        <translation>已将 {0} 个样本导出到 {1}</translation>
+    </message>
+    <message>
+        <source>Import samples from a folder</source>
+        <translation>从文件夹导入样本</translation>
+    </message>
+    <message>
+        <source>Import failed</source>
+        <translation>导入失败</translation>
+    </message>
+    <message>
+        <source>Export samples into a folder</source>
+        <translation>将样本导出到文件夹</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>All {0}</source>
+        <translation>全部 {0}</translation>
+    </message>
+    <message>
+        <source>... and {0} more (point here for all)</source>
+        <translation>……另有 {0} 个（鼠标指向此处查看全部）</translation>
+    </message>
+    <message>
+        <source>{0} file(s) could not be read and were skipped:</source>
+        <translation>{0} 个文件无法读取，已跳过：</translation>
+    </message>
+</context>
+<context>
+    <name>HelpPanel</name>
+    <message>
+        <source>draw</source>
+        <translation>绘制</translation>
+    </message>
+    <message>
+        <source>left mouse button, or a tablet pen (pressure changes the width)</source>
+        <translation>鼠标左键，或数位板的笔（压力改变笔画粗细）</translation>
+    </message>
+    <message>
+        <source>undo the last stroke</source>
+        <translation>撤销上一笔</translation>
+    </message>
+    <message>
+        <source>clear the canvas</source>
+        <translation>清空画布</translation>
+    </message>
+    <message>
+        <source>[ and ]</source>
+        <translation>[ 和 ]</translation>
+    </message>
+    <message>
+        <source>thinner / thicker pen</source>
+        <translation>笔变细 / 变粗</translation>
+    </message>
+    <message>
+        <source>keep the drawing as a labelled sample of that digit (for fine-tuning), then clear</source>
+        <translation>将绘图保存为该数字的已标注样本（用于微调），然后清空</translation>
+    </message>
+    <message>
+        <source>the Pad, Train and Evaluate tabs</source>
+        <translation>“画板”、“训练”和“评估”标签页</translation>
+    </message>
+    <message>
+        <source>open an image of a digit (a scan or a photo) in the pad</source>
+        <translation>在画板中打开数字图片（扫描件或照片）</translation>
+    </message>
+    <message>
+        <source>save the drawing as a PNG image</source>
+        <translation>将绘图保存为 PNG 图片</translation>
+    </message>
+    <message>
+        <source>Enter (Train tab)</source>
+        <translation>Enter（训练页）</translation>
+    </message>
+    <message>
+        <source>add the drawing as a sample with the chosen label</source>
+        <translation>以所选标签将绘图添加为样本</translation>
+    </message>
+    <message>
+        <source>Del (Train tab)</source>
+        <translation>Del（训练页）</translation>
+    </message>
+    <message>
+        <source>delete the selected samples</source>
+        <translation>删除所选样本</translation>
+    </message>
+    <message>
+        <source>right click</source>
+        <translation>右键单击</translation>
+    </message>
+    <message>
+        <source>more actions on the drawing, the samples and the model list</source>
+        <translation>对绘图、样本和模型列表的更多操作</translation>
+    </message>
+    <message>
+        <source>help</source>
+        <translation>帮助</translation>
+    </message>
+    <message>
+        <source>quit (a running fine-tune or training is cancelled; nothing half-done is saved)</source>
+        <translation>退出（正在进行的微调或训练会被取消；未完成的内容不会保存）</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>MNIST test accuracy</source>
+        <translation>MNIST 测试准确率</translation>
+    </message>
+    <message>
+        <source>dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>(not saved)</source>
+        <translation>（未保存）</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Model in use</source>
+        <translation>当前模型</translation>
+    </message>
+    <message>
+        <source>How the drawing is read</source>
+        <translation>如何读取绘图</translation>
+    </message>
+    <message>
+        <source>The drawing is cropped to its ink, its stroke width brought to MNIST&apos;s, fitted into 20x20 pixels keeping its aspect ratio and placed in 28x28 with its centre of mass in the middle: the way MNIST itself was made. When the top probability is under 60% the pad says it is unsure instead of guessing.</source>
+        <translation>绘图先按墨迹裁剪，笔画粗细调整到与 MNIST 一致，再保持宽高比缩放到 20x20 像素，并以质心居中放入 28x28：这正是 MNIST 本身的制作方式。当最高概率低于 60% 时，画板会表示不确定，而不是去猜。</translation>
+    </message>
+</context>
+<context>
+    <name>JobRunner</name>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>LiveCurves</name>
+    <message>
+        <source>train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>held-out</source>
+        <translation>留出</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>准确率 (%)</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步数</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>Pad</source>
-        <translation type="unfinished"></translation>
+        <translation>画板</translation>
     </message>
     <message>
         <source>Train</source>
-        <translation type="unfinished"></translation>
+        <translation>训练</translation>
     </message>
     <message>
         <source>Evaluate</source>
-        <translation type="unfinished"></translation>
+        <translation>评估</translation>
     </message>
     <message>
-        <source>Kept as a sample of {0}: {1} samples for fine-tuning in the Train tab.</source>
-        <translation type="unfinished"></translation>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).</source>
+        <translation>已保存为 {0} 的样本，用于微调（训练页中的样本数：{1}）。</translation>
     </message>
     <message>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
         <source>Open image...</source>
-        <translation type="unfinished"></translation>
+        <translation>打开图像...</translation>
     </message>
     <message>
         <source>Open model...</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型...</translation>
     </message>
     <message>
         <source>Recent models</source>
-        <translation type="unfinished"></translation>
+        <translation>最近的模型</translation>
     </message>
     <message>
         <source>Recent drawings</source>
-        <translation type="unfinished"></translation>
+        <translation>最近的绘图</translation>
     </message>
     <message>
         <source>Save drawing as PNG...</source>
-        <translation type="unfinished"></translation>
+        <translation>将绘图保存为 PNG...</translation>
     </message>
     <message>
         <source>Import samples...</source>
-        <translation type="unfinished"></translation>
+        <translation>导入样本...</translation>
     </message>
     <message>
         <source>Export samples...</source>
-        <translation type="unfinished"></translation>
+        <translation>导出样本...</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出</translation>
     </message>
     <message>
         <source>&amp;Model</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)</translation>
     </message>
     <message>
         <source>Revert to the start model</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复为初始模型</translation>
     </message>
     <message>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <source>Theme</source>
-        <translation type="unfinished"></translation>
+        <translation>主题</translation>
     </message>
     <message>
         <source>Follow the system</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随系统</translation>
     </message>
     <message>
         <source>Light</source>
-        <translation type="unfinished"></translation>
+        <translation>浅色</translation>
     </message>
     <message>
         <source>Dark</source>
-        <translation type="unfinished"></translation>
+        <translation>深色</translation>
     </message>
     <message>
         <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言</translation>
     </message>
     <message>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
         <source>Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助</translation>
     </message>
     <message>
         <source>About mnist-pad</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 mnist-pad</translation>
     </message>
     <message>
         <source>About Qt</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 Qt</translation>
     </message>
     <message>
         <source>(none yet: models you open appear here)</source>
-        <translation type="unfinished"></translation>
+        <translation>（暂无：打开过的模型会显示在这里）</translation>
     </message>
     <message>
         <source>{0}. kept as {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}. 已保存为 {1}</translation>
     </message>
     <message>
         <source>{0}. drawing ({1} strokes)</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}. 绘图（{1} 笔）</translation>
     </message>
     <message>
         <source>(none yet: drawings you clear appear here)</source>
-        <translation type="unfinished"></translation>
+        <translation>（暂无：清除的绘图会显示在这里）</translation>
     </message>
     <message>
         <source>Open an image of a digit</source>
-        <translation type="unfinished"></translation>
+        <translation>打开数字图像</translation>
     </message>
     <message>
         <source>Cannot open the image</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打开图像</translation>
     </message>
     <message>
         <source>Opened {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>已打开 {0}</translation>
     </message>
     <message>
         <source>Nothing to save: the pad is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可保存的内容：画板是空的。</translation>
     </message>
     <message>
         <source>Save the drawing</source>
-        <translation type="unfinished"></translation>
+        <translation>保存绘图</translation>
     </message>
     <message>
         <source>Cannot save the drawing</source>
-        <translation type="unfinished"></translation>
+        <translation>无法保存绘图</translation>
     </message>
     <message>
         <source>Saved the drawing to {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>已将绘图保存到 {0}</translation>
     </message>
     <message>
-        <source>The new language is used from the next start of mnist-pad.</source>
-        <translation type="unfinished"></translation>
+        <source>The new language is used from the next start of mnist-pad. Restart now?</source>
+        <translation>新的语言将在下次启动 mnist-pad 时生效。现在重新启动吗？</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重新启动</translation>
     </message>
     <message>
         <source>mnist-pad help</source>
-        <translation type="unfinished"></translation>
+        <translation>mnist-pad 帮助</translation>
     </message>
     <message>
         <source>model: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>模型：{0}</translation>
     </message>
     <message>
         <source> ({0:.2f}% on MNIST test)</source>
-        <translation type="unfinished"></translation>
+        <translation> (MNIST 测试集准确率 {0:.2f}%)</translation>
     </message>
     <message>
         <source>inference: {0}, {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>推理：{0}，{1}</translation>
     </message>
     <message>
         <source>Quit mnist-pad?</source>
-        <translation type="unfinished"></translation>
+        <translation>退出 mnist-pad？</translation>
     </message>
     <message>
         <source>A job (training, fine-tuning or an evaluation) is running. Quitting stops it, and nothing it was doing is saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>有任务（训练、微调或评估）正在运行。退出会停止该任务，其进行中的工作都不会保存。</translation>
     </message>
     <message>
         <source>Stop and quit</source>
-        <translation type="unfinished"></translation>
+        <translation>停止并退出</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <source>tuned from {0}</source>
+        <translation>基于 {0} 微调</translation>
+    </message>
+    <message>
+        <source>{0} (shipped)</source>
+        <translation>{0}（内置）</translation>
+    </message>
+    <message>
+        <source>Revert to base</source>
+        <translation>恢复基础模型</translation>
+    </message>
+    <message>
+        <source>Rename model...</source>
+        <translation>重命名模型...</translation>
+    </message>
+    <message>
+        <source>Delete model...</source>
+        <translation>删除模型...</translation>
+    </message>
+    <message>
+        <source>Open model file...</source>
+        <translation>打开模型文件...</translation>
+    </message>
+    <message>
+        <source>Rename or delete the model in use, or open a model file</source>
+        <translation>重命名或删除当前使用的模型，或打开模型文件</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Shipped models keep their names; fine-tune or train one of your own to name it.</source>
+        <translation>内置模型不能重命名；请微调或训练一个自己的模型再为其命名。</translation>
+    </message>
+    <message>
+        <source>Rename model</source>
+        <translation>重命名模型</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <source>Not renamed: {0}</source>
+        <translation>未重命名：{0}</translation>
+    </message>
+    <message>
+        <source>Renamed {0} to {1}.</source>
+        <translation>已将 {0} 重命名为 {1}。</translation>
+    </message>
+    <message>
+        <source>Shipped models cannot be deleted.</source>
+        <translation>内置模型不能删除。</translation>
+    </message>
+    <message>
+        <source>Delete model</source>
+        <translation>删除模型</translation>
+    </message>
+    <message>
+        <source>Delete {0} ({1})? This cannot be undone.</source>
+        <translation>删除 {0}（{1}）？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Not deleted: {0}</source>
+        <translation>未删除：{0}</translation>
+    </message>
+    <message>
+        <source>Deleted {0}; now using {1}.</source>
+        <translation>已删除 {0}；现在使用 {1}。</translation>
+    </message>
+    <message>
+        <source>Open a model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <source>mnist-pad models (*.safetensors)</source>
+        <translation>mnist-pad 模型 (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Use {0} again</source>
+        <translation>重新使用 {0}</translation>
+    </message>
+    <message>
+        <source>... and {0} more (point here for all)</source>
+        <translation>……另有 {0} 个（鼠标指向此处查看全部）</translation>
+    </message>
+    <message>
+        <source>{0} model file(s) skipped:</source>
+        <translation>跳过了 {0} 个模型文件：</translation>
     </message>
 </context>
 <context>
     <name>PadTab</name>
     <message>
         <source>pen width ([ and ])</source>
-        <translation type="unfinished"></translation>
+        <translation>笔宽（[ 和 ]）</translation>
     </message>
     <message>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>清除</translation>
     </message>
     <message>
         <source>undo the last stroke (Ctrl+Z)</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销上一笔 (Ctrl+Z)</translation>
     </message>
     <message>
         <source>clear the canvas (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>清空画布 (Esc)</translation>
     </message>
     <message>
         <source>Pen</source>
-        <translation type="unfinished"></translation>
+        <translation>笔宽</translation>
     </message>
     <message>
         <source>What the network receives (28x28)</source>
-        <translation type="unfinished"></translation>
+        <translation>网络接收到的图像 (28x28)</translation>
     </message>
     <message>
         <source>Why: where the evidence is</source>
-        <translation type="unfinished"></translation>
+        <translation>依据：证据在哪里</translation>
     </message>
     <message>
         <source>Feature maps</source>
-        <translation type="unfinished"></translation>
+        <translation>特征图</translation>
     </message>
     <message>
         <source>Filters</source>
-        <translation type="unfinished"></translation>
+        <translation>卷积核</translation>
     </message>
     <message>
         <source>Timeline</source>
-        <translation type="unfinished"></translation>
+        <translation>时间线</translation>
     </message>
     <message>
         <source>Keys &amp;&amp; model</source>
-        <translation type="unfinished"></translation>
+        <translation>按键与模型</translation>
     </message>
     <message>
         <source>Undo stroke</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销一笔</translation>
     </message>
     <message>
         <source>Keep as a sample of</source>
-        <translation type="unfinished"></translation>
+        <translation>保存为样本</translation>
     </message>
     <message>
-        <source>Kept as a sample of {0} for fine-tuning. Draw the next one.</source>
-        <translation type="unfinished"></translation>
+        <source>kept as a sample of {0}</source>
+        <translation>已保存为 {0} 的样本</translation>
     </message>
     <message>
         <source>draw a digit</source>
-        <translation type="unfinished"></translation>
+        <translation>写一个数字</translation>
     </message>
     <message>
         <source>unsure (maybe {0}, {1:.0%})</source>
-        <translation type="unfinished"></translation>
+        <translation>不确定（可能是 {0}，{1:.0%}）</translation>
     </message>
     <message>
         <source>it&apos;s a {0}  ({1:.0%})</source>
-        <translation type="unfinished"></translation>
+        <translation>这是 {0}  ({1:.0%})</translation>
     </message>
     <message>
         <source>the pad says it is unsure when the top probability is under {0:.0%}</source>
-        <translation type="unfinished"></translation>
+        <translation>当最高概率低于 {0:.0%} 时，画板会显示“不确定”</translation>
+    </message>
+</context>
+<context>
+    <name>ResultPages</name>
+    <message>
+        <source>Click a cell of the confusion matrix to see its images.</source>
+        <translation>点击混淆矩阵的单元格，查看其中的图像。</translation>
+    </message>
+    <message>
+        <source>The most confident mistakes appear here after an evaluation.</source>
+        <translation>评估后，置信度最高的错误会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Draw on the pad, then find the closest training images and samples.</source>
+        <translation>在画板上书写，然后查找最相近的训练图像和样本。</translation>
+    </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>accuracy A</source>
+        <translation>准确率 A</translation>
+    </message>
+    <message>
+        <source>accuracy B</source>
+        <translation>准确率 B</translation>
+    </message>
+    <message>
+        <source>B − A</source>
+        <translation>B − A</translation>
+    </message>
+    <message>
+        <source>Find neighbours of the pad drawing</source>
+        <translation>查找画板绘图的近邻</translation>
+    </message>
+    <message>
+        <source>Cell</source>
+        <translation>单元格</translation>
+    </message>
+    <message>
+        <source>Mistakes</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>Neighbours</source>
+        <translation>近邻</translation>
+    </message>
+    <message>
+        <source>all {0} mistakes, most confident first (click one to open it in the pad)</source>
+        <translation>全部 {0} 个错误，按置信度从高到低排列（点击可在画板中打开）</translation>
+    </message>
+    <message>
+        <source>the {0} most confident of {1} mistakes, most confident first (click one to open it in the pad)</source>
+        <translation>{1} 个错误中置信度最高的 {0} 个，按置信度从高到低排列（点击可在画板中打开）</translation>
+    </message>
+    <message>
+        <source>{0} read as {1}: {2}, most confident first</source>
+        <translation>{0} 被识别为 {1}：{2}，按置信度从高到低排列</translation>
+    </message>
+    <message>
+        <source>{0} read right: {1}, most confident first</source>
+        <translation>{0} 识别正确：{1}，按置信度从高到低排列</translation>
+    </message>
+    <message>
+        <source>A ({0}) right, B ({1}) wrong: {2}</source>
+        <translation>A（{0}）正确、B（{1}）错误：{2}</translation>
+    </message>
+    <message>
+        <source>B ({0}) right, A ({1}) wrong: {2}</source>
+        <translation>B（{0}）正确、A（{1}）错误：{2}</translation>
+    </message>
+    <message>
+        <source>{0} #{1}, label {2}, distance {3:.4f}</source>
+        <translation>{0} #{1}，标签 {2}，距离 {3:.4f}</translation>
+    </message>
+    <message>
+        <source>The {0} nearest in {1}&apos;s penultimate layer (cosine distance)</source>
+        <translation>在 {1} 倒数第二层中最近的 {0} 个（余弦距离）</translation>
+    </message>
+    <message>
+        <source>image #{0}: true {1}, read as {2} with {3:.1%}</source>
+        <translation>图像 #{0}：真实为 {1}，被识别为 {2}，置信度 {3:.1%}</translation>
+    </message>
+    <message>
+        <source>{0:,} image</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+    <message>
+        <source>{0:,} images</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+</context>
+<context>
+    <name>SaliencyView</name>
+    <message>
+        <source>gradient x input</source>
+        <translation>梯度 × 输入</translation>
+    </message>
+    <message>
+        <source>top class</source>
+        <translation>最可能类别</translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation>针对</translation>
+    </message>
+    <message>
+        <source>{0} for {1}: bright = pushes towards {1}</source>
+        <translation>{0}（针对 {1}）：亮处 = 推向 {1}</translation>
+    </message>
+</context>
+<context>
+    <name>SampleListModel</name>
+    <message>
+        <source>label {0}, id {1} (from an image file)</source>
+        <translation>标签 {0}，ID {1}（来自图像文件）</translation>
+    </message>
+    <message>
+        <source>label {0}, id {1}</source>
+        <translation>标签 {0}，ID {1}</translation>
+    </message>
+</context>
+<context>
+    <name>ScratchOptions</name>
+    <message>
+        <source>passes over the training set</source>
+        <translation>遍历训练集的轮数</translation>
+    </message>
+    <message>
+        <source>Train from scratch on {0}</source>
+        <translation>在 {0} 上从头训练</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+</context>
+<context>
+    <name>StepsView</name>
+    <message>
+        <source>1 crop to ink</source>
+        <translation>1 裁剪到笔迹</translation>
+    </message>
+    <message>
+        <source>2 stroke width</source>
+        <translation>2 笔宽</translation>
+    </message>
+    <message>
+        <source>3 fit 20x20</source>
+        <translation>3 缩放到 20x20</translation>
+    </message>
+    <message>
+        <source>4 centre by mass</source>
+        <translation>4 按质心居中</translation>
+    </message>
+    <message>
+        <source>stroke width {0:.1f} px (in the 20 px box) brought to MNIST&apos;s {1}</source>
+        <translation>笔宽 {0:.1f} px（在 20 px 框内），已调整为 MNIST 的 {1}</translation>
+    </message>
+    <message>
+        <source>stroke width {0:.1f} px in the 20 px box, like MNIST&apos;s: kept</source>
+        <translation>笔宽 {0:.1f} px（在 20 px 框内），与 MNIST 相当：保持不变</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <source>strokes</source>
+        <translation>笔画数</translation>
+    </message>
+</context>
+<context>
+    <name>TrainTab</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Ready.</source>
+        <translation>就绪。</translation>
+    </message>
+    <message>
+        <source>Fine-tune</source>
+        <translation>微调</translation>
+    </message>
+    <message>
+        <source>Train from scratch</source>
+        <translation>从头训练</translation>
+    </message>
+    <message>
+        <source>Draw and label</source>
+        <translation>书写并标注</translation>
+    </message>
+    <message>
+        <source>Your samples</source>
+        <translation>你的样本</translation>
+    </message>
+    <message>
+        <source>sample not kept: {0}</source>
+        <translation>样本未保存：{0}</translation>
+    </message>
+    <message>
+        <source>Kept a sample of {0} ({1} samples).</source>
+        <translation>已保存一个 {0} 的样本（共 {1} 个样本）。</translation>
+    </message>
+    <message>
+        <source>No samples yet: draw a few digits, label them and press Add first.</source>
+        <translation>还没有样本：请先写几个数字，标注后按“添加”。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning {0} on {1} samples ({2} steps)...</source>
+        <translation>正在用 {1} 个样本微调 {0}（{2} 步）...</translation>
+    </message>
+    <message>
+        <source>Training {0} on {1} for {2} epoch(s) on {3}...</source>
+        <translation>正在 {3} 上用 {1} 训练 {0}，共 {2} 轮...</translation>
+    </message>
+    <message>
+        <source>Cannot save models: {0}</source>
+        <translation>无法保存模型：{0}</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was saved and the model in use is unchanged.</source>
+        <translation>已取消：未保存任何内容，当前使用的模型保持不变。</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+    <message>
+        <source>step {0}/{1}, loss {2:.3f}, {3:,.0f} images/s</source>
+        <translation>第 {0}/{1} 步，损失 {2:.3f}，{3:,.0f} 张图像/秒</translation>
+    </message>
+    <message>
+        <source>epoch {0}/{1}, {2}</source>
+        <translation>第 {0}/{1} 轮，{2}</translation>
+    </message>
+    <message>
+        <source>{0}, {1:.0f} s left</source>
+        <translation>{0}，剩余 {1:.0f} 秒</translation>
+    </message>
+    <message>
+        <source>Saved {0} ({1:.2%} on {2} test). Still using {3} ({4:.2%}), which reads it better: pick the new model in the Model list to use it anyway.</source>
+        <translation>已保存 {0}（在 {2} 测试集上准确率 {1:.2%}）。仍在使用 {3}（{4:.2%}），它在该测试集上表现更好：如仍要使用新模型，请在“模型”列表中选择它。</translation>
+    </message>
+    <message>
+        <source>Saved {0} and switched to it; measuring what it kept of MNIST...</source>
+        <translation>已保存 {0} 并切换到该模型；正在测量它保留了多少 MNIST 能力...</translation>
+    </message>
+    <message>
+        <source>Cancelled the MNIST check; {0} is saved and in use.</source>
+        <translation>已取消 MNIST 检查；{0} 已保存并正在使用。</translation>
+    </message>
+    <message>
+        <source>Now using {0} ({1:.2%} on MNIST test).</source>
+        <translation>现在使用 {0}（MNIST 测试集准确率 {1:.2%}）。</translation>
+    </message>
+    <message>
+        <source>Now using {0}.</source>
+        <translation>现在使用 {0}。</translation>
+    </message>
+    <message>
+        <source>Saved {0} and switched to it ({1:.2f}% on {2} test).</source>
+        <translation>已保存 {0} 并切换到该模型（{2} 测试集准确率 {1:.2f}%）。</translation>
+    </message>
+    <message>
+        <source>Saved {0} and switched to it.</source>
+        <translation>已保存 {0} 并切换到该模型。</translation>
+    </message>
+    <message>
+        <source>An evaluation is running; this waits until it has ended.</source>
+        <translation>评估正在运行；请等它结束后再试。</translation>
+    </message>
+</context>
+<context>
+    <name>_LayerGrid</name>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
     </message>
 </context>
 </TS>
