@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, QProcess
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 

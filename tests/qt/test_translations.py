@@ -37,7 +37,7 @@ spec.loader.exec_module(update_translations)
 KEEP = {"mnist", "fashion", "onnx", "onnxruntime", "grad", "cam", "cpu", "cuda", "png", "json", "ctrl", "esc",
         "shift", "thread", "threads", "fast", "default", "small", "pytorch", "torch", "qt", "pyside", "numpy",
         "pyqtgraph", "english", "safetensors", "relu", "conv", "gpu", "mps", "seed", "convnet", "keras", "dense128",
-        "lenet5", "lenet", "dense", "onnxruntime", "pad", "del", "enter"}  # and the names of the architectures
+        "lenet5", "lenet", "dense", "pad", "del", "enter"}  # and the names of the architectures
 
 
 def english_words(text: str) -> list[str]:

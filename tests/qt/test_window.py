@@ -198,3 +198,29 @@ def test_closing_while_a_fine_tune_runs_stops_it_at_once(qtbot, tmp_path, settin
     assert tab.runner.worker.wait(0) and not window.app.jobs.is_alive()  # its thread and process have ended
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=1000)
     assert list(models_dir().glob("*.safetensors")) == []  # nothing half-done was saved
+
+
+def test_choosing_a_language_keeps_it_and_offers_a_restart(window, monkeypatch):
+    from mnist_pad.qt import i18n, window as window_module
+
+    started = []
+    monkeypatch.setattr(window_module.QProcess, "startDetached", lambda *a: started.append(a) or True)
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: False)  # "later"
+    window.show()
+    window.language_actions["zh_CN"].trigger()
+    assert i18n.chosen_language(window.app.settings) == "zh_CN" and window.isVisible() and not started
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: True)  # "Restart now"
+    window.language_actions["en"].trigger()
+    assert i18n.chosen_language(window.app.settings) == "en" and not window.isVisible()
+    assert started and started[0][1][:2] == ["-m", "mnist_pad"]
+
+
+def test_the_theme_menu_switches_and_keeps_the_theme(window, qtbot):
+    from mnist_pad.qt.window import THEME_KEY
+
+    window.theme_actions["dark"].trigger()
+    qtbot.waitUntil(lambda: window.palette().window().color().lightness() < 100, timeout=2000)
+    assert window.app.settings.value(THEME_KEY) == "dark"
+    window.theme_actions["light"].trigger()
+    qtbot.waitUntil(lambda: window.palette().window().color().lightness() > 150, timeout=2000)
+    assert window.app.settings.value(THEME_KEY) == "light"
