@@ -46,10 +46,10 @@ def collect_garbage_on_the_ui_thread() -> object:
     Call it once the window is built: it also freezes every object that exists by then (the modules, the
     window, the model: some 235,000), so that no collection has to look at them again. A full collection
     over them took 113 ms of the UI thread on the 2-core machine, a visible stall; after the freeze, well
-    under a millisecond. Keep the returned object for as long as the application runs."""
+    under a millisecond. (No collection runs before the freeze: the garbage of start-up is small, and
+    collecting it cost more than it frees.) Keep the returned object for as long as the application runs."""
     from pyqtgraph.util.garbage_collector import GarbageCollector  # after PySide6: pyqtgraph uses that binding
 
-    gc.collect()
     gc.freeze()
     return GarbageCollector(interval=1.0)
 
@@ -164,6 +164,8 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     with quit_on_signals(app):
         code = app.exec()
+    sys.excepthook = sys.__excepthook__  # no message box without an event loop
+    state.predictor.wait_ready(5.0)  # the ONNX engine's builder must not outlive the interpreter's shutdown
     if window.isVisible():  # quit by a signal: the window was not closed, so its state is kept here
         window.save_state()
     return code
