@@ -79,7 +79,7 @@ class CollectPanel(QWidget):
             button.setToolTip(self.tr("Label the drawing as {0} (key {0})").format(c))
             self.labels.addButton(button, c)
             grid.addWidget(button, c // 5, c % 5)
-            QShortcut(QKeySequence(str(c)), self, lambda c=c: self.labels.button(c).setChecked(True),
+            QShortcut(QKeySequence(str(c)), self, lambda c=c: self.key_label(c),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.labels.idToggled.connect(lambda *_: self._update_add())
         self.add_button = QPushButton(self.tr("Add"))
@@ -119,6 +119,12 @@ class CollectPanel(QWidget):
 
     def set_label(self, label: int) -> None:
         self.labels.button(label).setChecked(True)
+
+    def key_label(self, label: int) -> None:
+        """A digit key, as on the pad: a drawing is kept at once as a sample of that digit; on an empty canvas
+        the key only picks the label for the next Add."""
+        self.set_label(label)
+        self.add()
 
     def add(self) -> None:
         label = self.label()

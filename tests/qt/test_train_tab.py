@@ -327,3 +327,18 @@ def test_a_sample_that_cannot_be_written_is_a_message(tab, monkeypatch):
     assert tab.add_labelled(3, a_stroke(), sample_image(3)) is None
     assert "sample not kept" in tab.status.text() and "No space left on device" in tab.status.text()
     assert len(tab.store) == 0
+
+
+def test_a_digit_key_keeps_the_train_tabs_drawing_at_once_as_on_the_pad(tab, qtbot):
+    from PySide6.QtCore import Qt
+
+    tab.show()
+    qtbot.waitExposed(tab)
+    canvas = tab.collect.canvas
+    canvas.setFocus()  # where the window puts it when the tab is shown (MainWindow._focus_tab)
+    qtbot.waitUntil(canvas.hasFocus, timeout=2000)
+    qtbot.keyClick(canvas, Qt.Key.Key_4)  # nothing drawn: the key picks the label only
+    assert tab.collect.label() == 4 and len(tab.store) == 0
+    canvas.set_strokes(a_stroke())
+    qtbot.keyClick(canvas, Qt.Key.Key_7)
+    assert tab.store.counts()[7] == 1 and canvas.is_empty() and tab.collect.label() == 7
