@@ -87,5 +87,10 @@ def _no_modal_dialog(monkeypatch):
     def refuse(self, *args):
         raise AssertionError(f"a modal dialog opened in a test: {self.windowTitle()!r} {getattr(self, 'text', str)()!r}")
 
+    def refuse_static(*args):
+        raise AssertionError(f"a message box opened in a test: {args[1:3]!r}")
+
     for cls in (QDialog, QMessageBox):
         monkeypatch.setattr(cls, "exec", refuse)
+    for name in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse_static))

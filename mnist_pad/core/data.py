@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 import torch
 
 ENV_VAR = "MNIST_PAD_DATA"
@@ -143,6 +142,8 @@ class Split:
 
 
 def cache_dir() -> Path:
+    import platformdirs  # here: the headless training path runs where only torch and numpy are (gpu_check.py)
+
     return Path(platformdirs.user_cache_dir("mnist-pad")) / "datasets"
 
 

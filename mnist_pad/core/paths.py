@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 DATA_DIR_ENV = "MNIST_PAD_HOME"  # overrides the user data directory (tests, portable installs)
@@ -24,7 +23,11 @@ def shipped_weights(name: str = "default") -> Path:
 
 def user_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(platformdirs.user_data_dir("mnist-pad"))
+    if env:
+        return Path(env)
+    import platformdirs  # here: the headless training path runs where only torch and numpy are (gpu_check.py)
+
+    return Path(platformdirs.user_data_dir("mnist-pad"))
 
 
 def models_dir() -> Path:

@@ -57,7 +57,10 @@ def _as_ink(image: np.ndarray) -> np.ndarray:
         return a.astype(np.float32) / 255
     if not np.issubdtype(a.dtype, np.number):
         raise PreprocessError(f"expected numbers, got dtype {a.dtype}")
-    return np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1)
+    a = a.astype(np.float32)  # a copy: the caller's array is never changed
+    if not np.isfinite(a).all():
+        np.nan_to_num(a, copy=False)
+    return np.clip(a, 0, 1, out=a)
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -98,9 +101,9 @@ def _fit(ink: np.ndarray, box: int = BOX) -> np.ndarray:
 def _centre(fitted: np.ndarray) -> np.ndarray:
     """Paste into 28x28 with the centre of mass on (14, 14), clipped so that no ink is lost."""
     h, w = fitted.shape
-    ys, xs = np.mgrid[0:h, 0:w]
-    mass = fitted.sum()
-    cy, cx = (ys * fitted).sum() / mass, (xs * fitted).sum() / mass
+    rows, cols = fitted.sum(1), fitted.sum(0)  # the mass per row and per column: no (h, w) index grids
+    mass = rows.sum()
+    cy, cx = rows @ np.arange(h) / mass, cols @ np.arange(w) / mass
     top = int(np.clip(round(CENTRE - cy), 0, SIZE - h))
     left = int(np.clip(round(CENTRE - cx), 0, SIZE - w))
     out = np.zeros((SIZE, SIZE), np.float32)

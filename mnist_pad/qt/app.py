@@ -23,7 +23,7 @@ from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.checkpoint import Checkpoint, CheckpointError, load
-from ..core.device import DeviceError, describe, resolve_device
+from ..core.device import DeviceError, DeviceMissing, describe, resolve_device
 from ..core.paths import shipped_weights
 from .i18n import translate
 from .platform_check import platform_problem
@@ -133,8 +133,12 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
 
     settings = app_settings()
     install_language(app, settings)
+    fallback = None
     try:
         dev = resolve_device("cpu" if device == "auto" else device)
+    except DeviceMissing as exc:  # the pad still works, on the CPU: start there and say why
+        print(f"mnist-pad: warning: {exc}; the pad runs on the CPU", file=sys.stderr)
+        dev, fallback = resolve_device("cpu"), translate("App", "No GPU here ({0}): the pad runs on the CPU.").format(exc)
     except DeviceError as exc:
         return _refuse(translate("App", "Cannot start on that device: {0}.").format(exc), str(exc))
     try:
@@ -158,8 +162,9 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
             pass  # Revert then returns to the model the window started with
     window.restore_state()
     window.show()
-    if note:
-        window.statusBar().showMessage(note, 15000)
+    notes = [text for text in (fallback, note) if text]
+    if notes:
+        window.statusBar().showMessage(" ".join(notes), 20000)
     report_unexpected_errors()
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     with quit_on_signals(app):

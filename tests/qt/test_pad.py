@@ -352,3 +352,31 @@ def test_garbage_is_collected_by_a_timer_of_the_ui_thread(qapp):
     finally:
         collector.timer.stop()
         gc.unfreeze()  # the app freezes what exists once its window is up; the test session must not
+
+
+def test_launch_on_a_missing_gpu_falls_back_to_the_cpu_and_says_so(monkeypatch, tmp_path, capsys):
+    from PySide6.QtCore import QSettings
+
+    from mnist_pad.qt import app, app_state
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(app_state, "app_settings", lambda: settings)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    seen = []
+
+    def fake_exec(self) -> int:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                seen.append((w.statusBar().currentMessage(), w.device_label.text()))
+                w.close()
+        return 0
+
+    monkeypatch.setattr(app.QApplication, "exec", fake_exec)
+    assert app.launch(str(save(tmp_path / "tiny.safetensors", build("fast"))), "cuda") == 0
+    (message, device), = seen
+    assert "No GPU here" in message and "the pad runs on the CPU" in message and device.startswith("inference: cpu")
+    assert "warning: --device cuda was asked for" in capsys.readouterr().err
+    refused = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: refused.append(text))
+    assert app.launch(None, "tpu") == 2 and "Cannot start on that device" in refused[0]  # not a device at all

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_pad.core.checkpoint import load, save
-from mnist_pad.core.models import build
+from mnist_pad.core.models import ARCHS, build
 from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt import i18n
 from mnist_pad.qt.app_state import AppState
@@ -33,11 +33,11 @@ spec = importlib.util.spec_from_file_location("update_translations", REPO / "scr
 update_translations = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(update_translations)
 
-# Words that stay as they are in any language: names of things, units, keys
+# Words that stay as they are in any language: names of things, units, keys, and the architectures' names
 KEEP = {"mnist", "fashion", "onnx", "onnxruntime", "grad", "cam", "cpu", "cuda", "png", "json", "ctrl", "esc",
-        "shift", "thread", "threads", "fast", "default", "small", "pytorch", "torch", "qt", "pyside", "numpy",
-        "pyqtgraph", "english", "safetensors", "relu", "conv", "gpu", "mps", "seed", "convnet", "keras", "dense128",
-        "lenet5", "lenet", "dense", "pad", "del", "enter"}  # and the names of the architectures
+        "shift", "thread", "threads", "pytorch", "torch", "qt", "pyside", "numpy", "pyqtgraph", "english",
+        "safetensors", "relu", "conv", "gpu", "mps", "pad", "del", "enter"} | {
+        word for name in ARCHS for word in re.findall(r"[a-z]+", name.lower())}
 
 
 def english_words(text: str) -> list[str]:

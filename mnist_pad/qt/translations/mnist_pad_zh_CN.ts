@@ -87,6 +87,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>无法加载上次使用的模型（{0}）；已改用随附的模型。</translation>
     </message>
     <message>
+        <source>No GPU here ({0}): the pad runs on the CPU.</source>
+        <translation>这里没有 GPU（{0}）：画板在 CPU 上运行。</translation>
+    </message>
+    <message>
         <source>Cannot start on that device: {0}.</source>
         <translation>无法在该设备上启动：{0}。</translation>
     </message>
