@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
-from mnist_pad.core.augment import NO_AUGMENT, AugmentConfig, augment
+from mnist_pad.core.augment import NO_AUGMENT, AugmentConfig, augment, random_shift
+from mnist_pad.core.augment import SHIFT_ONLY as SHIFT_IMAGES
 
 SHIFT_ONLY = AugmentConfig(rotate=0.0, scale=0.0, shear=0.0, translate=4.0)
 
@@ -26,7 +29,7 @@ def centre_of_mass(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([rows, cols], 1)
 
 
-@pytest.mark.parametrize("cfg", [AugmentConfig(), AugmentConfig(elastic=2.0), SHIFT_ONLY])
+@pytest.mark.parametrize("cfg", [AugmentConfig(), AugmentConfig(elastic=2.0), SHIFT_ONLY, SHIFT_IMAGES])
 def test_shape_and_range_are_kept(cfg):
     x = torch.rand(16, 1, 28, 28)
     y = augment(x, cfg, torch.Generator().manual_seed(0))
@@ -70,3 +73,30 @@ def test_a_seeded_generator_makes_it_repeatable():
 def test_each_image_gets_its_own_warp():
     y = augment(blobs(8), SHIFT_ONLY, torch.Generator().manual_seed(3))
     assert len({tuple(c.round(decimals=3).tolist()) for c in centre_of_mass(y)}) == 8
+
+
+def test_whole_pixel_shifts_stay_within_range_and_keep_the_ink():
+    x = blobs(256)
+    y = augment(x, SHIFT_IMAGES, torch.Generator().manual_seed(4))
+    shift = centre_of_mass(y) - centre_of_mass(x)
+    assert torch.allclose(shift, shift.round(), atol=1e-4)  # whole pixels: no resampling
+    offsets = {round(float(s)) for s in shift.flatten()}
+    assert offsets == set(range(-SHIFT_IMAGES.shift, SHIFT_IMAGES.shift + 1))  # every offset up to 2 px, no more
+    assert torch.equal(y.sum((1, 2, 3)), x.sum((1, 2, 3)))  # the blob is far from the border: nothing lost
+    assert y.shape == x.shape and y.dtype == x.dtype
+
+
+def test_shift_fills_with_background_at_the_border():
+    x = torch.ones(64, 1, 28, 28)
+    y = random_shift(x, 2, torch.Generator().manual_seed(5))
+    moved = (y == 0).flatten(1).any(1)
+    assert moved.float().mean() > 0.8  # (5 * 5 - 1) / 25 of the images move on some axis
+    assert ((y == 0) | (y == 1)).all()
+
+
+def test_shift_is_repeatable_and_each_image_gets_its_own():
+    x = blobs(8)
+    a = random_shift(x, 2, torch.Generator().manual_seed(6))
+    assert torch.equal(a, random_shift(x, 2, torch.Generator().manual_seed(6)))
+    assert len({tuple(c.round(decimals=3).tolist()) for c in centre_of_mass(a)}) > 4
+    assert SHIFT_IMAGES.enabled and not SHIFT_IMAGES.warps and augment(x, replace(SHIFT_IMAGES, shift=0)) is x

@@ -7,11 +7,18 @@ from dataclasses import replace
 import pytest
 import torch
 
-from mnist_pad.core.augment import NO_AUGMENT
+from mnist_pad.core.augment import NO_AUGMENT, SHIFT_ONLY
 from mnist_pad.core.data import load_split
 from mnist_pad.core.evaluate import evaluate
+from mnist_pad.core.recipes import QUICK as QUICK_RECIPE
 from mnist_pad.core.recipes import recipe_for
-from mnist_pad.core.train import TrainConfig, Trainer, lr_factor, split_validation
+from mnist_pad.core.train import (
+    TrainConfig,
+    Trainer,
+    cpu_has_bf16,
+    lr_factor,
+    split_validation,
+)
 
 # Two epochs of the 24k-parameter net on 2,000 images, batch 32, no augmentation: about 3 s on one core.
 QUICK = replace(
@@ -162,3 +169,34 @@ def test_early_stopping_ends_when_validation_stops_improving(subset):
     trainer = Trainer(cfg, train.subset(slice(0, 320)), val)
     epochs = [p.epoch for p in trainer.run() if p.kind == "epoch"]
     assert epochs == [1, 2, 3]
+
+
+def test_the_quick_recipes():
+    """sprint: one epoch without augmentation (99.0%); sprint-wide: five with shifts (99.5%), also ``quick``."""
+    sprint, wide = recipe_for("sprint"), recipe_for("sprint-wide")
+    assert (sprint.arch, sprint.epochs, sprint.augment, sprint.batch_size) == ("sprint", 1, NO_AUGMENT, 256)
+    assert (wide.arch, wide.epochs, wide.augment) == ("sprint-wide", 5, SHIFT_ONLY)
+    assert wide == QUICK_RECIPE and recipe_for("fast", "quick") == replace(wide, arch="fast")
+    assert all(r.cpu_bf16 and r.betas == (0.7, 0.9) for r in (sprint, wide, recipe_for("fast")))
+    assert not recipe_for("default").cpu_bf16  # the long recipes stay in float32
+    assert TrainConfig.from_dict(sprint.to_dict()) == sprint  # betas come back a tuple
+
+
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_cpu_bf16_autocast_only_where_the_cpu_has_it(subset, cpu_bf16):
+    trainer = Trainer(replace(QUICK, cpu_bf16=cpu_bf16), subset[0].subset(slice(0, 64)))
+    with trainer._autocast():
+        enabled = torch.is_autocast_enabled("cpu")
+        dtype = trainer.net(torch.rand(2, 1, 28, 28)).dtype
+    assert enabled == (cpu_bf16 and cpu_has_bf16())
+    assert dtype == (torch.bfloat16 if enabled else torch.float32)
+
+
+def test_sprint_learns_in_one_epoch(subset):
+    """The 99.0% recipe's net and settings on 2,000 images (8 steps of 256): well past chance already."""
+    train, _, test = subset
+    cfg = replace(recipe_for("sprint"), device="cpu", val_size=0, batch_size=64, log_every=10)
+    trainer = Trainer(cfg, train)
+    reports = list(trainer.run())
+    assert reports[-1].kind == "epoch" and reports[-1].step == len(train) // 64
+    assert evaluate(trainer.model, test).accuracy >= 0.8

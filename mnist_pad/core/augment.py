@@ -18,13 +18,20 @@ class AugmentConfig:
     translate: float = 2.0  # max shift in pixels either way (of a 28 px image)
     elastic: float = 0.0  # elastic displacement amplitude in pixels (0 = off; 2-3 looks like handwriting)
     elastic_smooth: int = 7  # side of the box filter that smooths the elastic field, pixels (odd)
+    shift: int = 0  # random whole-pixel shift up to this many pixels either way, by pad-and-crop (no resampling)
+
+    @property
+    def warps(self) -> bool:
+        return any((self.rotate, self.scale, self.shear, self.translate, self.elastic))
 
     @property
     def enabled(self) -> bool:
-        return any((self.rotate, self.scale, self.shear, self.translate, self.elastic))
+        return self.warps or self.shift > 0
 
 
 NO_AUGMENT = AugmentConfig(0.0, 0.0, 0.0, 0.0, 0.0)
+# Random shifts of up to 2 pixels alone: a fifth of the affine warp's cost, for the quick recipes.
+SHIFT_ONLY = AugmentConfig(0.0, 0.0, 0.0, 0.0, 0.0, shift=2)
 
 
 def _uniform(n: int, amount: float, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
@@ -60,9 +67,23 @@ def _elastic_field(
     return (smooth * cfg.elastic * 2 / size).permute(0, 2, 3, 1)
 
 
+def random_shift(images: torch.Tensor, pixels: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image of a batch (n, c, h, w) moved by its own whole-pixel offset in -pixels..pixels on each axis,
+    with 0 shifted in: one padding and one gather for the whole batch."""
+    n, _, h, w = images.shape
+    padded = F.pad(images, (pixels, pixels, pixels, pixels))
+    dy, dx = torch.randint(0, 2 * pixels + 1, (2, n, 1), device=images.device, generator=generator)
+    rows = (torch.arange(h, device=images.device) + dy)[:, None, :, None]  # (n, 1, h, 1)
+    cols = (torch.arange(w, device=images.device) + dx)[:, None, None, :]  # (n, 1, 1, w)
+    return padded[torch.arange(n, device=images.device)[:, None, None, None], torch.arange(images.shape[1],
+                  device=images.device)[None, :, None, None], rows, cols]
+
+
 def augment(images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
     """Warp a float batch (n, 1, h, w) with ink as high values and 0 background."""
-    if not cfg.enabled:
-        return images
-    grid = random_affine_grid(len(images), images.shape[-1], cfg, images.device, generator)
-    return F.grid_sample(images, grid.to(images.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+    if cfg.warps:
+        grid = random_affine_grid(len(images), images.shape[-1], cfg, images.device, generator)
+        images = F.grid_sample(images, grid.to(images.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+    if cfg.shift > 0:
+        images = random_shift(images, cfg.shift, generator)
+    return images

@@ -181,6 +181,20 @@ ARCHS: dict[str, ArchConfig] = {
             description="ours, 24k parameters: the quickest to train on a CPU",
         ),
         ArchConfig(
+            "sprint",
+            (_c(16, 5, 0, True), _c(32, 3, 0, True)),
+            hidden=(128,),
+            batchnorm=False,
+            description="ours, 2 conv layers without batchnorm: the quickest to 99.0% on a CPU",
+        ),
+        ArchConfig(
+            "sprint-wide",
+            (_c(32, 5, 0, True), _c(64, 3, 0, True)),
+            hidden=(256,),
+            batchnorm=False,
+            description="ours, sprint with twice the width: the quickest to 99.5% on a CPU",
+        ),
+        ArchConfig(
             "seed-convnet",
             (_c(64, pool=True), _c(128, pool=True)),
             hidden=(1024,),

@@ -8,11 +8,13 @@ import platform
 from importlib import metadata
 
 import PySide6
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from .. import __version__
 from ..core.checkpoint import Checkpoint
+from ..core.data import dataset_title
+from .help_panel import translated_shortcuts
 from .i18n import translate
 
 # (library, licence): what the app is built on, as each project licenses itself
@@ -51,7 +53,8 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 def about_html(ckpt: Checkpoint) -> str:
     acc = ckpt.meta.get("test_accuracy")
-    model = ckpt.name + (translate("About", " ({0:.2%} on MNIST test)").format(acc) if acc is not None else "")
+    model = (translate("About", "{0} ({1:.2%} on {2} test)").format(
+        ckpt.name, acc, dataset_title(ckpt.meta.get("dataset", "mnist"))) if acc is not None else ckpt.name)
     return (
         "<h2>mnist-pad " + html.escape(__version__) + "</h2><p>"
         + translate("About", "Draw digits, watch a convolutional network read them, and teach it your handwriting.")
@@ -84,7 +87,7 @@ def help_html(shortcuts: list[tuple[str, str]]) -> str:
     ]
     return ("<h2>" + translate("About", "How to use mnist-pad") + "</h2>" + _table(tabs)
             + "<h3>" + translate("About", "Keys") + "</h3>"
-            + _table([(translate("HelpPanel", key), translate("HelpPanel", text)) for key, text in shortcuts])
+            + _table(translated_shortcuts(shortcuts))
             + "<p>" + translate("About", "The data folder (for fine-tuning and evaluation) is chosen in the Train tab "
                                 "with Browse...; without one, mnist-pad offers to download MNIST.") + "</p>")
 
@@ -92,6 +95,7 @@ def help_html(shortcuts: list[tuple[str, str]]) -> str:
 def show_html(parent: QWidget, title: str, text: str) -> QDialog:
     """A non-modal dialog with ``text`` (links open outside); returned so tests can read it."""
     dialog = QDialog(parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # each F1 makes a new one: none piles up
     dialog.setWindowTitle(title)
     browser = QTextBrowser()
     browser.setOpenExternalLinks(True)

@@ -14,7 +14,7 @@ import signal
 import socket
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -54,10 +54,10 @@ def collect_garbage_on_the_ui_thread() -> object:
     return GarbageCollector(interval=1.0)
 
 
-def report_unexpected_errors() -> None:
+def report_unexpected_errors() -> Callable:
     """An exception that escapes a slot would otherwise be only a traceback on stderr, which a user who
     started the app from a menu never sees: print the traceback (for a bug report) and say it in a message
-    box too. The window stays usable."""
+    box too. The window stays usable. Returns the hook it replaced (put back when the loop has ended)."""
 
     def hook(kind, value, tb) -> None:
         if issubclass(kind, KeyboardInterrupt):
@@ -68,7 +68,8 @@ def report_unexpected_errors() -> None:
                             translate("App", "Something went wrong: {0}\n\nThe window still works; the details "
                                       "were printed to the terminal, for a bug report.").format(value or kind.__name__))
 
-    sys.excepthook = hook
+    previous, sys.excepthook = sys.excepthook, hook
+    return previous
 
 
 def _refuse(message: str, line: str) -> int:
@@ -165,11 +166,11 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     notes = [text for text in (fallback, note) if text]
     if notes:
         window.statusBar().showMessage(" ".join(notes), 20000)
-    report_unexpected_errors()
+    previous_hook = report_unexpected_errors()
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - alive until the window closes
     with quit_on_signals(app):
         code = app.exec()
-    sys.excepthook = sys.__excepthook__  # no message box without an event loop
+    sys.excepthook = previous_hook  # no message box without an event loop
     state.predictor.wait_ready(5.0)  # the ONNX engine's builder must not outlive the interpreter's shutdown
     if window.isVisible():  # quit by a signal: the window was not closed, so its state is kept here
         window.save_state()

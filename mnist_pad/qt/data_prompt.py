@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from ..core.data import DataMissing
+from ..core.data import DataMissing, dataset_title
 from .app_state import AppState
 from .i18n import translate
 
@@ -16,15 +16,15 @@ DOWNLOAD_MB = {"mnist": 11, "fashion-mnist": 30}  # the four .gz files, rounded
 
 
 def missing_text(missing: DataMissing) -> str:
-    """One or two sentences for the tab's status line."""
-    name = missing.dataset or "mnist"
+    """One or two sentences for the tab's status line and the question."""
+    name = dataset_title(missing.dataset or "mnist")
     if missing.folder:
-        return translate("DataPrompt", "The data folder {folder} does not hold the {name} files. Choose the right folder with "
-                   "Browse..., or empty the Data field to use the usual place.").format(folder=missing.folder,
-                                                                                       name=name)
-    return translate("DataPrompt", "The {name} images are not on this computer yet. Choose the folder that holds them with "
-               "Browse..., or let mnist-pad download them (about {mb} MB).").format(name=name,
-                                                                                  mb=DOWNLOAD_MB.get(name, 30))
+        return translate("DataPrompt", "The data folder {folder} does not hold the {name} files: choose the right "
+                         "folder, or empty the Data field of the Train tab to use the usual place.").format(
+            folder=missing.folder, name=name)
+    return translate("DataPrompt", "The {name} images are not on this computer yet: choose the folder that holds "
+                     "them, or let mnist-pad download them (about {mb} MB).").format(
+        name=name, mb=DOWNLOAD_MB.get(missing.dataset or "mnist", 30))
 
 
 def ask(parent: QWidget, missing: DataMissing) -> str | None:
@@ -33,6 +33,7 @@ def ask(parent: QWidget, missing: DataMissing) -> str | None:
                       QMessageBox.StandardButton.Cancel, parent)
     folder = box.addButton(translate("DataPrompt", "Choose folder..."), QMessageBox.ButtonRole.ActionRole)
     download = None if missing.folder else box.addButton(translate("DataPrompt", "Download"), QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter downloads nothing
     box.exec()
     clicked = box.clickedButton()
     return "folder" if clicked is folder else "download" if download is not None and clicked is download else None
@@ -43,17 +44,17 @@ def offer_data(parent: QWidget, app: AppState, missing: DataMissing, retry: Call
     """The :attr:`JobRunner.needs_data` handler of a tab: ``say`` the problem, ask, and ``retry`` the job once
     a folder was chosen or the download allowed."""
     say(missing_text(missing))
+    if retry is None:  # nothing to run again: the message is all
+        return
     choice = ask(parent, missing)
     if choice == "folder":
         folder = QFileDialog.getExistingDirectory(parent, translate("DataPrompt", "Folder with the {name} files").format(
-            name=missing.dataset or "mnist"), app.data_dir or "")
+            name=dataset_title(missing.dataset or "mnist")), app.data_dir or "")
         if not folder:
             return
         app.set_data_dir(folder)
-    elif choice == "download":
-        app.set_data_dir("")  # the download goes to the usual place (the user cache)
+    elif choice == "download":  # offered only when no folder was chosen: it goes to the usual place
         app.allow_download = True
     else:
         return
-    if retry is not None:
-        retry()
+    retry()

@@ -204,7 +204,7 @@ class Gallery(QWidget):
         self.relabel_button.clicked.connect(lambda: self.relabel_selected(self.relabel_box.currentIndex()))
         self.view.doubleClicked.connect(lambda index: self.sample_opened.emit(self.model.id_at(index.row())))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.view.customContextMenuRequested.connect(lambda pos: self.context_menu().exec(self.view.mapToGlobal(pos)))
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
 
@@ -250,6 +250,11 @@ class Gallery(QWidget):
         menu.addAction(self.tr("Import..."), self._ask_import)
         menu.addAction(self.tr("Export..."), self._ask_export).setEnabled(len(self.store) > 0)
         return menu
+
+    def _context_menu(self, pos) -> None:
+        menu = self.context_menu()
+        menu.exec(self.view.mapToGlobal(pos))
+        menu.deleteLater()
 
     def selected_ids(self) -> list[str]:
         return [self.model.id_at(i.row()) for i in sorted(self.view.selectionModel().selectedIndexes(), key=lambda i: i.row())]

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ..core.checkpoint import Checkpoint
 from ..core.models import parameter_count
+from ..core.data import dataset_title
 from .i18n import translate
 
 # (key, what it does), shown in the Keys tab and in Help > Help: marked for translation here, translated where
@@ -30,8 +31,8 @@ SHORTCUTS = (
     (QT_TRANSLATE_NOOP("HelpPanel", "right click"),
      QT_TRANSLATE_NOOP("HelpPanel", "more actions on the drawing, the samples and the model list")),
     ("F1", QT_TRANSLATE_NOOP("HelpPanel", "help")),
-    ("Ctrl+Q", QT_TRANSLATE_NOOP("HelpPanel", "quit (a running fine-tune or training is cancelled; nothing half-done "
-                                              "is saved)")),
+    ("Ctrl+Q", QT_TRANSLATE_NOOP("HelpPanel", "quit (it asks first when a job is running: stopping it saves nothing "
+                                              "half-done)")),
 )
 
 
@@ -51,7 +52,8 @@ class HelpPanel(QTextBrowser):
                 (self.tr("architecture"), f"{meta['arch']['name']}: {meta['arch'].get('description', '')}"),
                 (self.tr("parameters"), f"{parameter_count(ckpt.model):,d}")]
         if meta.get("test_accuracy") is not None:
-            rows.append((self.tr("MNIST test accuracy"), f"{meta['test_accuracy'] * 100:.2f}%"))
+            rows.append((self.tr("{0} test accuracy").format(dataset_title(meta.get("dataset", "mnist"))),
+                         f"{meta['test_accuracy'] * 100:.2f}%"))
         for key, label in (("dataset", self.tr("dataset")), ("created", self.tr("created"))):
             if meta.get(key):
                 rows.append((label, str(meta[key])))

@@ -19,7 +19,7 @@ from ..core.catalog import ModelEntry, delete_model, list_models, rename_model
 from ..core.data import dataset_title
 from ..core.checkpoint import Checkpoint, CheckpointError, load
 from ..core.files import FILE_ERRORS, BadInput
-from ..core.paths import shipped_weights
+from ..core.paths import models_dir, shipped_weights
 from . import dialogs
 from .app_state import AppState
 from .i18n import translate
@@ -62,6 +62,9 @@ class ModelPicker(QWidget):
         self.delete_action = QAction(self.tr("Delete model..."), self)
         self.delete_action.triggered.connect(self.delete_current)
         self.open_action = QAction(self.tr("Open model file..."), self)
+        self.revert_action = QAction(self.tr("Revert to base"), self)
+        self.revert_action.triggered.connect(self.revert)
+        self._busy = False  # a job runs: it may be reading the model's file, which must not move now
         self.open_action.triggered.connect(self.open_file)
         self.combo.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.combo.addActions([self.rename_action, self.delete_action, self.open_action])
@@ -106,6 +109,11 @@ class ModelPicker(QWidget):
     def revert(self) -> None:
         self.app.set_checkpoint(self.base)
 
+    def set_busy(self, busy: bool) -> None:
+        """Rename and Delete wait while a job runs (it may read or write the model's file)."""
+        self._busy = busy
+        self._select_current()
+
     def set_base(self, base: Checkpoint) -> None:
         """What Revert goes back to: the shipped model (or the one given on the command line), also when the
         window started with the model used last time."""
@@ -131,7 +139,6 @@ class ModelPicker(QWidget):
             self.error.emit(self.tr("Not renamed: {0}").format(exc))
             return
         ckpt.path = path
-        ckpt.meta["name"] = path.stem
         if self.base.path is not None and _same(self.base.path, entry.path):
             self.base.path = path
         self.refresh()
@@ -202,8 +209,10 @@ class ModelPicker(QWidget):
         self.revert_button.setEnabled(self.app.checkpoint is not self.base)
         self.revert_button.setToolTip(self.tr("Use {0} again").format(self.base.name))
         entry = self.current_entry()
+        mine = entry is not None and entry.path.parent.resolve() == models_dir().resolve()  # not shipped, not elsewhere
         for action in (self.rename_action, self.delete_action):
-            action.setEnabled(entry is not None and not entry.shipped)
+            action.setEnabled(mine and not self._busy)
+        self.revert_action.setEnabled(self.revert_button.isEnabled())
 
 
 def skipped_models_message(problems: list[str]) -> str:

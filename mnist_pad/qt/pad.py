@@ -98,7 +98,7 @@ class PadTab(QWidget):
         for button in (undo, clear):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         undo.clicked.connect(self.canvas.undo)
-        clear.clicked.connect(self.clear_drawing)
+        clear.clicked.connect(lambda: self.clear_drawing())  # not the clicked(bool) argument as a label
         controls = QHBoxLayout()
         controls.addWidget(QLabel(self.tr("Pen")))
         controls.addWidget(self.pen_slider, 1)
@@ -156,7 +156,9 @@ class PadTab(QWidget):
         return menu
 
     def _context_menu(self, pos) -> None:
-        self.context_menu().exec(self.canvas.mapToGlobal(pos))
+        menu = self.context_menu()
+        menu.exec(self.canvas.mapToGlobal(pos))
+        menu.deleteLater()
 
     def _single_shot(self, interval_ms: int, slot) -> QTimer:
         # setters, not QTimer(singleShot=True): PySide6 6.12 mis-counts references to a bool keyword

@@ -245,11 +245,16 @@ class TrainTab(QWidget):
         """The fine-tuned model is in use; now measure, in the job process, what it kept of MNIST."""
         self._use(saved)
         self.results.show_report(saved.report)
+        self._check_mnist(saved, base, data)
+
+    def _check_mnist(self, saved: SavedModel, base: Path, data) -> None:
+        """The second job of a fine-tune; when MNIST turns out to be missing, the data prompt runs it again."""
         self.runner.run(self.runner.in_process(forgetting_job, base, saved.path, saved.report, data),
                         lambda report: self._measured(report, saved.path),
                         self.tr("Saved {0} and switched to it; measuring what it kept of MNIST...").format(
                             saved.path.stem),
-                        cancelled=self.tr("Cancelled the MNIST check; {0} is saved and in use.").format(saved.path.stem))
+                        cancelled=self.tr("Cancelled the MNIST check; {0} is saved and in use.").format(saved.path.stem),
+                        retry=lambda: self._check_mnist(saved, base, self.app.data_source()))
 
     def _measured(self, report: FinetuneReport, path: Path) -> None:
         self.results.show_report(report)
@@ -264,7 +269,8 @@ class TrainTab(QWidget):
         if not self.is_running():
             ckpt = self.app.checkpoint
             acc = ckpt.meta.get("test_accuracy")
-            self._set_status(self.tr("Now using {0} ({1:.2%} on MNIST test).").format(ckpt.name, acc) if acc is not None
+            self._set_status(self.tr("Now using {0} ({1:.2%} on {2} test).").format(
+                ckpt.name, acc, dataset_title(ckpt.meta.get("dataset", "mnist"))) if acc is not None
                              else self.tr("Now using {0}.").format(ckpt.name))
 
     def _say_saved(self, path: Path, meta: dict) -> None:

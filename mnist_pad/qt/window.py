@@ -15,6 +15,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, QProcess
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
+from ..core.data import dataset_title
 from ..core.files import FILE_ERRORS, write_atomic
 from ..core.preprocess import PreprocessError, load_image
 from . import about, dialogs, i18n, recent, theme
@@ -43,18 +44,19 @@ class MainWindow(QMainWindow):
         for widget, title in ((self.pad, self.tr("Pad")), (self.train, self.tr("Train")),
                               (self.evaluate, self.tr("Evaluate"))):
             self.tabs.addTab(widget, title)
-        self.pad.sample_labelled.connect(self.train.add_labelled)  # correct-and-learn
-        self.pad.sample_labelled.connect(
-            lambda label, *_: self.statusBar().showMessage(
-                self.tr("Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).").format(
-                    label, len(app.samples)), 5000))
+        self.pad.sample_labelled.connect(self._keep_sample)  # correct-and-learn
         self.pad.drawing_cleared.connect(lambda strokes, label: recent.add_recent_drawing(app.settings, strokes, label))
         self.evaluate.image_opened.connect(self.open_in_pad)
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
         self.train.picker.opened.connect(lambda path: recent.add_recent_model(app.settings, path))
+        # what the model list did, said where the user is (a menu action may come from any tab)
+        self.train.picker.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.train.picker.error.connect(lambda text: self.statusBar().showMessage(text, 15000))
         # one job at a time in the session's job process: a tab's job greys out the other tab's start buttons
         self.train.runner.running_changed.connect(self.evaluate.set_busy_elsewhere)
         self.evaluate.runner.running_changed.connect(self.train.set_busy_elsewhere)
+        for runner in (self.train.runner, self.evaluate.runner):  # a job may be reading the model's file
+            runner.running_changed.connect(self.train.picker.set_busy)
 
         self.model_label = QLabel()
         self._device = device
@@ -92,7 +94,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu(self.tr("&File"))
         self.open_image_action = self._action(file, self.tr("Open image..."), self.open_image,
                                               "Ctrl+O")
-        self._action(file, self.tr("Open model..."), self.train.picker.open_file)
+        file.addAction(self.train.picker.open_action)
         self.recent_models_menu = file.addMenu(self.tr("Recent models"))
         self.recent_drawings_menu = file.addMenu(self.tr("Recent drawings"))
         self.recent_models_menu.aboutToShow.connect(self._fill_recent_models)
@@ -108,7 +110,7 @@ class MainWindow(QMainWindow):
         model = bar.addMenu(self.tr("&Model"))
         for action in (self.train.picker.rename_action, self.train.picker.delete_action):
             model.addAction(action)
-        self._action(model, self.tr("Revert to the start model"), self.train.picker.revert)
+        model.addAction(self.train.picker.revert_action)
 
         view = bar.addMenu(self.tr("&View"))
         for i, title in enumerate((self.tr("Pad"), self.tr("Train"), self.tr("Evaluate"))):
@@ -142,7 +144,7 @@ class MainWindow(QMainWindow):
         menu = self.recent_models_menu
         menu.clear()
         paths = recent.recent_models(self.app.settings)
-        for path in paths:
+        for path in [p for p in paths if Path(p).is_file()]:  # renamed or deleted since: gone from the list
             menu.addAction(Path(path).stem + "  —  " + path, lambda p=path: self.train.picker.open_file(p))
         if not paths:
             menu.addAction(self.tr("(none yet: models you open appear here)")).setEnabled(False)
@@ -153,13 +155,20 @@ class MainWindow(QMainWindow):
         drawings = recent.recent_drawings(self.app.settings)
         for n, drawing in enumerate(drawings, 1):
             label = drawing.get("label")
-            text = (self.tr("{0}. kept as {1}").format(n, label) if isinstance(label, int)
+            text = (self.tr("{0}. kept as {1}").format(n, label) if type(label) is int
                     else self.tr("{0}. drawing ({1} strokes)").format(n, len(drawing["strokes"])))
             menu.addAction(text, lambda d=drawing: self.show_strokes(recent.strokes_from_json(d["strokes"])))
         if not drawings:
             menu.addAction(self.tr("(none yet: drawings you clear appear here)")).setEnabled(False)
 
     # --- actions -----------------------------------------------------------------------------------------
+    def _keep_sample(self, label: int, strokes: list, image) -> None:
+        """The pad's digit key: the Train tab keeps the sample (or says why not); the status bar confirms."""
+        if self.train.add_labelled(label, strokes, image) is not None:
+            self.statusBar().showMessage(
+                self.tr("Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).").format(
+                    label, len(self.app.samples)), 5000)
+
     def show_strokes(self, strokes: list[np.ndarray] | None) -> None:
         """Put strokes back on the pad (a recent drawing) and bring the pad to the front."""
         if strokes:
@@ -215,12 +224,15 @@ class MainWindow(QMainWindow):
 
     def set_language(self, name: str) -> None:
         """Keep the choice and offer to restart: the window is built in one language."""
+        if name == i18n.chosen_language(self.app.settings):
+            return
         self.app.settings.setValue(i18n.SETTINGS_KEY, name)
         self.app.settings.sync()
         if dialogs.confirm(self, self.tr("Language"),
                            self.tr("The new language is used from the next start of mnist-pad. Restart now?"),
                            self.tr("Restart now")) and self.close():
-            QProcess.startDetached(sys.executable, ["-m", "mnist_pad", *sys.argv[1:]])
+            if not QProcess.startDetached(sys.executable, ["-m", "mnist_pad", *sys.argv[1:]]):
+                print("mnist-pad: error: could not start mnist-pad again; start it yourself", file=sys.stderr)
 
     def show_help(self) -> QWidget:
         self.dialog = about.show_html(self, self.tr("mnist-pad help"), about.help_html(list(SHORTCUTS)))
@@ -273,8 +285,9 @@ class MainWindow(QMainWindow):
     def _show_model(self) -> None:
         ckpt = self.app.checkpoint
         acc = ckpt.meta.get("test_accuracy")
-        self.model_label.setText(self.tr("model: {0}").format(ckpt.name)
-                                 + (self.tr(" ({0:.2f}% on MNIST test)").format(acc * 100) if acc else ""))
+        self.model_label.setText(self.tr("model: {0} ({1:.2f}% on {2} test)").format(
+            ckpt.name, acc * 100, dataset_title(ckpt.meta.get("dataset", "mnist"))) if acc is not None
+            else self.tr("model: {0}").format(ckpt.name))
         self._show_engine()
 
     def _show_engine(self, *_) -> None:

@@ -128,7 +128,7 @@ def test_missing_mnist_is_said_in_the_windows_words_and_nothing_downloads_unaske
     tab.start_finetune()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     text = tab.status.text()
-    assert "not on this computer" in text and "Browse..." in text
+    assert "MNIST images are not on this computer" in text and "download" in text
     assert "--data-dir" not in text and "MNIST_PAD_DATA" not in text
     assert tab.app.data_source is not None and not tab.app.allow_download
     tab.app.load_split = None
@@ -137,3 +137,32 @@ def test_missing_mnist_is_said_in_the_windows_words_and_nothing_downloads_unaske
     retried = []
     data_prompt.offer_data(tab, tab.app, DataMissing("x", "mnist"), lambda: retried.append(1), lambda _: None)
     assert retried and tab.app.data_source().allow_download is True
+
+
+def test_rename_and_delete_wait_while_a_job_runs_and_never_touch_a_model_from_elsewhere(tab, qtbot, tmp_path):
+    fill(tab)
+    finetune(tab, qtbot)
+    assert tab.picker.rename_action.isEnabled()
+    tab.picker.set_busy(True)  # the window does this while either tab's job runs
+    assert not tab.picker.rename_action.isEnabled() and not tab.picker.delete_action.isEnabled()
+    tab.picker.set_busy(False)
+    elsewhere = save(tmp_path / "elsewhere.safetensors", build("fast"), name="elsewhere")
+    assert tab.picker.open_file(str(elsewhere))
+    assert not tab.picker.rename_action.isEnabled() and not tab.picker.delete_action.isEnabled()
+
+
+def test_the_mnist_check_after_a_fine_tune_asks_for_mnist_and_runs_again(tab, qtbot, monkeypatch):
+    fill(tab)
+    tab.finetune_options.replay.setValue(0)  # the fine-tune itself needs no MNIST: only its check does
+    tab.app.load_split = NoData()
+    asked = []
+
+    def choose_download(parent, missing):
+        asked.append(missing.dataset)
+        tab.app.load_split = Synthetic()  # as if the download had brought it
+        return "download"
+
+    monkeypatch.setattr(data_prompt, "ask", choose_download)
+    finetune(tab, qtbot)
+    qtbot.waitUntil(lambda: tab.status.text().startswith("Saved base-tuned and switched to it ("), timeout=60_000)
+    assert asked == ["mnist"] and tab.app.checkpoint.meta.get("test_accuracy") is not None

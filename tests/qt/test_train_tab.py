@@ -233,7 +233,7 @@ def test_missing_mnist_shows_the_data_error_in_the_tab(tab, qtbot, tmp_path, mon
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.app.checkpoint is current
     assert asked == [empty]
-    assert "The data folder" in tab.status.text() and empty in tab.status.text() and "Browse..." in tab.status.text()
+    assert "The data folder" in tab.status.text() and empty in tab.status.text() and "Data field" in tab.status.text()
     assert tab.finetune_options.button.isEnabled()
 
 

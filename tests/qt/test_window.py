@@ -61,7 +61,7 @@ def menu_titles(window: MainWindow) -> dict[str, list[str]]:
 def test_the_menu_bar_has_file_model_view_and_help(window):
     menus = menu_titles(window)
     assert set(menus) == {"&File", "&Model", "&View", "&Help"}
-    assert {"Open image...", "Open model...", "Save drawing as PNG...", "Recent drawings", "Recent models",
+    assert {"Open image...", "Open model file...", "Save drawing as PNG...", "Recent drawings", "Recent models",
             "Quit"} <= set(menus["&File"])
     assert {"Theme", "Language"} <= set(menus["&View"])
     assert {"Help", "About mnist-pad"} <= set(menus["&Help"])
@@ -224,3 +224,13 @@ def test_the_theme_menu_switches_and_keeps_the_theme(window, qtbot):
     window.theme_actions["light"].trigger()
     qtbot.waitUntil(lambda: window.palette().window().color().lightness() > 150, timeout=2000)
     assert window.app.settings.value(THEME_KEY) == "light"
+
+
+def test_the_clear_button_keeps_the_drawing_in_recent_drawings_without_a_label(window):
+    from PySide6.QtWidgets import QPushButton
+
+    window.pad.canvas.set_strokes([stroke(0.5, 0.2, 0.5, 0.8)])
+    (clear,) = [b for b in window.pad.findChildren(QPushButton) if b.text() == "Clear"]
+    clear.click()
+    window._fill_recent_drawings()
+    assert [a.text() for a in window.recent_drawings_menu.actions()] == ["1. drawing (1 strokes)"]

@@ -8,8 +8,8 @@
         <translation>未安装</translation>
     </message>
     <message>
-        <source> ({0:.2%} on MNIST test)</source>
-        <translation> (MNIST 测试集准确率 {0:.2%})</translation>
+        <source>{0} ({1:.2%} on {2} test)</source>
+        <translation>{0}（{2} 测试集准确率 {1:.2%}）</translation>
     </message>
     <message>
         <source>Draw digits, watch a convolutional network read them, and teach it your handwriting.</source>
@@ -200,12 +200,12 @@ The window still works; the details were printed to the terminal, for a bug repo
 <context>
     <name>DataPrompt</name>
     <message>
-        <source>The data folder {folder} does not hold the {name} files. Choose the right folder with Browse..., or empty the Data field to use the usual place.</source>
-        <translation>数据文件夹 {folder} 中没有 {name} 文件。请用“浏览...”选择正确的文件夹，或清空“数据”栏以使用默认位置。</translation>
+        <source>The data folder {folder} does not hold the {name} files: choose the right folder, or empty the Data field of the Train tab to use the usual place.</source>
+        <translation>数据文件夹 {folder} 中没有 {name} 文件：请选择正确的文件夹，或清空训练页的“数据”栏以使用默认位置。</translation>
     </message>
     <message>
-        <source>The {name} images are not on this computer yet. Choose the folder that holds them with Browse..., or let mnist-pad download them (about {mb} MB).</source>
-        <translation>这台计算机上还没有 {name} 图像。请用“浏览...”选择存放它们的文件夹，或让 mnist-pad 下载（约 {mb} MB）。</translation>
+        <source>The {name} images are not on this computer yet: choose the folder that holds them, or let mnist-pad download them (about {mb} MB).</source>
+        <translation>这台计算机上还没有 {name} 图像：请选择存放它们的文件夹，或让 mnist-pad 下载（约 {mb} MB）。</translation>
     </message>
     <message>
         <source>Data needed</source>
@@ -649,8 +649,12 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>帮助</translation>
     </message>
     <message>
-        <source>quit (a running fine-tune or training is cancelled; nothing half-done is saved)</source>
-        <translation>退出（正在进行的微调或训练会被取消；未完成的内容不会保存）</translation>
+        <source>quit (it asks first when a job is running: stopping it saves nothing half-done)</source>
+        <translation>退出（有任务运行时会先询问：停止任务不会保存未完成的结果）</translation>
+    </message>
+    <message>
+        <source>{0} test accuracy</source>
+        <translation>{0} 测试集准确率</translation>
     </message>
     <message>
         <source>name</source>
@@ -663,10 +667,6 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>parameters</source>
         <translation>参数量</translation>
-    </message>
-    <message>
-        <source>MNIST test accuracy</source>
-        <translation>MNIST 测试准确率</translation>
     </message>
     <message>
         <source>dataset</source>
@@ -766,10 +766,6 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>打开图像...</translation>
     </message>
     <message>
-        <source>Open model...</source>
-        <translation>打开模型...</translation>
-    </message>
-    <message>
         <source>Recent models</source>
         <translation>最近的模型</translation>
     </message>
@@ -796,10 +792,6 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
-    </message>
-    <message>
-        <source>Revert to the start model</source>
-        <translation>恢复为初始模型</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -898,12 +890,12 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>mnist-pad 帮助</translation>
     </message>
     <message>
-        <source>model: {0}</source>
-        <translation>模型：{0}</translation>
+        <source>model: {0} ({1:.2f}% on {2} test)</source>
+        <translation>模型：{0}（{2} 测试集准确率 {1:.2f}%）</translation>
     </message>
     <message>
-        <source> ({0:.2f}% on MNIST test)</source>
-        <translation> (MNIST 测试集准确率 {0:.2f}%)</translation>
+        <source>model: {0}</source>
+        <translation>模型：{0}</translation>
     </message>
     <message>
         <source>inference: {0}, {1}</source>
@@ -1365,8 +1357,8 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>已取消 MNIST 检查；{0} 已保存并正在使用。</translation>
     </message>
     <message>
-        <source>Now using {0} ({1:.2%} on MNIST test).</source>
-        <translation>现在使用 {0}（MNIST 测试集准确率 {1:.2%}）。</translation>
+        <source>Now using {0} ({1:.2%} on {2} test).</source>
+        <translation>正在使用 {0}（{2} 测试集准确率 {1:.2%}）。</translation>
     </message>
     <message>
         <source>Now using {0}.</source>
