@@ -202,3 +202,9 @@ def test_delete_refuses_shipped_models_and_files_elsewhere(models, tmp_path):
         with pytest.raises(BadInput, match="not a model in your models folder"):
             delete_model(path)
         assert path.exists()
+
+
+def test_a_folder_named_like_a_model_does_not_hide_the_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "small").mkdir()
+    assert resolve_model("small") == shipped_weights("small")

@@ -239,7 +239,7 @@ class EvalTab(QWidget):
         busy = running or self._busy_elsewhere
         for w in (self.evaluate_button, self.compare_button, self.pages.neighbours_button):
             w.setEnabled(not busy)
-            w.setToolTip(self.tr("A training or fine-tuning job is running; this waits until it has ended.")
+            w.setToolTip(self.tr("A training or fine-tuning job is running; this is available again when it has ended.")
                          if busy and not running else "")
         for w in (self.model_a, self.model_b, self.dataset):
             w.setEnabled(not running)

@@ -290,7 +290,7 @@ class TrainTab(QWidget):
         waiting = self._busy_elsewhere and not running
         for button in (self.finetune_options.button, self.scratch_options.button):
             button.setEnabled(not running and not self._busy_elsewhere)
-            button.setToolTip(self.tr("An evaluation is running; this waits until it has ended.") if waiting else "")
+            button.setToolTip(self.tr("An evaluation is running; this is available again when it has ended.") if waiting else "")
 
     def _on_running(self, running: bool) -> None:
         self._enable_starts(running)

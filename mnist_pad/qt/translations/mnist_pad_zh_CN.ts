@@ -335,8 +335,8 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>正在计算参考图像的嵌入（每个模型只需一次）…</translation>
     </message>
     <message>
-        <source>A training or fine-tuning job is running; this waits until it has ended.</source>
-        <translation>训练或微调任务正在运行；请等它结束后再试。</translation>
+        <source>A training or fine-tuning job is running; this is available again when it has ended.</source>
+        <translation>训练或微调任务正在运行；结束后即可再用。</translation>
     </message>
     <message>
         <source>{0:.2%} correct</source>
@@ -1373,8 +1373,8 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>已保存 {0} 并切换到该模型。</translation>
     </message>
     <message>
-        <source>An evaluation is running; this waits until it has ended.</source>
-        <translation>评估正在运行；请等它结束后再试。</translation>
+        <source>An evaluation is running; this is available again when it has ended.</source>
+        <translation>评估正在运行；结束后即可再用。</translation>
     </message>
 </context>
 <context>
