@@ -3,9 +3,12 @@
 The clock counts training steps only, from the first step with the data already in memory (on the device);
 the test set is evaluated every --eval-every steps with the clock stopped.
 
-    python scripts/bench_train.py --arch fast                   # the "99.0% within 20 s on a 2-core CPU" recipe
-    python scripts/bench_train.py --arch fast --recipe quick    # the "99.5% within 90 s" recipe
+    python scripts/bench_train.py --arch sprint         # our quickest to 99.0% (1 epoch; docs/training-speed.md)
+    python scripts/bench_train.py --arch sprint-wide    # our quickest to 99.5% (5 epochs; also --recipe quick)
+    python scripts/bench_train.py --arch fast           # the 24k-parameter net, 2 epochs
     python scripts/bench_train.py --arch default --device cuda
+
+Against the fastest published recipe, side by side: scripts/bench_peer.py.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -27,7 +32,7 @@ from mnist_pad.core.data import load_split  # noqa: E402
 from mnist_pad.core.device import describe  # noqa: E402
 from mnist_pad.core.evaluate import evaluate  # noqa: E402
 from mnist_pad.core.recipes import OURS, recipe_for  # noqa: E402
-from mnist_pad.core.train import Trainer, split_validation  # noqa: E402
+from mnist_pad.core.train import Trainer, cpu_has_bf16, split_validation  # noqa: E402
 
 
 def main() -> int:
@@ -56,8 +61,6 @@ def main() -> int:
         curve.append({"step": p.step, "seconds": p.seconds, "test_accuracy": acc, "images_per_s": p.images_per_s})
         print(f"step {p.step}/{p.steps} {p.seconds:6.1f} s  {p.images_per_s:8,.0f} img/s  test {acc * 100:.2f}%", flush=True)
     if trainer.device.type == "cuda":
-        import torch
-
         peak = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -67,6 +70,8 @@ def main() -> int:
         "config": cfg.to_dict(),
         "device": describe(trainer.device),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "torch": torch.__version__,
+        "cpu_bf16_in_hardware": cpu_has_bf16(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "train_seconds": curve[-1]["seconds"],
         "images_per_s": curve[-1]["images_per_s"],

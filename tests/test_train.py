@@ -177,7 +177,7 @@ def test_the_quick_recipes():
     assert (sprint.arch, sprint.epochs, sprint.augment, sprint.batch_size) == ("sprint", 1, NO_AUGMENT, 256)
     assert (wide.arch, wide.epochs, wide.augment) == ("sprint-wide", 5, SHIFT_ONLY)
     assert wide == QUICK_RECIPE and recipe_for("fast", "quick") == replace(wide, arch="fast")
-    assert all(r.cpu_bf16 and r.betas == (0.7, 0.9) for r in (sprint, wide, recipe_for("fast")))
+    assert all(r.cpu_bf16 and r.fused and r.betas == (0.7, 0.9) for r in (sprint, wide, recipe_for("fast")))
     assert not recipe_for("default").cpu_bf16  # the long recipes stay in float32
     assert TrainConfig.from_dict(sprint.to_dict()) == sprint  # betas come back a tuple
 

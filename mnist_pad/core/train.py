@@ -5,6 +5,7 @@ one uint8 tensor and is shuffled and augmented there in batches (airbench's appr
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ class TrainConfig:
     lr: float = 4e-3  # peak learning rate
     momentum: float = 0.9  # SGD momentum
     betas: tuple[float, float] = (0.9, 0.999)  # Adam's and AdamW's; short runs learn faster with lower ones
+    fused: bool = False  # Adam's and AdamW's fused implementation: one kernel for all weights (about 10% on a CPU)
     weight_decay: float = 5e-4  # decoupled for adamw, L2 for adam and sgd
     schedule: str = "onecycle"  # onecycle (linear warm-up then linear decay to 0) | step | constant
     warmup: float = 0.2  # onecycle: fraction of the steps spent warming up
@@ -83,20 +85,23 @@ def lr_factor(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int) -> 
     raise ValueError(f"unknown schedule {cfg.schedule!r}")
 
 
+@functools.cache
 def cpu_has_bf16() -> bool:
-    """Whether this CPU computes bfloat16 in hardware (AVX-512 BF16 or AMX): elsewhere oneDNN emulates it,
-    slower than float32, so ``cpu_bf16`` stays off there."""
+    """Whether this CPU computes bfloat16 in hardware (AVX-512 BF16 or AMX): elsewhere it is emulated, slower
+    than float32, so ``cpu_bf16`` stays off there."""
     try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
+        hardware = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+        return bool(hardware and torch.backends.mkldnn.is_available())
+    except (AttributeError, RuntimeError):  # private helpers: gone in some torch version, say no
         return False
 
 
 def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    fused = {"fused": True} if cfg.fused else {}
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+        return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, nesterov=True)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
