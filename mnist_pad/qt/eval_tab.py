@@ -64,6 +64,7 @@ class EvalTab(QWidget):
         self.comparison: analysis.Comparison | None = None
         self.runner = JobRunner(self, app.jobs)  # evaluations run in the session's job process
         self._busy_elsewhere = False  # the Train tab's job holds that process
+        self._labels: dict[str, str] = {}  # the datasets' labels from core -> as shown
         self._build()
         self.refresh_choices()
         app.model_changed.connect(self.refresh_choices)
@@ -157,9 +158,15 @@ class EvalTab(QWidget):
             self.model_b.setCurrentIndex(next((i for i, (_, path) in enumerate(items[1:], 1) if path != current.path), 1))
         labels = {"mnist": self.tr("MNIST test"), "fashion-mnist": self.tr("Fashion-MNIST test"),
                   SAMPLES: self.tr("my samples")}
-        _refill(self.dataset, [(labels.get(c.dataset, c.label), c) for c in dataset_choices(self.app.data_dir)])
+        choices = dataset_choices(self.app.data_dir)
+        self._labels = {c.label: labels.get(c.dataset, c.label) for c in choices}  # core's label -> the shown one
+        _refill(self.dataset, [(self._labels[c.label], c) for c in choices])
         if problems:
             self._say(self.tr("Some model files were skipped: {0}").format("; ".join(problems)), error=True)
+
+    def _label(self, core_label: str) -> str:
+        """A dataset choice as the dataset box shows it (translated), for the messages about it."""
+        return self._labels.get(core_label, core_label)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if not self.is_running():
@@ -188,7 +195,7 @@ class EvalTab(QWidget):
             return
         job = self.runner.in_process(evaluation_job, self._source(self.model_a), choice, self.app.data_source(),
                                      samples, self.device)
-        self._run(job, self._show_evaluation, self.tr("evaluating on {0} ({1})…").format(choice.label, self.device),
+        self._run(job, self._show_evaluation, self.tr("evaluating on {0} ({1})…").format(self._label(choice.label), self.device),
                   self.start_evaluation)
 
     def start_comparison(self) -> None:
@@ -256,9 +263,9 @@ class EvalTab(QWidget):
         rep, res = ev.result.report, ev.result
         self.accuracy.setText(self.tr("{0:.2%} correct").format(rep.accuracy))
         self._say(self.tr("{0} on {1}: {2:,} images in {3:.2f} s on {4} ({5}).").format(
-            ev.model, ev.dataset, rep.n, res.seconds, ev.device, res.engine))
+            ev.model, self._label(ev.dataset), rep.n, res.seconds, ev.device, res.engine))
         fill_table(self.metrics, metrics_rows(rep))
-        self.confusion.set_result(res, self.tr("{0} on {1}").format(ev.model, ev.dataset))
+        self.confusion.set_result(res, self.tr("{0} on {1}").format(ev.model, self._label(ev.dataset)))
         self.pages.show_evaluation(ev)
 
     def show_cell(self, true: int, predicted: int) -> None:
@@ -280,7 +287,7 @@ class EvalTab(QWidget):
         verdict = (self.tr("no differences") if cmp.identical
                    else signed_pp((cmp.accuracy[1] - cmp.accuracy[0]) * 100))
         self._say(self.tr("A = {0}: {1:.2%}, B = {2}: {3:.2%} on {4} ({5}).").format(
-            ev.model, cmp.accuracy[0], name_b, cmp.accuracy[1], ev.dataset, verdict))
+            ev.model, cmp.accuracy[0], name_b, cmp.accuracy[1], self._label(ev.dataset), verdict))
 
     def _show_neighbours(self, outcome: tuple[str, list[analysis.Neighbour]]) -> None:
         name, found = outcome
