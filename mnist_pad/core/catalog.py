@@ -67,12 +67,14 @@ def resolve_model(text: str) -> Path:
     a model's name as :func:`list_models` gives it (the window shows these), else :class:`BadInput`."""
     if not text.strip():
         raise BadInput("an empty model name or path")
+    if os.path.isfile(text):  # a file: no need to read every model's metadata
+        return Path(text)
     entries, _ = list_models()
     named = next((entry.path for entry in entries if entry.name == text), None)
-    if os.path.lexists(text) and (named is None or os.path.isfile(text)):  # a folder "small" is not the model
-        return Path(text)
-    if named is not None:
+    if named is not None:  # before other paths: a folder "small" here is not the model
         return named
+    if os.path.lexists(text):  # a dangling link, a folder...: loading it says what is wrong
+        return Path(text)
     own = models_dir() / f"{text}.safetensors"
     if _NAME.fullmatch(text) and os.path.lexists(own):  # a model list_models skipped as damaged: load() says why
         return own

@@ -94,11 +94,12 @@ class ModelPicker(QWidget):
                 self.entries.insert(0, ModelEntry(Path(ckpt.path).stem, Path(ckpt.path), False, ckpt.meta))
         self.combo.blockSignals(True)
         self.combo.clear()
-        for row, entry in enumerate(self.entries):
-            self.combo.addItem(describe(entry), str(entry.path))
-            self.combo.setItemData(row, describe(entry), Qt.ItemDataRole.ToolTipRole)
+        texts = [describe(entry) for entry in self.entries]
+        for row, (entry, text) in enumerate(zip(self.entries, texts)):
+            self.combo.addItem(text, str(entry.path))
+            self.combo.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         # the list opens as wide as its longest entry, however narrow the box itself is
-        widest = max((self.combo.fontMetrics().horizontalAdvance(describe(e)) for e in self.entries), default=0)
+        widest = max((self.combo.fontMetrics().horizontalAdvance(text) for text in texts), default=0)
         self.combo.view().setMinimumWidth(widest + 40)
         self.combo.blockSignals(False)
         self._select_current()

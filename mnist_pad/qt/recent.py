@@ -72,7 +72,4 @@ def save_last_drawing(settings: QSettings, strokes: Sequence[np.ndarray]) -> Non
 
 
 def last_drawing(settings: QSettings) -> list[np.ndarray] | None:
-    try:
-        return strokes_from_json(json.loads(str(settings.value(LAST_DRAWING_KEY, "[]") or "[]"))) or None
-    except ValueError:
-        return None
+    return strokes_from_json(_read_list(settings, LAST_DRAWING_KEY)) or None

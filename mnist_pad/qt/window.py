@@ -202,7 +202,8 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the drawing"), "drawing.png", "PNG (*.png)")
             if not path:
                 return False
-        image = array_to_qimage(1.0 - np.clip(self.pad.canvas.image(), 0, 1), self.pad.canvas.image().shape[0])
+        ink = self.pad.canvas.image()
+        image = array_to_qimage(1.0 - np.clip(ink, 0, 1), ink.shape[0])
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
