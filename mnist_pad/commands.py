@@ -125,8 +125,8 @@ def cmd_train(args) -> int:
     from .core.steps import drive
     from .core.train import Trainer, split_validation
 
-    cfg = recipe_for(args.arch, args.recipe or "ours")
-    overrides = {"seed": args.seed, "device": args.device, "dataset": args.dataset}
+    cfg = recipe_for(args.arch, args.recipe or "ours", args.dataset)
+    overrides = {"seed": args.seed, "device": args.device}
     for key in ("epochs", "batch_size", "lr", "val_size"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
@@ -151,7 +151,7 @@ def cmd_train(args) -> int:
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
     if not args.out and out.exists():  # a run beside this one took the name meanwhile: never write over it
         out = new_model_path(stem)
-    write(out, weights(trainer.model), metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc)))
+    write(out, weights(trainer.model), metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc, val)))
     named = "" if args.out else f" (model '{out.stem}')"
     print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}{named}")
     return 0
@@ -177,7 +177,7 @@ def cmd_predict(args) -> int:
         check_input_file(path, "image file")
     # auto is the CPU, as in the window: for one image at a time it is faster than a GPU launch
     device = "cpu" if args.device == "auto" else args.device
-    predictor = Predictor(_load_model(_weights_path(args.weights), device).model)
+    predictor = Predictor.for_checkpoint(_load_model(_weights_path(args.weights), device))
     failures = 0
     for path in args.images:
         try:
@@ -188,12 +188,20 @@ def cmd_predict(args) -> int:
             continue
         probs = None if pred.probabilities is None else [round(float(p), 6) for p in pred.probabilities]
         if args.json:
-            print(dumps_json({"file": path, "prediction": pred.top, "probabilities": probs}))
-        elif pred.top is None:
-            print(f"{path}: no ink found")
+            print(dumps_json({"file": path, "prediction": pred.top, "probabilities": probs, "status": pred.status}))
         else:
-            print(f"{path}: {pred.top} ({probs[pred.top] * 100:.1f}%)")
+            print(f"{path}: {_describe(pred)}")
     return 2 if failures else 0
+
+
+def _describe(pred) -> str:
+    """One prediction in words, with the same statuses as the JSON and the pad."""
+    if pred.probabilities is None:
+        return "no ink found"
+    top = f"{pred.top} ({pred.probabilities[pred.top] * 100:.1f}%)"
+    if pred.status == "not_a_digit":
+        return f"not a digit (score {pred.score * 100:.0f}%; closest {top})"
+    return f"unsure: maybe {top}" if pred.status == "unsure" else top
 
 
 def cmd_download(args) -> int:

@@ -29,20 +29,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 CANVAS = 280  # the pad's image side (mnist_pad.qt.canvas.IMAGE_SIZE)
 
 
-# --- A: MNIST digits as canvas drawings ----------------------------------------------------------------------
-def mnist_as_drawing(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An MNIST digit (uint8 28x28, ink high) scaled and placed at random, dark on light, then turned back
-    to ink high (0..1) the way the canvas image is."""
-    from PIL import Image
-
-    side = int(rng.integers(70, 271))
-    big = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR), np.float32)
-    paper = np.full((CANVAS, CANVAS), 255.0, np.float32)
-    top, left = (int(v) for v in rng.integers(0, CANVAS - side + 1, 2))
-    paper[top : top + side, left : left + side] = 255 - big  # dark ink on light paper
-    return 1 - paper / 255  # the canvas hands the model ink-high images
-
-
 # --- B: our own stroke-drawn digits --------------------------------------------------------------------------
 def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float) -> list[tuple[float, float]]:
     """Elliptic arc, angles in degrees, 0 = right, 90 = down (y grows downwards)."""
@@ -116,6 +102,7 @@ def main() -> int:
 
     from PySide6.QtGui import QGuiApplication
 
+    from mnist_pad.core.calibrate import canvas_drawing
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.data import load_split
     from mnist_pad.core.explain import Predictor
@@ -124,7 +111,7 @@ def main() -> int:
 
     app = QGuiApplication.instance() or QGuiApplication([])  # QPainter on QImage needs a GUI application
     ckpt = load(args.weights or shipped_weights("default"), "cpu")
-    predictor = Predictor(ckpt.model)
+    predictor = Predictor.for_checkpoint(ckpt)
     rng = np.random.default_rng(args.seed)
     print(f"model {ckpt.name} ({ckpt.meta['arch']['name']}, {ckpt.meta.get('test_accuracy', float('nan')) * 100:.2f}% "
           f"on MNIST test as 28x28), engine {predictor.engine.name}")
@@ -136,7 +123,7 @@ def main() -> int:
     support = np.zeros(10, int)
     for i in range(n):
         label = int(test.labels[i])
-        pred = predictor.predict(mnist_as_drawing(test.images[i].numpy(), rng))
+        pred = predictor.predict(canvas_drawing(test.images[i].numpy(), rng))
         support[label] += 1
         wrong[label] += pred.top != label
     acc = 1 - wrong.sum() / n

@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from mnist_pad.core.calibrate import calibrate  # noqa: E402
 from mnist_pad.core.checkpoint import save  # noqa: E402
 from mnist_pad.core.data import load_split  # noqa: E402
 from mnist_pad.core.evaluate import evaluate  # noqa: E402
@@ -44,10 +45,11 @@ def train_one(arch: str, seed: int, train_full, test, out: Path, device: str) ->
                   f" ({p.seconds:.0f} s)", flush=True)
     last = trainer.history[-1]
     acc = curve[-1][1]
+    reading = calibrate(trainer.model, val, seed, negatives=cfg.negatives > 0)
     save(
         out, trainer.model, name=arch, dataset="mnist", classes=list("0123456789"), val_accuracy=last.val_accuracy,
         test_accuracy=acc, train_seconds=last.seconds, epochs_run=last.epoch, recipe=cfg.to_dict(),
-        train_images=len(train),
+        train_images=len(train), reading=reading.to_dict(),
     )
     print(f"{arch} seed {seed}: test {acc * 100:.2f}% in {last.seconds:.0f} s -> {out}", flush=True)
     return {"arch": arch, "seed": seed, "test_accuracy": acc, "val_accuracy": last.val_accuracy,
@@ -56,7 +58,7 @@ def train_one(arch: str, seed: int, train_full, test, out: Path, device: str) ->
             "seconds_to_99.5": next((t for t, a in curve if a >= 0.995), None), "curve": curve}
 
 
-def write_results(results: list[dict]) -> Path:
+def write_results(results: list[dict], dest: Path) -> Path:
     summary = {}
     for arch in ("default", "small"):
         accs = [r["test_accuracy"] for r in results if r["arch"] == arch]
@@ -69,7 +71,6 @@ def write_results(results: list[dict]) -> Path:
         "runs": results,
         "summary": summary,
     }
-    dest = REPO / "docs" / "results" / "train_shipped.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(record, indent=2))
     return dest
@@ -83,8 +84,14 @@ def main() -> int:
     ap.add_argument("--small-seeds", type=int, nargs="*", default=[0])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--no-ship", action="store_true", help="don't copy seed 0 into resources/weights")
+    ap.add_argument("--results", default=str(REPO / "docs" / "results" / "train_shipped.json"))
+    ap.add_argument("--threads", type=int, help="torch CPU threads (two runs side by side: 1 each)")
     args = ap.parse_args()
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     train_full = load_split("mnist", "train", args.data_dir)
     test = load_split("mnist", "test", args.data_dir)
     runs_dir = Path(args.runs_dir)
@@ -96,7 +103,7 @@ def main() -> int:
         results.append(train_one(arch, seed, train_full, test, out, args.device))
         if seed == 0 and not args.no_ship:
             shutil.copyfile(out, REPO / "resources" / "weights" / f"{arch}.safetensors")
-        dest = write_results(results)  # after every run, so that an interrupted session keeps what it measured
+        dest = write_results(results, Path(args.results))  # after every run, so that an interrupted session keeps what it measured
     print(f"wrote {dest}")
     return 0
 

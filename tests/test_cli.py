@@ -217,7 +217,7 @@ def predicted(capsys, *args: str) -> list[float]:
 
 def test_predict_takes_a_user_model_by_name_before_or_after_the_subcommand(capsys, image):
     mine = user_model("mine")
-    expected = Predictor(load(mine).model).predict(load_image(image)).probabilities
+    expected = Predictor.for_checkpoint(load(mine)).predict(load_image(image)).probabilities
     for argv in (["predict", "--weights", "mine", str(image)], ["--weights", "mine", "predict", str(image)]):
         assert predicted(capsys, *argv) == pytest.approx(expected.tolist(), abs=1e-5)
     assert predicted(capsys, "predict", "--weights", "mine", str(image)) != predicted(capsys, "predict", str(image))

@@ -19,6 +19,7 @@ from .download import SplitLoader
 from .checkpoint import Checkpoint, from_state, load
 from .files import file_key
 from .progress import Progress
+from .reading import OK, STATUSES, Reading
 from .sample_file import samples_to_split
 from .samples import SampleStore
 
@@ -54,6 +55,7 @@ class Evaluated:
     model: str
     dataset: str
     device: str
+    statuses: dict[str, int]  # how many images got each status the pad would give (core.reading), and "ok_wrong"
 
 
 ModelSource = Path | tuple[dict, dict]  # a checkpoint file, or (metadata, weights) of a model that has none
@@ -84,7 +86,18 @@ def evaluation_job(source: ModelSource, choice: DatasetChoice, data: SplitLoader
     split = samples if choice.dataset == SAMPLES else data(choice.dataset, "test")
     ckpt = _checkpoint(source, device)
     result = yield from evaluate_steps(ckpt.model, split, choice.classes, device)
-    return Evaluated(result, split, ckpt.name, choice.label, device)
+    return Evaluated(result, split, ckpt.name, choice.label, device, count_statuses(result, Reading.from_meta(ckpt.meta)))
+
+
+def count_statuses(result: EvalResult, reading: Reading) -> dict[str, int]:
+    """The statuses the pad would give these images (the evaluation's probabilities recalibrated with the
+    model's ``reading``), and how many were ``ok`` yet wrong."""
+    # softmax(log p / T) is softmax(logits / T): the logits' offset cancels
+    calibrated = reading.probabilities(np.log(np.maximum(result.probabilities, 1e-30)))
+    statuses = reading.statuses(calibrated)
+    counts = {s: int((statuses == s).sum()) for s in STATUSES}
+    counts["ok_wrong"] = int(((statuses == OK) & (result.predictions != result.labels)).sum())
+    return counts
 
 
 def comparison_job(source: ModelSource, split: Split, classes: tuple[str, ...],

@@ -15,15 +15,15 @@ import torch.nn.functional as F
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
 from .inference import TorchEngine, make_engine
-
-UNSURE_BELOW = 0.6  # top-class probability under which the pad says it is unsure instead of guessing
+from .reading import NO_INK, OK, Reading, digit_score
 
 
 @dataclass(frozen=True)
 class Prediction:
     pre: Preprocessed  # the 28x28 input and the steps that made it
-    probabilities: np.ndarray | None  # (classes,) float32; None for an empty drawing
+    probabilities: np.ndarray | None  # (classes,) float32, calibrated; None for an empty drawing
     activations: dict[str, np.ndarray]  # conv layer name -> (channels, h, w) float32, after the activation
+    status: str = NO_INK  # ok | unsure | not_a_digit | no_ink (core.reading)
 
     @property
     def top(self) -> int | None:
@@ -31,7 +31,12 @@ class Prediction:
 
     @property
     def confident(self) -> bool:
-        return self.probabilities is not None and float(self.probabilities.max()) >= UNSURE_BELOW
+        return self.status == OK
+
+    @property
+    def score(self) -> float | None:
+        """The not-a-digit score: the two likeliest classes' probability together (None without ink)."""
+        return None if self.probabilities is None else float(digit_score(self.probabilities))
 
 
 class Predictor:
@@ -42,10 +47,13 @@ class Predictor:
     Runtime engine when a background thread has built it (an export takes up to a second, too long to
     block a window for)."""
 
-    def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False, graph: bytes | None = None) -> None:
+    def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False, graph: bytes | None = None,
+                 reading: Reading = Reading()) -> None:
         """``graph``: the model's ONNX graph for the pad (:class:`mnist_pad.core.jobs.SavedModel`) when it was
-        made elsewhere; then only the ONNX Runtime session is built here."""
+        made elsewhere; then only the ONNX Runtime session is built here. ``reading``: the model's temperature
+        and thresholds (``Reading.from_meta(checkpoint.meta)``)."""
         self.model = model.eval()
+        self.reading = reading
         if background and backend == "auto":
             self.engine = TorchEngine(model)
             self._builder = threading.Thread(target=self._build, args=(backend, graph), daemon=True)
@@ -53,6 +61,12 @@ class Predictor:
         else:
             self.engine = make_engine(model, backend, graph)
             self._builder = None
+
+    @classmethod
+    def for_checkpoint(cls, checkpoint, **options) -> "Predictor":
+        """A predictor for a loaded :class:`~mnist_pad.core.checkpoint.Checkpoint`, with the reading its
+        metadata carries."""
+        return cls(checkpoint.model, reading=Reading.from_meta(checkpoint.meta), **options)
 
     def _build(self, backend: str, graph: bytes | None) -> None:
         # A copy: exporting switches the model's train/eval mode while the window may be predicting with it.
@@ -70,9 +84,8 @@ class Predictor:
         if pre.empty:
             return Prediction(pre, None, {})
         logits, maps = self.engine(pre.image.reshape(1, 1, 28, 28))
-        z = logits[0].astype(np.float64)
-        probs = np.exp(z - z.max())
-        return Prediction(pre, (probs / probs.sum()).astype(np.float32), {k: v[0] for k, v in maps.items()})
+        probs = self.reading.probabilities(logits[0])
+        return Prediction(pre, probs, {k: v[0] for k, v in maps.items()}, self.reading.status(probs))
 
 
 def filters(model: ConvNet) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from .calibrate import calibrate
 from .checkpoint import Checkpoint, from_state, load, metadata, weights, write
 from .data import DIGITS, DataError, Split, get_spec
 from .download import SplitLoader
@@ -86,15 +87,19 @@ def tuned_meta(out: Path, base: Checkpoint, report: FinetuneReport) -> dict:
     the base's dataset and classes, the report (and the MNIST accuracy after, when it was measured)."""
     return {"name": Path(out).stem, "base": base.name, "dataset": base.meta.get("dataset", "mnist"),
             "classes": base.meta.get("classes", list(DIGITS)), "test_accuracy": report.mnist_after,
-            "finetune": report.to_dict()}
+            "finetune": report.to_dict(), **({"reading": base.meta["reading"]} if "reading" in base.meta else {})}
 
 
-def trained_meta(out: Path, cfg: TrainConfig, trainer: Trainer, test_accuracy: float) -> dict:
-    """What a checkpoint trained from scratch records (the window's and the CLI's alike)."""
+def trained_meta(out: Path, cfg: TrainConfig, trainer: Trainer, test_accuracy: float, val: Split | None) -> dict:
+    """What a checkpoint trained from scratch records (the window's and the CLI's alike); a digit model also
+    its reading (temperature and thresholds, chosen on ``val``: core.calibrate)."""
     last = trainer.history[-1]
-    return {"name": Path(out).stem, "dataset": cfg.dataset, "classes": list(get_spec(cfg.dataset).classes),
+    meta = {"name": Path(out).stem, "dataset": cfg.dataset, "classes": list(get_spec(cfg.dataset).classes),
             "val_accuracy": last.val_accuracy, "test_accuracy": test_accuracy, "train_seconds": last.seconds,
             "epochs_run": last.epoch, "recipe": cfg.to_dict(), "train_images": len(trainer.train_data)}
+    if cfg.dataset == "mnist" and val is not None and len(val):
+        meta["reading"] = calibrate(trainer.model, val, cfg.seed, negatives=cfg.negatives > 0).to_dict()
+    return meta
 
 
 def forgetting_job(base: Path, tuned: Path, report: FinetuneReport,
@@ -131,10 +136,10 @@ def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path
               **overrides) -> Generator[Progress, None, SavedModel]:
     """Train ``arch`` on ``dataset`` with our recipe (on CUDA when present) and save it at ``out``; yields
     :class:`Progress` and returns the :class:`SavedModel`."""
-    cfg = replace(recipe_for(arch), epochs=epochs, dataset=dataset, device=device, **overrides)
+    cfg = replace(recipe_for(arch, dataset=dataset), epochs=epochs, device=device, **overrides)
     full, test = data(dataset, "train"), data(dataset, "test")
     train, val = split_validation(full, min(cfg.val_size, len(full) // 5), cfg.seed)
     trainer = Trainer(cfg, train, val)
     yield from trainer.run()
     test_acc = evaluate(trainer.model, test, get_spec(dataset).classes, backend="auto").accuracy
-    return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc))
+    return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc, val))

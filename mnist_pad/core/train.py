@@ -41,6 +41,12 @@ class TrainConfig:
     gamma: float = 0.1  # step schedule: factor at each decay
     label_smoothing: float = 0.1  # softens the targets; helps calibration on drawn digits
     ema: float = 0.0  # decay of an exponential moving average of the weights (0 = off; 0.999 typical)
+    # Drawings mixed into a digit dataset's training set (docs/reading.md): ``styles`` of each national style of
+    # each digit (core.styles), ``negatives`` non-digits (core.negatives) whose target is a flat answer, their
+    # loss weighted by ``outlier_weight`` (outlier exposure). 0: none.
+    styles: int = 0
+    negatives: int = 0
+    outlier_weight: float = 0.5
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     normalize: tuple[float, float] = MNIST_MEAN_STD  # input mean and std on a 0..1 scale
     val_size: int = 5000  # images held out of the training set for validation each epoch
@@ -52,6 +58,11 @@ class TrainConfig:
     log_every: int = 50  # steps between progress reports
 
     def __post_init__(self) -> None:
+        for name in ("styles", "negatives"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, not {getattr(self, name)!r}")
+        if (self.styles or self.negatives) and self.dataset != "mnist":
+            raise ValueError(f"styles and negatives are drawings of digits: they do not mix into {self.dataset}")
         for name in ("epochs", "batch_size", "log_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, not {getattr(self, name)!r}")
@@ -107,6 +118,21 @@ def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
 
 
+def with_drawings(train: Split, cfg: TrainConfig) -> Split:
+    """``train`` with the recipe's styled digits and non-digits (label -1) appended, drawn for ``cfg.seed``."""
+    if not (cfg.styles or cfg.negatives):
+        return train
+    from .negatives import training_negatives
+    from .styles import training_styles
+
+    images, labels = training_styles(cfg.styles, cfg.seed)
+    negatives = training_negatives(cfg.negatives, cfg.seed)
+    return Split(
+        torch.cat([train.images, torch.from_numpy(images), torch.from_numpy(negatives)]),
+        torch.cat([train.labels, torch.from_numpy(labels), torch.full((len(negatives),), -1, dtype=torch.int64)]),
+    )
+
+
 def split_validation(train: Split, val_size: int, seed: int = 0) -> tuple[Split, Split | None]:
     """A fixed random part of the training set held out for validation (the test set stays unseen)."""
     if val_size <= 0:
@@ -125,7 +151,7 @@ class Trainer:
         self.cfg = cfg
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
-        self.train_data = train.to(self.device)
+        self.train_data = with_drawings(train, cfg).to(self.device)
         self.val_data = val.to(self.device) if val is not None else None
         net = model if model is not None else build(get_arch(cfg.arch), cfg.normalize)
         self.net = net.to(self.device).to(memory_format=torch.channels_last)
@@ -167,6 +193,7 @@ class Trainer:
             order = torch.randperm(n, device=self.device, generator=gen)
             loss_sum = torch.zeros((), device=self.device)
             correct = torch.zeros((), device=self.device)
+            digits = torch.zeros((), device=self.device)  # the labelled ones: non-digits have no right answer
             seen = 0
             for i in range(steps_per_epoch):
                 idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
@@ -176,6 +203,7 @@ class Trainer:
                 step += 1
                 loss_sum += loss.detach()
                 correct += (logits.argmax(1) == y).sum()
+                digits += (y >= 0).sum()
                 seen += len(y)
                 last = i == steps_per_epoch - 1
                 if step % cfg.log_every == 0 or last:
@@ -185,10 +213,12 @@ class Trainer:
                     t0 = now
                     report = Progress(
                         "step", step, total, epoch, cfg.epochs, float(loss_sum) / max(1, seen / cfg.batch_size),
-                        float(correct) / max(1, seen), sched.get_last_lr()[0], seconds, step * cfg.batch_size / seconds,
+                        float(correct) / max(1.0, float(digits)), sched.get_last_lr()[0], seconds,
+                        step * cfg.batch_size / seconds,
                     )
                     loss_sum.zero_()
                     correct.zero_()
+                    digits.zero_()
                     seen = 0
                     if last:
                         report = self._end_of_epoch(report)
@@ -206,7 +236,7 @@ class Trainer:
         """One optimizer step on a batch; (the loss, the logits)."""
         with self._autocast():
             logits = self.net(x)
-            loss = F.cross_entropy(logits.float(), y, label_smoothing=self.cfg.label_smoothing)
+            loss = self._loss(logits.float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -214,6 +244,15 @@ class Trainer:
         if self.ema is not None:
             self.ema.update_parameters(self.net)
         return loss, logits
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy on the digits; on the non-digits (label -1), the cross-entropy to a flat answer."""
+        if not self.cfg.negatives:
+            return F.cross_entropy(logits, y, label_smoothing=self.cfg.label_smoothing)
+        digit = y >= 0
+        ce = F.cross_entropy(logits, y.clamp_min(0), label_smoothing=self.cfg.label_smoothing, reduction="none")
+        flat = -F.log_softmax(logits, 1).mean(1)
+        return torch.where(digit, ce, self.cfg.outlier_weight * flat).mean()
 
     def _patience(self, best: float, stale: int) -> tuple[float, int]:
         """(best validation accuracy so far, epochs since it improved) after the epoch just ended."""

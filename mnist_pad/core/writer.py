@@ -8,26 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from .strokes import render
+from .styles import Hand, arc as _arc, join as _join, line as _line, place
 
 # --- synthetic handwriting ---------------------------------------------------------------------------------
 # "Another person's handwriting" for the fine-tuning benchmark and tests: per-digit strokes in a writer's
 # habits (a slashed 0, a 1 with flag and base, a flat-topped 3, a closed 4, a crossed 7, an 8 of two
 # circles, a 9 with a straight stem...), wide and strongly slanted, each drawing jittered so that no two are
 # alike. The shipped model reads MNIST with 0.3% errors and this hand with about 6-7%.
-
-
-def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 24) -> np.ndarray:
-    """Points of an elliptic arc from angle ``a0`` to ``a1`` in degrees (0 = right, 90 = down: y is down)."""
-    t = np.radians(np.linspace(a0, a1, n))
-    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1)
-
-
-def _line(*points: tuple[float, float]) -> np.ndarray:
-    return np.array(points, dtype=np.float64)
-
-
-def _join(*parts: np.ndarray) -> np.ndarray:
-    return np.concatenate(parts)
 
 
 # Glyphs in a unit box (x right, y down, both 0..1); each is a list of strokes, each an (N, 2) array.
@@ -49,38 +36,11 @@ WRITER_GLYPHS: dict[int, list[np.ndarray]] = {
 }
 
 
-def _densify(points: np.ndarray, step: float = 0.02) -> np.ndarray:
-    """Resample a polyline so that consecutive points are about ``step`` apart (wobble needs points)."""
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    dist = np.concatenate([[0.0], np.cumsum(seg)])
-    if dist[-1] == 0:
-        return points
-    t = np.linspace(0, dist[-1], max(2, int(dist[-1] / step) + 1))
-    return np.stack([np.interp(t, dist, points[:, 0]), np.interp(t, dist, points[:, 1])], 1)
-
-
 def writer_digit(digit: int, rng: np.random.Generator, slant: float = 30.0, aspect: float = 1.2) -> list[np.ndarray]:
     """One drawing of ``digit`` in the synthetic writer's hand: strokes in canvas coordinates (0..1),
     with the writer's slant (degrees, top to the right), width (``aspect``: width / height, MNIST's digits
     are about 0.6; this writer's are wider than tall) and a fresh random jitter, size and position."""
-    glyph = WRITER_GLYPHS[int(digit)]
-    shear = np.tan(np.radians(slant + rng.normal(0, 4)))
-    width = aspect * rng.uniform(0.88, 1.12)  # of the height
-    height = rng.uniform(0.5, 0.7)  # of the canvas side
-    angle = np.radians(rng.normal(0, 4))
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    centre = 0.5 + rng.normal(0, 0.04, 2)
-    strokes = []
-    for stroke in glyph:
-        p = _densify(stroke + rng.normal(0, 0.035, stroke.shape))  # control points vary between drawings
-        wobble = np.cumsum(rng.normal(0, 0.004, p.shape), axis=0)  # a hand is not a ruler
-        p = p + wobble - wobble.mean(0)
-        x = (p[:, 0] - 0.5) * width + (0.5 - p[:, 1]) * shear * 0.5
-        y = p[:, 1] - 0.5
-        xy = (np.stack([x, y], 1) @ rot.T) * height + centre
-        pressure = np.clip(rng.normal(0.9, 0.05, (len(xy), 1)), 0.5, 1)
-        strokes.append(np.concatenate([xy, pressure], 1).astype(np.float32))
-    return strokes
+    return place(WRITER_GLYPHS[int(digit)], rng, Hand(slant=slant, aspect=aspect))
 
 
 def writer_dataset(per_class: int, seed: int = 0, size: int = 280, pen: float = 0.045,

@@ -32,7 +32,7 @@ class AppState(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._checkpoint = checkpoint
-        self._predictor = Predictor(checkpoint.model, background=True)
+        self._predictor = Predictor.for_checkpoint(checkpoint, background=True)
         self.samples = samples if samples is not None else SampleStore()
         self.settings = settings if settings is not None else app_settings()
         self.load_split: SplitLoader | None = None  # tests put a (picklable) loader of small splits here
@@ -54,7 +54,7 @@ class AppState(QObject):
     def set_checkpoint(self, checkpoint: Checkpoint, graph: bytes | None = None) -> None:
         """``graph``: the model's ONNX graph for the pad, when a job process has made it already."""
         self._checkpoint = checkpoint
-        self._predictor = Predictor(checkpoint.model, background=True, graph=graph)
+        self._predictor = Predictor.for_checkpoint(checkpoint, background=True, graph=graph)
         self.model_changed.emit()
 
     def update_meta(self, **values) -> dict:

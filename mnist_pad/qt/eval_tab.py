@@ -263,7 +263,9 @@ class EvalTab(QWidget):
         rep, res = ev.result.report, ev.result
         self.accuracy.setText(self.tr("{0:.2%} correct").format(rep.accuracy))
         self._say(self.tr("{0} on {1}: {2:,} images in {3:.2f} s on {4} ({5}).").format(
-            ev.model, self._label(ev.dataset), rep.n, res.seconds, ev.device, res.engine))
+            ev.model, self._label(ev.dataset), rep.n, res.seconds, ev.device, res.engine) + "\n" + self.tr(
+            "As the pad would say: ok {0:,} ({1:,} of them wrong), unsure {2:,}, not a digit {3:,}.").format(
+            ev.statuses["ok"], ev.statuses["ok_wrong"], ev.statuses["unsure"], ev.statuses["not_a_digit"]))
         fill_table(self.metrics, metrics_rows(rep))
         self.confusion.set_result(res, self.tr("{0} on {1}").format(ev.model, self._label(ev.dataset)))
         self.pages.show_evaluation(ev)

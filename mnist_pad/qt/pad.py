@@ -20,7 +20,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.explain import Prediction, UNSURE_BELOW
+from ..core.explain import Prediction
+from ..core.reading import NOT_A_DIGIT
 from ..core.drawing import PEN_RANGE
 from .canvas import Canvas
 from .help_panel import HelpPanel
@@ -219,11 +220,22 @@ class PadTab(QWidget):
             self._kept = None
         if pred.top is None:
             self.answer.setText(self._kept or self.tr("draw a digit"))
+        elif pred.status == NOT_A_DIGIT:
+            self.answer.setText(self.tr("not a digit (score {0:.0%})").format(pred.score))
         elif not pred.confident:
             self.answer.setText(self.tr("unsure (maybe {0}, {1:.0%})").format(pred.top, pred.probabilities[pred.top]))
         else:
             self.answer.setText(self.tr("it's a {0}  ({1:.0%})").format(pred.top, pred.probabilities[pred.top]))
-        self.answer.setToolTip(self.tr("the pad says it is unsure when the top probability is under {0:.0%}").format(UNSURE_BELOW))
+        self.answer.setToolTip(self._answer_tip())
+
+    def _answer_tip(self) -> str:
+        """How the pad decides, with this model's thresholds."""
+        reading = self.app.predictor.reading
+        tip = self.tr("unsure when the top probability is under {0:.0%}").format(reading.unsure_below)
+        if reading.not_a_digit_below is not None:
+            tip += "\n" + self.tr("not a digit when the two likeliest classes together get under {0:.0%} (the score)"
+                                  ).format(reading.not_a_digit_below)
+        return tip
 
     def _sync_timeline(self, pred: Prediction) -> None:
         """Keep one probability vector per completed stroke: pop on undo, append on a new stroke, and
