@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from ..core.checkpoint import Checkpoint
 from ..core.models import parameter_count
 from ..core.data import dataset_title
+from ..core.reading import Reading
 from .i18n import translate
 
 # (key, what it does), shown in the Keys tab and in Help > Help: marked for translation here, translated where
@@ -46,6 +47,15 @@ class HelpPanel(QTextBrowser):
         super().__init__(parent)
         self.setOpenExternalLinks(False)
 
+    def _reading_text(self, reading: Reading) -> str:
+        text = self.tr("The probabilities are calibrated (temperature {0:.2f}): when the pad says 90%, it is right "
+                       "about nine times in ten. Under {1:.0%} for the top class it says it is unsure instead of "
+                       "guessing.").format(reading.temperature, reading.unsure_below)
+        if reading.not_a_digit_below is not None:
+            text += " " + self.tr("When the two likeliest classes together get under {0:.0%}, it says the drawing is "
+                                  "not a digit.").format(reading.not_a_digit_below)
+        return text
+
     def show_model(self, ckpt: Checkpoint) -> None:
         meta = ckpt.meta
         rows = [(self.tr("name"), ckpt.name),
@@ -68,7 +78,6 @@ class HelpPanel(QTextBrowser):
             + "</h3>" + table(rows) + "<h3>" + self.tr("How the drawing is read") + "</h3><p>"
             + self.tr("The drawing is cropped to its ink, its stroke width brought to MNIST's, fitted into 20x20 pixels "
                       "keeping its aspect ratio and placed in 28x28 with its centre of mass in the middle: the way "
-                      "MNIST itself was made. When the top probability is under 60% the pad says it is unsure "
-                      "instead of guessing.")
-            + "</p>"
+                      "MNIST itself was made.")
+            + "</p><p>" + self._reading_text(Reading.from_meta(meta)) + "</p>"
         )

@@ -83,6 +83,10 @@ def test_evaluation_shows_accuracy_metrics_and_a_confusion_matrix_summing_to_n(q
     assert counts.sum() == N_TEST == len(tab.evaluated.split)
     assert tab.progress.value() == tab.progress.maximum() == N_TEST
     assert f"{res.report.accuracy:.2%}" in tab.accuracy.text()
+    st = tab.evaluated.statuses  # the pad's statuses, from the model's own reading
+    assert st["ok"] + st["unsure"] + st["not_a_digit"] == N_TEST and st["no_ink"] == 0
+    assert st["ok_wrong"] <= min(st["ok"], N_TEST - int(np.trace(counts)))
+    assert f"ok {st['ok']:,} ({st['ok_wrong']:,} of them wrong), unsure {st['unsure']:,}" in tab.message.text()
     assert tab.metrics.rowCount() == 10
     assert tab.metrics.item(3, 4).text() == str(int((mnist_test.labels[:N_TEST] == 3).sum()))
     shown = sum(int(tab.confusion.text_of(i, j)) for i in range(10) for j in range(10))

@@ -86,6 +86,37 @@ def test_drawing_with_the_mouse_gives_a_28x28_input_and_a_prediction(qtbot, pad)
         assert "unsure" in pad.answer.text()
 
 
+ZIGZAG = [(0.2, 0.3), (0.35, 0.7), (0.5, 0.3), (0.65, 0.7), (0.8, 0.3)]
+
+
+@pytest.fixture
+def shipped_pad(qtbot) -> PadTab:
+    widget = PadTab(AppState(load(shipped_weights("default"))))
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_pad_says_when_a_drawing_is_not_a_digit_and_reads_a_digit(qtbot, shipped_pad):
+    pad = shipped_pad
+    reading = pad.app.predictor.reading
+    assert reading.not_a_digit_below is not None  # the shipped model learnt non-digits and carries its thresholds
+    for shape in (BAR, ZIGZAG):
+        pad.clear_drawing()
+        with qtbot.waitSignal(pad.predicted, timeout=5000):
+            draw(qtbot, pad.canvas, shape)
+        pred = pad.prediction
+        assert pred.status == "not_a_digit" and pred.score < reading.not_a_digit_below
+        assert pad.answer.text() == f"not a digit (score {pred.score:.0%})"
+    assert f"{reading.not_a_digit_below:.0%}" in pad.answer.toolTip()
+    pad.clear_drawing()
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    assert pad.prediction.status == "ok" and pad.answer.text().startswith("it's a 7")
+
+
 def test_moves_while_drawing_are_coalesced_into_one_update(qtbot, pad):
     canvas = pad.canvas
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, 0.3, 0.3))

@@ -347,6 +347,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>{0} 在 {1} 上：{2:,} 张图像，用时 {3:.2f} 秒，设备 {4}（{5}）。</translation>
     </message>
     <message>
+        <source>As the pad would say: ok {0:,} ({1:,} of them wrong), unsure {2:,}, not a digit {3:,}.</source>
+        <translation>按画板的说法：确定 {0:,}（其中 {1:,} 个错误），不确定 {2:,}，不是数字 {3:,}。</translation>
+    </message>
+    <message>
         <source>{0} on {1}</source>
         <translation>{0} 在 {1} 上</translation>
     </message>
@@ -653,8 +657,20 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>退出（有任务运行时会先询问：停止任务不会保存未完成的结果）</translation>
     </message>
     <message>
+        <source>The probabilities are calibrated (temperature {0:.2f}): when the pad says 90%, it is right about nine times in ten. Under {1:.0%} for the top class it says it is unsure instead of guessing.</source>
+        <translation>概率经过校准（温度 {0:.2f}）：画板说 90% 时，大约十次中有九次是对的。最高类别低于 {1:.0%} 时，画板会说“不确定”而不是猜测。</translation>
+    </message>
+    <message>
+        <source>When the two likeliest classes together get under {0:.0%}, it says the drawing is not a digit.</source>
+        <translation>当最可能的两个类别合计低于 {0:.0%} 时，画板会说这不是数字。</translation>
+    </message>
+    <message>
         <source>{0} test accuracy</source>
         <translation>{0} 测试集准确率</translation>
+    </message>
+    <message>
+        <source>The drawing is cropped to its ink, its stroke width brought to MNIST&apos;s, fitted into 20x20 pixels keeping its aspect ratio and placed in 28x28 with its centre of mass in the middle: the way MNIST itself was made.</source>
+        <translation>画作先裁剪到墨迹范围，笔画粗细调整到与 MNIST 一致，按原宽高比缩放到 20x20 像素，再放入 28x28 并使质心居中：这正是 MNIST 本身的制作方式。</translation>
     </message>
     <message>
         <source>name</source>
@@ -695,10 +711,6 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>How the drawing is read</source>
         <translation>如何读取绘图</translation>
-    </message>
-    <message>
-        <source>The drawing is cropped to its ink, its stroke width brought to MNIST&apos;s, fitted into 20x20 pixels keeping its aspect ratio and placed in 28x28 with its centre of mass in the middle: the way MNIST itself was made. When the top probability is under 60% the pad says it is unsure instead of guessing.</source>
-        <translation>绘图先按墨迹裁剪，笔画粗细调整到与 MNIST 一致，再保持宽高比缩放到 20x20 像素，并以质心居中放入 28x28：这正是 MNIST 本身的制作方式。当最高概率低于 60% 时，画板会表示不确定，而不是去猜。</translation>
     </message>
 </context>
 <context>
@@ -1080,6 +1092,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>写一个数字</translation>
     </message>
     <message>
+        <source>not a digit (score {0:.0%})</source>
+        <translation>不是数字（得分 {0:.0%}）</translation>
+    </message>
+    <message>
         <source>unsure (maybe {0}, {1:.0%})</source>
         <translation>不确定（可能是 {0}，{1:.0%}）</translation>
     </message>
@@ -1088,8 +1104,12 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>这是 {0}  ({1:.0%})</translation>
     </message>
     <message>
-        <source>the pad says it is unsure when the top probability is under {0:.0%}</source>
-        <translation>当最高概率低于 {0:.0%} 时，画板会显示“不确定”</translation>
+        <source>unsure when the top probability is under {0:.0%}</source>
+        <translation>最高概率低于 {0:.0%} 时显示“不确定”</translation>
+    </message>
+    <message>
+        <source>not a digit when the two likeliest classes together get under {0:.0%} (the score)</source>
+        <translation>最可能的两个类别合计低于 {0:.0%}（得分）时显示“不是数字”</translation>
     </message>
 </context>
 <context>
