@@ -1,7 +1,7 @@
 """How the pad reads the world's handwriting and what is not a digit (issue 12's bars), through the pad's own
 path: a 280x280 canvas image -> preprocess -> the model -> calibrated probabilities and a status.
 
-    python scripts/bench_reading.py [--weights NAME|FILE] [--data-dir DIR] [--per-style 60] [--sheets DIR]
+    python scripts/bench_reading.py [--weights NAME|FILE] [--data-dir DIR] [--per-style 100] [--sheets DIR]
 
 Evaluation sets that training never sees, from generators that differ from the training ones:
 
@@ -167,7 +167,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", help="a model's name or checkpoint file (default: the shipped default)")
     ap.add_argument("--data-dir", default=os.environ.get("MNIST_PAD_DATA") or str(REPO.parent / "shared" / "datasets" / "mnist"))
-    ap.add_argument("--per-style", type=int, default=60, help="drawings per (digit, style); the bar asks >= 50")
+    ap.add_argument("--per-style", type=int, default=100, help="drawings per (digit, style); the bar asks >= 50")
     ap.add_argument("--limit", type=int, help="only the first N MNIST test digits (quick tries)")
     ap.add_argument("--sheets", help="write PNG sheets of each set into this folder")
     ap.add_argument("--out", default=str(REPO / "docs" / "results" / "reading.json"))

@@ -619,7 +619,7 @@ class Tour:
             self.finder = TextFinder(env, self.work)
             self.finder.prepare([("Fine-tune on my samples", 0, False), ("Evaluate", 0, False),
                                  ("correct", 16, False), ("Kept as a", 18, False), ("Stop and quit", 0, False)]
-                                + [("it's a", 18, False), ("unsure (maybe", 18, False)]
+                                + [("it's a", 18, False), ("unsure (maybe", 18, False), ("not a digit", 18, False)]
                                 + [(str(d), 18, False) for d in range(10)])
             try:
                 self.tour()
@@ -656,6 +656,18 @@ class Tour:
             self.record(f"draw a {digit} on the pad", ink > 200 and changed > 500,
                         f"{ink} ink pixels on the canvas, {changed} pixels changed around it; "
                         f"the answer reads \"{self.read_answer(img)}\"")
+
+        scribbles = {"dash": [[(0.3, 0.5), (0.7, 0.5)]],
+                     "zigzag": [[(0.2, 0.35), (0.35, 0.65), (0.5, 0.35), (0.65, 0.65), (0.8, 0.35)]]}
+        for i, (what, strokes) in enumerate(scribbles.items()):
+            self.focus()
+            self.key("Escape", pause=0.3)
+            self.draw(pad, strokes)
+            self.park_mouse()
+            img = self.shot(f"02{'bc'[i]}-pad-{what}")
+            said = bool(self.finder.find(img, "not a digit", 18, isolated=False))
+            self.record(f"a {what} is not a digit", said, f"the pad says \"not a digit (score ...)\": {said}; "
+                        f"otherwise it reads \"{self.read_answer(img)}\"")
 
         self.key("F1", pause=0.8)
         help_box = self.wait_window("^mnist-pad help$", timeout=8)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .preprocess import preprocess
 from .styles import STYLE_KEYS, STYLES, Hand, arc, inputs, join, line, place, training_hand
 
 Glyph = list[np.ndarray]
@@ -44,6 +45,14 @@ LETTERS: dict[str, Glyph] = {
     "u": [join(line((0.1, 0.3), (0.1, 0.7)), arc(0.5, 0.7, 0.4, 0.3, 180, 0, 12), line((0.9, 0.7), (0.9, 0.3), (0.95, 1.0)))],
     "w": [line((0.0, 0.3), (0.25, 1.0), (0.5, 0.5), (0.75, 1.0), (1.0, 0.3))],
     "x": [line((0.1, 0.3), (0.9, 1.0)), line((0.9, 0.3), (0.1, 1.0))],
+    "L": [line((0.1, 0.0), (0.1, 1.0), (0.9, 1.0))],
+    "c": [arc(0.55, 0.65, 0.42, 0.35, -40, -320, 18)],
+    "d": [join(arc(0.45, 0.65, 0.4, 0.35, -20, -340, 20), line((0.85, 0.0), (0.85, 1.0)))],
+    "f": [join(arc(0.65, 0.2, 0.3, 0.2, -10, -180, 10), line((0.35, 0.2), (0.35, 1.0))), line((0.1, 0.45), (0.7, 0.45))],
+    "p": [line((0.15, 0.3), (0.15, 1.2)), arc(0.45, 0.5, 0.35, 0.22, 180, 540, 20)],
+    "v": [line((0.0, 0.3), (0.5, 1.0), (1.0, 0.3))],
+    "a2": [join(arc(0.5, 0.25, 0.35, 0.22, 200, 360, 10), line((0.85, 0.25), (0.85, 1.0))),
+           arc(0.5, 0.72, 0.35, 0.26, 0, 360, 18)],  # the two-storey a, as printed
 }
 
 SYMBOLS: dict[str, Glyph] = {
@@ -61,6 +70,8 @@ SYMBOLS: dict[str, Glyph] = {
     "arrow": [line((0.0, 0.5), (1.0, 0.5)), line((0.65, 0.2), (1.0, 0.5), (0.65, 0.8))],
     "check": [line((0.0, 0.55), (0.35, 1.0), (1.0, 0.0))],
     "asterisk": [line((0.5, 0.0), (0.5, 1.0)), line((0.07, 0.25), (0.93, 0.75)), line((0.93, 0.25), (0.07, 0.75))],
+    "ampersand": [join(line((1.0, 1.0), (0.25, 0.35)), arc(0.45, 0.2, 0.22, 0.2, 150, 400, 12), line((0.55, 0.35),
+                       (0.1, 0.7)), arc(0.4, 0.78, 0.3, 0.22, 180, 400, 12), line((0.65, 0.9), (1.0, 0.55)))],
 }
 
 SHAPES: dict[str, Glyph] = {
@@ -75,19 +86,31 @@ SHAPES: dict[str, Glyph] = {
     "smiley": [arc(0.5, 0.5, 0.5, 0.5, 0, 360, 28), arc(0.5, 0.55, 0.25, 0.2, 20, 160, 10),
                line((0.35, 0.32), (0.35, 0.38)), line((0.65, 0.32), (0.65, 0.38))],
     "cross-box": [line((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)), line((0.0, 0.0), (1.0, 1.0))],
+    "diamond": [line((0.5, 0.0), (1.0, 0.5), (0.5, 1.0), (0.0, 0.5), (0.5, 0.0))],
 }
 
 
+def turned(glyph: Glyph, rng: np.random.Generator) -> Glyph:
+    """A shape at any angle: shapes have no upright (letters and symbols keep theirs)."""
+    a = rng.uniform(0, 2 * np.pi)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    return [(stroke - 0.5) @ rot.T + 0.5 for stroke in glyph]
+
+
 def scribble(rng: np.random.Generator) -> Glyph:
-    """A random zigzag, a tangle or a row of loops: one stroke in the unit box."""
-    kind = rng.integers(3)
+    """A random zigzag, a tangle, a row of loops or a hatching, in the unit box."""
+    kind = rng.integers(4)
+    if kind == 3:  # hatching: parallel strokes, as when crossing something out
+        n = int(rng.integers(3, 9))
+        lean = rng.uniform(-0.4, 0.4)
+        return [line((x, 0.0), (x + lean, 1.0)) for x in np.linspace(0, 1 - max(lean, 0), n)]
     if kind == 0:  # zigzag
-        n = int(rng.integers(3, 8))
+        n = int(rng.integers(5, 9))  # fewer turns draw a Z or an N, too close to a 2
         xs = np.linspace(0, 1, n)
         ys = np.where(np.arange(n) % 2 == 0, rng.uniform(0.0, 0.3, n), rng.uniform(0.7, 1.0, n))
         return [np.stack([xs, ys], 1)]
-    if kind == 1:  # tangle: a random walk smoothed
-        steps = np.cumsum(rng.normal(0, 1, (int(rng.integers(6, 14)), 2)), 0)
+    if kind == 1:  # tangle: a random walk
+        steps = np.cumsum(rng.normal(0, 1, (int(rng.integers(10, 24)), 2)), 0)
         steps = (steps - steps.min(0)) / np.maximum(np.ptp(steps, 0), 1e-6)
         return [steps]
     loops = int(rng.integers(3, 6))  # cursive loops, "eeee"
@@ -106,31 +129,61 @@ def _pair(rng: np.random.Generator, hand: Hand) -> list[np.ndarray]:
     return strokes
 
 
-def _from(table: dict[str, Glyph]) -> Callable[[np.random.Generator], Glyph]:
+def _from(table: dict[str, Glyph], turn: bool = False) -> Callable[[np.random.Generator], Glyph]:
     names = sorted(table)
-    return lambda rng: table[names[int(rng.integers(len(names)))]]
+
+    def pick(rng: np.random.Generator) -> Glyph:
+        glyph = table[names[int(rng.integers(len(names)))]]
+        return turned(glyph, rng) if turn else glyph
+
+    return pick
+
+
+# Printed letters and symbols, typeset in the font Pillow ships (Aileron): the same everywhere, and not one of
+# the machine's fonts that scripts/bench_reading.py typesets its non-digits in.
+PRINTED = "ACEFHKLMNPRUVWXYacdefhkmnpruvwx&?#%@+=<>~*"
+
+
+def printed(rng: np.random.Generator) -> np.ndarray:
+    """One printed character at a random size, slant and turn, ink high (uint8)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    size = 112
+    img = Image.new("L", (size, size), 0)
+    font = ImageFont.load_default(size=int(rng.integers(50, 80)))
+    ImageDraw.Draw(img).text((size / 2, size / 2), PRINTED[int(rng.integers(len(PRINTED)))], fill=255, font=font,
+                             anchor="mm")
+    shear = rng.uniform(-0.3, 0.3)
+    img = img.transform(img.size, Image.Transform.AFFINE, (1, shear, -shear * size / 2, 0, 1, 0),
+                        Image.Resampling.BILINEAR).rotate(rng.normal(0, 6), Image.Resampling.BILINEAR)
+    return np.asarray(img)
 
 
 # Kinds and their shares of the negatives; a pair is a whole drawing, the others are glyphs placed in a hand.
 KINDS: dict[str, tuple[float, Callable[[np.random.Generator], Glyph] | None]] = {
-    "letter": (0.35, _from(LETTERS)),
-    "symbol": (0.2, _from(SYMBOLS)),
-    "shape": (0.15, _from(SHAPES)),
+    "letter": (0.3, _from(LETTERS)),
+    "symbol": (0.15, _from(SYMBOLS)),
+    "shape": (0.15, _from(SHAPES, turn=True)),
     "scribble": (0.15, scribble),
-    "pair": (0.15, None),
+    "pair": (0.1, None),
+    "printed": (0.15, None),
 }
 
 
 def training_negatives(count: int, seed: int) -> np.ndarray:
-    """``count`` non-digit drawings by random training hands, as 28x28 network inputs (n, 28, 28) uint8."""
+    """``count`` non-digits by random training hands (and printed), as 28x28 network inputs (n, 28, 28) uint8."""
     rng = np.random.default_rng([seed, 2])
     names = list(KINDS)
     shares = np.array([KINDS[k][0] for k in names])
-    drawings, pens = [], []
+    drawings, pens, typeset = [], [], []
     for kind in rng.choice(names, size=count, p=shares / shares.sum()):
+        if kind == "printed":
+            typeset.append(printed(rng))
+            continue
         hand = training_hand(rng)
         make = KINDS[kind][1]
         drawings.append(_pair(rng, hand) if make is None else place(make(rng), rng, hand))
         pens.append(hand.pen)
-    return inputs(drawings, pens)
+    pre = [np.round(preprocess(t).image * 255).astype(np.uint8) for t in typeset]
+    return np.concatenate([inputs(drawings, pens), np.array(pre, np.uint8).reshape(-1, 28, 28)])
 

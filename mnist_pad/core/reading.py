@@ -23,8 +23,8 @@ import numpy as np
 OK, UNSURE, NOT_A_DIGIT, NO_INK = "ok", "unsure", "not_a_digit", "no_ink"
 STATUSES = (OK, UNSURE, NOT_A_DIGIT, NO_INK)
 # Share of validation digits the thresholds may flag: the not-a-digit one, and both together.
-DIGITS_NOT_A_DIGIT = 0.002
-DIGITS_FLAGGED = 0.006
+DIGITS_NOT_A_DIGIT = 0.0025
+DIGITS_FLAGGED = 0.0075
 
 
 @dataclass(frozen=True)
