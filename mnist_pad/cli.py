@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_weights_arg(p)
     _add_device_arg(p, auto="the CPU, which reads one image faster than a GPU launch")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--number", action="store_true", help="read several digits side by side (a number), from a "
+                   "drawing or a photo of paper: the digits left to right, each with its box and status")
 
     p = sub.add_parser("finetune", help="fine-tune a checkpoint on your own labelled drawings")
     p.add_argument("--samples", required=True, help="folder of <label>/*.png [+ manifest.json], or a sample store")

@@ -171,6 +171,8 @@ def cmd_export(args) -> int:
 def cmd_predict(args) -> int:
     from .core.explain import Predictor
     from .core.files import check_input_file, dumps_json
+    from .core.number import read_number
+    from .core.photo import load_photo
     from .core.preprocess import PreprocessError, load_image
 
     for path in args.images:  # every file is looked at before any work
@@ -181,6 +183,10 @@ def cmd_predict(args) -> int:
     failures = 0
     for path in args.images:
         try:
+            if args.number:  # a photo or a drawing of several digits
+                reading = read_number(predictor, load_photo(path))
+                print(dumps_json(reading.to_json(path)) if args.json else f"{path}: {_describe_number(reading)}")
+                continue
             pred = predictor.predict(load_image(path))
         except PreprocessError as exc:
             print(f"mnist-pad predict: error: {exc}", file=sys.stderr)
@@ -192,6 +198,17 @@ def cmd_predict(args) -> int:
         else:
             print(f"{path}: {_describe(pred)}")
     return 2 if failures else 0
+
+
+def _describe_number(reading) -> str:
+    """The number and its least sure digit, in one line."""
+    if not reading.digits:
+        return "no ink found"
+    weakest = min(reading.digits, key=lambda d: float(d.probabilities[d.prediction]))
+    where = reading.digits.index(weakest) + 1
+    status = "" if weakest.status == "ok" else f", {weakest.status.replace('_', ' ')}"
+    return (f"{reading.number} ({reading.status.replace('_', ' ')}; least sure: digit {where}, "
+            f"{weakest.prediction} at {weakest.probabilities[weakest.prediction] * 100:.1f}%{status})")
 
 
 def _describe(pred) -> str:

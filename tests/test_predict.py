@@ -78,3 +78,43 @@ def test_missing_weights_are_reported(tmp_path):
     Image.fromarray(np.zeros((64, 64), np.uint8)).save(image)
     result = predict(str(image), "--weights", str(tmp_path / "missing.safetensors"))
     assert result.returncode == 2 and "missing.safetensors" in result.stderr
+
+
+def _number_sheet(mnist_test, indices: list[int], path: Path) -> str:
+    """MNIST test digits side by side (never touching) as dark ink on light paper, saved as a PNG."""
+    digits = [mnist_test.images[i].numpy() for i in indices]
+    sheet = np.full((120, 60 + 90 * len(digits)), 255, np.uint8)
+    for k, d in enumerate(digits):
+        big = np.asarray(Image.fromarray(d).resize((84, 84), Image.Resampling.BILINEAR))
+        region = sheet[18:102, 30 + 90 * k : 114 + 90 * k]
+        np.minimum(region, 255 - big, out=region)
+    Image.fromarray(sheet).save(path)
+    return str(path)
+
+
+def test_predict_number_reads_the_digits_left_to_right_with_boxes_and_statuses(tmp_path, mnist_test):
+    indices = [0, 1, 2, 3]  # 7 2 1 0 in MNIST's test set
+    sheet = _number_sheet(mnist_test, indices, tmp_path / "number.png")
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((80, 200), 255, np.uint8)).save(blank)
+    result = predict("--number", "--json", sheet, str(blank))
+    assert result.returncode == 0, result.stderr
+    rows = _json_lines(result.stdout)
+    assert [list(r) for r in rows] == [["file", "number", "digits", "status"]] * 2  # the fixed interface
+    read, empty = rows
+    expected = "".join(str(int(mnist_test.labels[i])) for i in indices)
+    assert read["file"] == sheet and read["number"] == expected and read["status"] in ("ok", "unsure")
+    lefts = []
+    for k, digit in enumerate(read["digits"]):
+        assert list(digit) == ["prediction", "probabilities", "box", "status"]
+        x0, y0, x1, y1 = digit["box"]
+        assert 30 + 90 * k - 2 <= x0 < x1 <= 114 + 90 * k + 2 and 18 - 2 <= y0 < y1 <= 102 + 2  # its own digit's place
+        assert len(digit["probabilities"]) == 10 and digit["prediction"] == int(np.argmax(digit["probabilities"]))
+        lefts.append(x0)
+    assert lefts == sorted(lefts)
+    assert empty == {"file": str(blank), "number": "", "digits": [], "status": "no_ink"}
+
+    text = predict("--number", sheet, str(blank))
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith(f"{sheet}: {expected} (") and "least sure: digit" in lines[0]
+    assert lines[1] == f"{blank}: no ink found"

@@ -129,3 +129,9 @@ def test_either_polarity_becomes_the_same_ink():
     dark_on_light = 255 - light_on_dark
     assert np.allclose(to_ink(light_on_dark), to_ink(dark_on_light), atol=1 / 255)
     assert np.allclose(to_ink(dark_on_light), ink, atol=1 / 255)
+
+
+def test_a_tiny_faint_drawing_that_thinning_would_erase_keeps_its_ink():
+    """Thinning a wide-looking stroke of a few faint pixels used to leave no ink, and centring it divided by zero."""
+    pre = preprocess(np.array([[1, 1, 0.506], [0, 0.315, 0]], np.float32))
+    assert not pre.empty and np.isfinite(pre.image).all() and pre.image.max() > 0.5

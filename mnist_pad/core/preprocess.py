@@ -47,7 +47,8 @@ class Preprocessed:
     stroke_width: float = 0.0  # measured stroke width in the 20 px box, before adjustment
 
 
-def _as_ink(image: np.ndarray) -> np.ndarray:
+def as_ink(image: np.ndarray) -> np.ndarray:
+    """A 2-D image as float32 0..1 ink (a copy); PreprocessError for anything else."""
     a = np.asarray(image)
     if a.ndim != 2:
         raise PreprocessError(f"expected a 2-D grayscale image, got shape {a.shape}")
@@ -84,7 +85,7 @@ def _morph(ink: np.ndarray, radius: int) -> np.ndarray:
     return out[0, 0].numpy()
 
 
-def _resize(ink: np.ndarray, h: int, w: int) -> np.ndarray:
+def resize(ink: np.ndarray, h: int, w: int) -> np.ndarray:
     """Anti-aliased resize: area averaging when shrinking, bilinear when growing."""
     shrink = h < ink.shape[0] or w < ink.shape[1]
     img = Image.fromarray(np.ascontiguousarray(ink, np.float32), mode="F")
@@ -95,7 +96,7 @@ def _fit(ink: np.ndarray, box: int = BOX) -> np.ndarray:
     """Resize so that the longer side is ``box`` px, keeping the aspect ratio."""
     h, w = ink.shape
     scale = box / max(h, w)
-    return _resize(ink, max(1, round(h * scale)), max(1, round(w * scale)))
+    return resize(ink, max(1, round(h * scale)), max(1, round(w * scale)))
 
 
 def _centre(fitted: np.ndarray) -> np.ndarray:
@@ -113,7 +114,7 @@ def _centre(fitted: np.ndarray) -> np.ndarray:
 
 def preprocess(image: np.ndarray, normalize_stroke: bool = True) -> Preprocessed:
     """The MNIST pipeline on a grayscale drawing with ink high (uint8 0..255 or float 0..1)."""
-    ink = _as_ink(image)
+    ink = as_ink(image)
     steps = {"drawing": ink}
     mask = ink > INK_THRESHOLD
     if not mask.any():
@@ -130,12 +131,12 @@ def preprocess(image: np.ndarray, normalize_stroke: bool = True) -> Preprocessed
         radius = round((STROKE_TARGET - width) / scale / 2)
         if radius:
             pad = max(radius, 0)
-            crop = _morph(np.pad(crop, pad), radius)
-            m = crop > INK_THRESHOLD
-            if m.any():
+            adjusted = _morph(np.pad(crop, pad), radius)
+            m = adjusted > INK_THRESHOLD
+            if m.any():  # thinning a tiny, faint drawing can erase it all: then it keeps its own strokes
                 r, c = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
-                crop = crop[r[0] : r[-1] + 1, c[0] : c[-1] + 1]
-            steps["stroke"] = crop
+                crop = adjusted[r[0] : r[-1] + 1, c[0] : c[-1] + 1]
+                steps["stroke"] = crop
     fitted = np.clip(_fit(crop), 0, 1)
     steps["fit 20x20"] = fitted
     final = _centre(fitted)
@@ -168,11 +169,11 @@ def to_ink(rgb_or_gray: np.ndarray) -> np.ndarray:
     return np.clip((a - background) / max(1e-6, 1 - background), 0, 1)
 
 
-def load_image(path: str | os.PathLike) -> np.ndarray:
-    """A PNG/JPEG/... file as ink-high grayscale 0..1, upright (EXIF orientation applied), in bounded
-    memory: JPEGs are decoded at a reduced scale and anything still larger than :data:`MAX_SIDE` is
-    shrunk at once; a file of more than :data:`MAX_PIXELS` pixels, or one that is not a regular file, is
-    refused with a :class:`PreprocessError` naming it."""
+def read_pixels(path: str | os.PathLike, side: int = MAX_SIDE) -> np.ndarray:
+    """A picture file as uint8 pixels, (h, w) gray, (h, w, 3) RGB or (h, w, 4) RGBA, upright (EXIF orientation
+    applied), in bounded memory: JPEGs are decoded at a reduced scale and anything still longer than ``side``
+    is shrunk at once; a file of more than :data:`MAX_PIXELS` pixels, or one that is not a regular file, is
+    refused with a :class:`PreprocessError` naming it. The one reader of pictures (drawings and photos)."""
     from .files import BadInput, check_input_file
 
     try:
@@ -184,18 +185,23 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(path)
         with img:
-            img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # a JPEG is decoded at 1/2, 1/4 or 1/8 scale when larger
+            img.draft(img.mode, (side, side))  # a JPEG is decoded at 1/2, 1/4 or 1/8 scale when larger
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise PreprocessError(f"{path}: {w}x{h} pixels is more than the {MAX_PIXELS // 1_000_000} "
                                       "megapixels mnist-pad reads; scale it down first")
             img = ImageOps.exif_transpose(img)
-            if max(img.size) > MAX_SIDE:
-                img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)
+            if max(img.size) > side:
+                img.thumbnail((side, side), Image.Resampling.BOX)
             mode = "RGBA" if img.has_transparency_data else "L" if img.mode in ("1", "L", "I;16", "I", "F") else "RGB"
-            arr = np.asarray(img.convert(mode))
+            return np.asarray(img.convert(mode))
     except PreprocessError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise PreprocessError(f"{path}: cannot read the image ({exc})") from exc
-    return to_ink(arr)
+
+
+def load_image(path: str | os.PathLike) -> np.ndarray:
+    """A PNG/JPEG/... file of a drawing as ink-high grayscale 0..1 (either polarity, :func:`to_ink`), upright,
+    read by :func:`read_pixels`. Photos of paper go through :func:`mnist_pad.core.photo.load_photo` instead."""
+    return to_ink(read_pixels(path))
