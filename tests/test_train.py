@@ -178,7 +178,9 @@ def test_the_quick_recipes():
     assert (wide.arch, wide.epochs, wide.augment) == ("sprint-wide", 5, SHIFT_ONLY)
     assert wide == QUICK_RECIPE and recipe_for("fast", "quick") == replace(wide, arch="fast")
     assert all(r.cpu_bf16 and r.fused and r.betas == (0.7, 0.9) for r in (sprint, wide, recipe_for("fast")))
-    assert not recipe_for("default").cpu_bf16  # the long recipes stay in float32
+    default, fashion = recipe_for("default"), recipe_for("default", dataset="fashion-mnist")
+    assert default.styles and default.negatives and default.ema  # the shipped recipe reads the world's styles
+    assert (fashion.dataset, fashion.styles, fashion.negatives) == ("fashion-mnist", 0, 0)  # digits only in MNIST
     assert TrainConfig.from_dict(sprint.to_dict()) == sprint  # betas come back a tuple
 
 

@@ -24,7 +24,7 @@ OK, UNSURE, NOT_A_DIGIT, NO_INK = "ok", "unsure", "not_a_digit", "no_ink"
 STATUSES = (OK, UNSURE, NOT_A_DIGIT, NO_INK)
 # Share of validation digits the thresholds may flag: the not-a-digit one, and both together.
 DIGITS_NOT_A_DIGIT = 0.0025
-DIGITS_FLAGGED = 0.0075
+DIGITS_FLAGGED = 0.008
 
 
 @dataclass(frozen=True)
@@ -100,13 +100,16 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best
 
 
-def choose(digit_logits: np.ndarray, labels: np.ndarray, negative_logits: np.ndarray | None) -> Reading:
+def choose(digit_logits: np.ndarray, labels: np.ndarray, negative_logits: np.ndarray | None,
+           counted: np.ndarray | None = None) -> Reading:
     """The reading for a model from its validation drawings: the temperature fitted on the digits; the
-    not-a-digit threshold where :data:`DIGITS_NOT_A_DIGIT` of them fall below it (only for a model trained
-    with non-digits: ``negative_logits`` given); the unsure threshold where :data:`DIGITS_FLAGGED` of them
-    are flagged in all, between 50% and 90%."""
+    not-a-digit threshold where :data:`DIGITS_NOT_A_DIGIT` of the ``counted`` digits (default all) fall below
+    it (only for a model trained with non-digits: ``negative_logits`` given); the unsure threshold where
+    :data:`DIGITS_FLAGGED` of them are flagged in all, between 50% and 90%."""
     temperature = fit_temperature(digit_logits, labels)
     probs = Reading(temperature).probabilities(digit_logits)
+    if counted is not None:
+        probs = probs[counted]
     below = None
     if negative_logits is not None and len(negative_logits):
         below = float(np.quantile(digit_score(probs), DIGITS_NOT_A_DIGIT))
