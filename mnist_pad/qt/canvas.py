@@ -34,6 +34,7 @@ from ..core.strokes import pen_scale
 IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 PAPER = QColor("#fbfbf8")
 INK = QColor("#111111")
+BOX_COLOURS = {"ok": QColor("#2e8b57"), "unsure": QColor("#e08a00"), "not_a_digit": QColor("#c0392b")}
 
 
 def _pressure_scale(pressure: float) -> float:
@@ -129,6 +130,7 @@ class Canvas(QWidget):
         self._image_size = image_size
         self._done = _blank(image_size)  # completed strokes, rendered once
         self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
+        self._boxes: list[tuple[tuple[int, int, int, int], str, str]] = []  # (box in image pixels, label, status)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -169,6 +171,16 @@ class Canvas(QWidget):
 
     def is_empty(self) -> bool:
         return self.drawing.is_empty()
+
+    def set_boxes(self, boxes: list[tuple[tuple[int, int, int, int], str, str]]) -> None:
+        """Frame parts of the drawing: (x0, y0, x1, y1 in :meth:`image` pixels, a label, a status of
+        core.reading), e.g. the digits of a number; [] removes them."""
+        if boxes != self._boxes:
+            self._boxes = list(boxes)
+            self.update()
+
+    def boxes(self) -> list[tuple[tuple[int, int, int, int], str, str]]:
+        return list(self._boxes)
 
     def is_drawing(self) -> bool:
         """A stroke is in progress (the pen is down)."""
@@ -286,7 +298,21 @@ class Canvas(QWidget):
         paint_strokes(painter, self.drawing.all_strokes(), sq.width(), INK)
         if self.is_empty():
             self._paint_hint(painter, sq.width())
+        self._paint_boxes(painter, sq.width())
         painter.end()
+
+    def _paint_boxes(self, painter: QPainter, side: float) -> None:
+        scale = side / self._image_size
+        font = painter.font()
+        font.setPointSizeF(max(8.0, side / 32))
+        painter.setFont(font)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for (x0, y0, x1, y1), label, status in self._boxes:
+            colour = BOX_COLOURS.get(status, BOX_COLOURS["unsure"])
+            painter.setPen(QPen(colour, 1.5, Qt.PenStyle.DashLine))
+            rect = QRectF(x0 * scale, y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale).adjusted(-3, -3, 3, 3)
+            painter.drawRect(rect)
+            painter.drawText(rect.adjusted(0, -font.pointSizeF() * 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
 
     def _paint_background(self, painter: QPainter, sq: QRectF) -> None:
         painter.fillRect(self.rect(), self.palette().window())

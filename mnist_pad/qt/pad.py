@@ -21,10 +21,12 @@ from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.explain import Prediction
-from ..core.reading import NOT_A_DIGIT
+from ..core.number import NumberReading, read_number
+from ..core.reading import NOT_A_DIGIT, OK, UNSURE
 from ..core.drawing import PEN_RANGE
 from .canvas import Canvas
 from .help_panel import HelpPanel
+from .i18n import translate
 from .layers import FeatureMapsView, FiltersView
 from .app_state import AppState
 from .probabilities import ProbabilityChart, Timeline
@@ -32,6 +34,12 @@ from .saliency import SaliencyView
 from .steps import StepsView
 
 SLOW_INTERVAL_MS = 100  # steps and saliency: at most ten refreshes a second while drawing
+
+
+def translated_status(status: str) -> str:
+    """A reading's status (core.reading) in the window's words."""
+    return {OK: translate("PadTab", "sure"), UNSURE: translate("PadTab", "unsure"),
+            NOT_A_DIGIT: translate("PadTab", "not a digit")}[status]
 
 
 def _section(text: str) -> QLabel:
@@ -51,6 +59,7 @@ class PadTab(QWidget):
         super().__init__(parent)
         self.app = app
         self.prediction: Prediction | None = None
+        self.number: NumberReading | None = None  # the drawing read as a number (core.number); None without ink
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
         self._history: list[np.ndarray] = []  # probabilities after each completed stroke
         self._kept: str | None = None  # what the last digit key did, shown until the next stroke
@@ -179,10 +188,13 @@ class PadTab(QWidget):
     def refresh(self) -> Prediction:
         """Predict the current drawing now and update every view."""
         self._timer.stop()
-        pred = self.app.predictor.predict(self.canvas.image())
+        image = self.canvas.image()
+        pred = self.app.predictor.predict(image)
         self.prediction = pred
+        self.number = read_number(self.app.predictor, image) if pred.top is not None else None
         self.updates += 1
         self._show_answer(pred)
+        self._show_number(self.number)
         self.chart.set_probabilities(pred.probabilities, pred.confident)
         self.feature_maps.set_activations(pred.activations)
         self._sync_timeline(pred)
@@ -227,6 +239,20 @@ class PadTab(QWidget):
         else:
             self.answer.setText(self.tr("it's a {0}  ({1:.0%})").format(pred.top, pred.probabilities[pred.top]))
         self.answer.setToolTip(self._answer_tip())
+
+    def _show_number(self, number: NumberReading | None) -> None:
+        """Several digits side by side: the number in the answer (a "?" after each digit the pad is not sure
+        of) and each digit's box on the canvas. One digit, or parts none of which reads as a sure digit (a
+        zigzag cut into pieces): the single-digit answer stands."""
+        if number is None or len(number.digits) < 2 or all(d.status != OK for d in number.digits):
+            self.canvas.set_boxes([])
+            return
+        marked = "".join(f"{d.prediction}{'' if d.status == OK else '?'}" for d in number.digits)
+        self.answer.setText(self.tr("the number {0}").format(marked))
+        self.answer.setToolTip("\n".join(self.tr("digit {0}: {1} ({2:.0%}), {3}").format(
+            i + 1, d.prediction, d.probabilities[d.prediction], translated_status(d.status))
+            for i, d in enumerate(number.digits)))
+        self.canvas.set_boxes([(d.box, str(d.prediction), d.status) for d in number.digits])
 
     def _answer_tip(self) -> str:
         """How the pad decides, with this model's thresholds."""

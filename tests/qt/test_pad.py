@@ -117,6 +117,24 @@ def test_the_pad_says_when_a_drawing_is_not_a_digit_and_reads_a_digit(qtbot, shi
     assert pad.prediction.status == "ok" and pad.answer.text().startswith("it's a 7")
 
 
+def test_two_digits_side_by_side_read_as_a_number_with_a_box_each(qtbot, shipped_pad):
+    pad = shipped_pad
+    one = [(0.22, 0.3), (0.22, 0.72)]
+    seven = [(0.45, 0.3), (0.8, 0.3), (0.6, 0.72)]
+    for stroke in (one, seven):
+        with qtbot.waitSignal(pad.predicted, timeout=5000):
+            draw(qtbot, pad.canvas, stroke)
+    number = pad.number
+    assert number.number == "17" and [d.prediction for d in number.digits] == [1, 7]
+    boxes = pad.canvas.boxes()
+    assert [label for _, label, _ in boxes] == ["1", "7"] and boxes[0][0][2] <= boxes[1][0][0]  # left to right
+    marked = "".join(f"{d.prediction}{'' if d.status == 'ok' else '?'}" for d in number.digits)
+    assert pad.answer.text() == f"the number {marked}" and "digit 2: 7" in pad.answer.toolTip()
+    pad.canvas.undo()  # one digit left: the single-digit answer, no boxes
+    qtbot.waitUntil(lambda: not pad.canvas.boxes(), timeout=5000)
+    assert not pad.answer.text().startswith("the number")
+
+
 def test_moves_while_drawing_are_coalesced_into_one_update(qtbot, pad):
     canvas = pad.canvas
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, 0.3, 0.3))

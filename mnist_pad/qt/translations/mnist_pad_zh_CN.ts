@@ -1028,6 +1028,18 @@ The window still works; the details were printed to the terminal, for a bug repo
 <context>
     <name>PadTab</name>
     <message>
+        <source>sure</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>unsure</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <source>not a digit</source>
+        <translation>不是数字</translation>
+    </message>
+    <message>
         <source>pen width ([ and ])</source>
         <translation>笔宽（[ 和 ]）</translation>
     </message>
@@ -1102,6 +1114,14 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>it&apos;s a {0}  ({1:.0%})</source>
         <translation>这是 {0}  ({1:.0%})</translation>
+    </message>
+    <message>
+        <source>the number {0}</source>
+        <translation>数字 {0}</translation>
+    </message>
+    <message>
+        <source>digit {0}: {1} ({2:.0%}), {3}</source>
+        <translation>第 {0} 位：{1}（{2:.0%}），{3}</translation>
     </message>
     <message>
         <source>unsure when the top probability is under {0:.0%}</source>
