@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "order and augmentation (default: 0)")
     p.add_argument("--out", help="checkpoint to write (.safetensors); default: a new model in your models folder, "
                    "named <arch>-<dataset> (as the window names it)")
-    p.add_argument("--recipe", help="ours (default), quick (short), or article (a seed article's own recipe)")
+    p.add_argument("--recipe", help="ours (default; with the world's digit styles and non-digits), quick (short), "
+                   "article (a seed article's own recipe) or mnist-only (ours on MNIST alone)")
     p.add_argument("--batch-size", type=_POSITIVE, help="images per optimizer step (default: the recipe's)")
     p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate (default: the recipe's)")
     p.add_argument("--limit", type=_POSITIVE, help="train on only the first N training images (quick tries)")
@@ -118,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_arg(p, auto="the CPU, which reads one image faster than a GPU launch")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--number", action="store_true", help="read several digits side by side (a number), from a "
-                   "drawing or a photo of paper: the digits left to right, each with its box and status")
+                   "drawing or a photo of paper: the digits left to right, each with its box and status (default "
+                   "--weights: reader)")
 
     p = sub.add_parser("finetune", help="fine-tune a checkpoint on your own labelled drawings")
     p.add_argument("--samples", required=True, help="folder of <label>/*.png [+ manifest.json], or a sample store")

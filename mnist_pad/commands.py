@@ -179,7 +179,10 @@ def cmd_predict(args) -> int:
         check_input_file(path, "image file")
     # auto is the CPU, as in the window: for one image at a time it is faster than a GPU launch
     device = "cpu" if args.device == "auto" else args.device
-    predictor = Predictor.for_checkpoint(_load_model(_weights_path(args.weights), device))
+    # A number is read by the reader unless told otherwise: cutting touching digits needs a model that answers
+    # flatly on two digits side by side, and numbers come in the world's styles (docs/numbers.md).
+    weights = args.weights or ("reader" if args.number else None)
+    predictor = Predictor.for_checkpoint(_load_model(_weights_path(weights), device))
     failures = 0
     for path in args.images:
         try:

@@ -457,10 +457,10 @@ class Tour:
         return img
 
     # --- the app ---
-    def launch(self) -> None:
+    def launch(self, *args: str) -> None:
         self.launches += 1
         self.app_log = open(self.work / f"app-{self.launches}.log", "wb")
-        self.app = subprocess.Popen([str(Path(sys.executable).with_name("mnist-pad"))], env=self.env, cwd=self.work,
+        self.app = subprocess.Popen([str(Path(sys.executable).with_name("mnist-pad")), *args], env=self.env, cwd=self.work,
                                     stdout=self.app_log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -619,7 +619,7 @@ class Tour:
             self.finder = TextFinder(env, self.work)
             self.finder.prepare([("Fine-tune on my samples", 0, False), ("Evaluate", 0, False),
                                  ("correct", 16, False), ("Kept as a", 18, False), ("Stop and quit", 0, False)]
-                                + [("it's a", 18, False), ("unsure (maybe", 18, False), ("not a digit", 18, False)]
+                                + [("it's a", 18, False), ("unsure (maybe", 18, False), ("not a digit", 18, False), ("the number", 18, False)]
                                 + [(str(d), 18, False) for d in range(10)])
             try:
                 self.tour()
@@ -657,6 +657,11 @@ class Tour:
                         f"{ink} ink pixels on the canvas, {changed} pixels changed around it; "
                         f"the answer reads \"{self.read_answer(img)}\"")
 
+        # the reader (issue 12) from the command line: it says when a drawing is not a digit, and reads numbers
+        self.quit_app("Ctrl+Q quits the default model's window (exit status 0)", "02a-quit-confirm")
+        self.launch("--weights", "reader")
+        self.park_mouse()
+        pad = self.paper(self.shot("02a-reader-start"))
         scribbles = {"dash": [[(0.3, 0.5), (0.7, 0.5)]],
                      "zigzag": [[(0.2, 0.35), (0.35, 0.65), (0.5, 0.35), (0.65, 0.65), (0.8, 0.35)]]}
         for i, (what, strokes) in enumerate(scribbles.items()):
@@ -668,6 +673,14 @@ class Tour:
             said = bool(self.finder.find(img, "not a digit", 18, isolated=False))
             self.record(f"a {what} is not a digit", said, f"the pad says \"not a digit (score ...)\": {said}; "
                         f"otherwise it reads \"{self.read_answer(img)}\"")
+
+        self.focus()
+        self.key("Escape", pause=0.3)
+        self.draw(pad, [[(0.22, 0.3), (0.22, 0.72)], [(0.45, 0.3), (0.8, 0.3), (0.6, 0.72)]])  # 1 and 7
+        self.park_mouse()
+        img = self.shot("02d-pad-number")
+        said = bool(self.finder.find(img, "the number", 18, isolated=False))
+        self.record("a 1 and a 7 side by side read as a number", said, f"the pad says \"the number ...\": {said}")
 
         self.key("F1", pause=0.8)
         help_box = self.wait_window("^mnist-pad help$", timeout=8)

@@ -70,7 +70,7 @@ def test_an_unknown_name_is_refused_naming_it_and_the_models(models):
         resolve_model("mnie")
     message = str(refused.value)
     assert message.startswith("mnie: ") and "no such checkpoint file" in message
-    assert "(models: default, small, mine)" in message
+    assert "(models: default, small, reader, mine)" in message
     with pytest.raises(BadInput, match="empty"):
         resolve_model("  ")
 
@@ -80,7 +80,7 @@ def test_a_long_list_of_models_is_shortened(models):
         user_model(f"m{i}", mtime=1_700_000_000 + i)
     with pytest.raises(BadInput) as refused:
         resolve_model("nope")
-    assert "(models: default, small, m9, m8, m7, m6, m5, m4, ... (12 in all))" in str(refused.value)
+    assert "(models: default, small, reader, m9, m8, m7, m6, m5, ... (13 in all))" in str(refused.value)
 
 
 def test_a_damaged_user_model_by_name_is_handed_on_for_loading_to_explain(models):

@@ -265,7 +265,7 @@ def test_an_unknown_name_is_one_line_listing_the_models(capsys, argv, image, tmp
     assert run(argv) == 2
     command = next(a for a in argv if a in ("eval", "predict", "export", "finetune"))
     line = one_error_line(capsys.readouterr().err, command)
-    assert line.endswith("mnie: no such checkpoint file, and no model of that name (models: default, small, mine)")
+    assert line.endswith("mnie: no such checkpoint file, and no model of that name (models: default, small, reader, mine)")
     assert not out.exists()
 
 
@@ -279,7 +279,7 @@ def test_the_window_opens_on_a_named_model_or_refuses_in_one_line(capsys, monkey
     assert opened == [(str(mine), "cpu"), (str(shipped_weights("small")), "auto"), (None, "auto")]
     assert run(["--weights", "nope"]) == 2 and len(opened) == 3
     assert capsys.readouterr().err == "mnist-pad: error: nope: no such checkpoint file, and no model of that name " \
-                                      "(models: default, small, mine)\n"
+                                      "(models: default, small, reader, mine)\n"
 
 
 # --- train without --out ----------------------------------------------------------------------------------------

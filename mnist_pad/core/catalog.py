@@ -12,7 +12,7 @@ from .checkpoint import CheckpointError, load, read_meta, weights, write
 from .files import BadInput, WriteFailed, fsync_dir, reason
 from .paths import models_dir, resources_dir
 
-SHIPPED = ("default", "small")
+SHIPPED = ("default", "small", "reader")
 MAX_NAME = 64  # characters in a model's name
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # what new_model_path makes; no leading dot (hidden files)
 _TUNED = re.compile(r"-tuned(?:-\d+)?$")

@@ -25,7 +25,7 @@ _SPRINT = {**_SHORT, "optimizer": "adam", "lr": 1e-2, "weight_decay": 0.0, "warm
 _READING = {"ema": 0.999, "styles": 400, "negatives": 14000, "fused": True}
 
 OURS: dict[str, TrainConfig] = {
-    "default": TrainConfig(arch="default", epochs=20, **_READING),
+    "default": TrainConfig(arch="default", epochs=20, **_READING),  # shipped as "reader" (docs/reading.md)
     "small": TrainConfig(arch="small", epochs=24, cpu_bf16=True, **_READING),
     # 2 epochs of the 24k-parameter net: 99.2% in about 7 s on the 2-core CPU.
     "fast": TrainConfig(arch="fast", epochs=2, lr=1e-2, augment=SHIFT_ONLY, **_SHORT),
@@ -59,8 +59,15 @@ def recipe_for(arch: str, recipe: str = "ours", dataset: str = "mnist") -> Train
     return cfg if dataset == "mnist" else replace(cfg, dataset=dataset, styles=0, negatives=0)
 
 
+# MNIST alone, as the shipped default was trained (issue 2): it reads MNIST's own test best (99.72%), the world's
+# styles and non-digits worse. Kept shipped until a reading model reaches MNIST's bar too (docs/reading.md).
+MNIST_ONLY = TrainConfig(arch="default", epochs=15)
+
+
 def _recipe(arch: str, recipe: str) -> TrainConfig:
     get_arch(arch)  # raises for an unknown name
+    if recipe == "mnist-only":
+        return replace(MNIST_ONLY, arch=arch)
     if recipe == "article":
         if arch not in ARTICLE:
             raise ValueError(f"{arch!r} has no article recipe; those that do: {', '.join(ARTICLE)}")
@@ -68,5 +75,5 @@ def _recipe(arch: str, recipe: str) -> TrainConfig:
     if recipe == "quick":
         return replace(QUICK, arch=arch)
     if recipe != "ours":
-        raise ValueError(f"unknown recipe {recipe!r}: ours | quick | article")
+        raise ValueError(f"unknown recipe {recipe!r}: ours | quick | article | mnist-only")
     return OURS.get(arch, replace(OURS["default"], arch=arch))

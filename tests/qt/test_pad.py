@@ -91,7 +91,8 @@ ZIGZAG = [(0.2, 0.3), (0.35, 0.7), (0.5, 0.3), (0.65, 0.7), (0.8, 0.3)]
 
 @pytest.fixture
 def shipped_pad(qtbot) -> PadTab:
-    widget = PadTab(AppState(load(shipped_weights("default"))))
+    """The pad on the shipped reader (issue 12: it learnt the world's styles and non-digits)."""
+    widget = PadTab(AppState(load(shipped_weights("reader"))))
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
     widget.show()
@@ -102,7 +103,7 @@ def shipped_pad(qtbot) -> PadTab:
 def test_the_pad_says_when_a_drawing_is_not_a_digit_and_reads_a_digit(qtbot, shipped_pad):
     pad = shipped_pad
     reading = pad.app.predictor.reading
-    assert reading.not_a_digit_below is not None  # the shipped model learnt non-digits and carries its thresholds
+    assert reading.not_a_digit_below is not None  # the reader learnt non-digits and carries its thresholds
     for shape in (BAR, ZIGZAG):
         pad.clear_drawing()
         with qtbot.waitSignal(pad.predicted, timeout=5000):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.catalog import SHIPPED
 from mnist_pad.core.models import ARCHS, build
 from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt import i18n
@@ -37,7 +38,7 @@ spec.loader.exec_module(update_translations)
 KEEP = {"mnist", "fashion", "onnx", "onnxruntime", "grad", "cam", "cpu", "cuda", "png", "json", "ctrl", "esc",
         "shift", "thread", "threads", "pytorch", "torch", "qt", "pyside", "numpy", "pyqtgraph", "english",
         "safetensors", "relu", "conv", "gpu", "mps", "pad", "del", "enter"} | {
-        word for name in ARCHS for word in re.findall(r"[a-z]+", name.lower())}
+        word for name in (*ARCHS, *SHIPPED) for word in re.findall(r"[a-z]+", name.lower())}  # names stay names
 
 
 def english_words(text: str) -> list[str]:
