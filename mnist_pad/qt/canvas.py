@@ -91,11 +91,17 @@ def _paint_tail(img: QImage, stroke: Stroke, first_segment: int) -> None:
 
 
 def array_to_qimage(a: np.ndarray, size: int) -> QImage:
-    """A 2-D image (uint8 0..255 or float 0..1, ink high) scaled to a (size, size) Grayscale8 QImage."""
+    """A 2-D image (uint8 0..255 or float 0..1, ink high) fitted into a (size, size) Grayscale8 QImage, its aspect
+    ratio kept and centred (a photo of a number is not squeezed into a square)."""
     a = np.asarray(a)
     a = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32)
-    big = Image.fromarray(np.clip(a, 0, 1), mode="F").resize((size, size), Image.Resampling.BILINEAR)
-    data = np.ascontiguousarray(np.asarray(big) * 255, dtype=np.uint8)
+    scale = size / max(a.shape)
+    h, w = max(1, round(a.shape[0] * scale)), max(1, round(a.shape[1] * scale))
+    fitted = np.asarray(Image.fromarray(np.clip(a, 0, 1), mode="F").resize((w, h), Image.Resampling.BILINEAR))
+    square = np.zeros((size, size), np.float32)
+    top, left = (size - h) // 2, (size - w) // 2
+    square[top : top + h, left : left + w] = fitted
+    data = np.ascontiguousarray(square * 255, dtype=np.uint8)
     return QImage(data.data, size, size, size, QImage.Format.Format_Grayscale8).copy()  # copy: owns its pixels
 
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QM
 
 from ..core.data import dataset_title
 from ..core.files import FILE_ERRORS, write_atomic
-from ..core.preprocess import PreprocessError, load_image
+from ..core.photo import load_photo
+from ..core.preprocess import PreprocessError
 from . import about, dialogs, i18n, recent, theme
 from .app_state import AppState
 from .canvas import array_to_qimage
@@ -177,14 +178,15 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.pad)
 
     def open_image(self, path: str | None = None) -> bool:
-        """Read a picture of a digit (any size, either polarity) onto the pad; True when it was read."""
+        """Read a picture of a digit or a number onto the pad: a drawing, or a photo or scan of paper (uneven
+        light, ruled or coloured paper, either polarity: core.photo finds the ink); True when it was read."""
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an image of a digit"), "",
                                                   i18n.translate("MainWindow", IMAGE_FILTER))
             if not path:
                 return False
         try:
-            image = load_image(path)
+            image = load_photo(path)
         except (PreprocessError, ValueError, *FILE_ERRORS) as exc:
             QMessageBox.warning(self, self.tr("Cannot open the image"), str(exc))
             return False

@@ -234,3 +234,35 @@ def test_the_clear_button_keeps_the_drawing_in_recent_drawings_without_a_label(w
     clear.click()
     window._fill_recent_drawings()
     assert [a.text() for a in window.recent_drawings_menu.actions()] == ["1. drawing (1 strokes)"]
+
+
+def test_a_phone_photo_of_a_number_opens_on_the_pad_and_reads_as_the_number(qtbot, tmp_path, settings, mnist_test):
+    """File > Open on a photo of ruled, shaded paper, stored turned with an EXIF orientation: the pad shows the
+    ink it found, upright and unsqueezed, and reads the number."""
+    from PIL import Image
+
+    from mnist_pad.core.paths import shipped_weights
+    from tests.test_photo import jpeg, page
+
+    inks = []
+    for image in mnist_test.images[:3].numpy():  # 7, 2, 1
+        ink = image.astype(np.float32) / 255
+        rows, cols = np.flatnonzero(ink.max(1) > 0.1), np.flatnonzero(ink.max(0) > 0.1)
+        ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        inks.append(np.asarray(Image.fromarray(ink, mode="F").resize((round(ink.shape[1] * 90 / ink.shape[0]), 90))))
+    row = np.zeros((90, sum(i.shape[1] for i in inks) + 60), np.float32)
+    x = 0
+    for ink in inks:
+        row[:, x : x + ink.shape[1]] = ink
+        x += ink.shape[1] + 30
+    photo = tmp_path / "photo.jpg"
+    jpeg(page(row), photo, orientation=6)
+    window = make_window(qtbot, tmp_path, settings, shipped_weights("reader"))
+    assert window.open_image(str(photo))
+    expected = "".join(str(int(v)) for v in mnist_test.labels[:3])
+    assert window.pad.number.number == expected
+    boxes = [box for box, _, _ in window.pad.canvas.boxes()]
+    heights = {y1 - y0 for _, y0, _, y1 in boxes}
+    assert len(boxes) == 3 and max(heights) < 1.6 * min(heights)  # upright digits of one size, not squeezed
+    assert all(x1 - x0 < y1 - y0 for x0, y0, x1, y1 in boxes)  # each taller than wide, as written
+    window.close()
