@@ -49,6 +49,7 @@ LINE_SPAN = 0.75  # and spans at least this share of it
 EDGE_BAND = 0.04  # a piece on the image's edge and within this share of the side from it is no writing
 BORDER_ELONGATION = 3.0  # a piece on the image's edge this many times longer along it than across is no writing
 LINE_AVERAGE = 15  # pixels along which a line's contrast is averaged to find it under noise
+LINE_MAX_PX, LINE_MAX_SHARE = 3, 0.015  # a ruled line is never thicker than this (pixels, or share of the side)
 LINE_THICK = 1.5  # a ruled line is at most this many times its commonest thickness (or 2 px more)
 LINE_TILT = 2  # rows (columns) either side looked at together: a line tilted by a degree or two is still found
 
@@ -156,6 +157,8 @@ def _thin(runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
     thicker and stays."""
     thickness = _run_lengths(mask.T).T  # each pixel's vertical run
     usual = int(np.bincount(thickness[runs]).argmax()) if runs.any() else 0  # the commonest: strokes vary
+    # A printed rule is thin for its page: a bar as thick as a pen stroke on a small picture is a 1, not a rule.
+    usual = min(usual, max(LINE_MAX_PX, round(LINE_MAX_SHARE * mask.shape[0])))
     return runs & (thickness <= max(usual + 2, LINE_THICK * usual))
 
 

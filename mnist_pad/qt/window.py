@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, QProcess
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from ..core.data import dataset_title
 from ..core.files import FILE_ERRORS, write_atomic
-from ..core.photo import load_photo
+from ..core.photo import load_photo, photo_ink
 from ..core.preprocess import PreprocessError
 from . import about, dialogs, i18n, recent, theme
 from .app_state import AppState
@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.app = app
         self.setWindowTitle("mnist-pad")
+        self.setAcceptDrops(True)  # a picture dropped anywhere on the window opens on the pad
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
         self.pad.predicted.connect(self._show_engine)  # the ONNX Runtime engine arrives after a moment
         self._show_model()
         self._build_menus()
-        self.pad.extra_actions = [self.open_image_action, self.save_drawing_action]
+        self.pad.extra_actions = [self.open_image_action, self.paste_image_action, self.save_drawing_action]
         screen = self.screen().availableGeometry()  # a laptop's 1366x768 or 1024x768: open within it
         self.resize(min(1280, screen.width()), min(800, screen.height()))
         self.dialog: QWidget | None = None  # the Help or About dialog last shown
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu(self.tr("&File"))
         self.open_image_action = self._action(file, self.tr("Open image..."), self.open_image,
                                               "Ctrl+O")
+        self.paste_image_action = self._action(file, self.tr("Paste image"), self.paste_image, QKeySequence.StandardKey.Paste)
         file.addAction(self.train.picker.open_action)
         self.recent_models_menu = file.addMenu(self.tr("Recent models"))
         self.recent_drawings_menu = file.addMenu(self.tr("Recent drawings"))
@@ -244,6 +246,35 @@ class MainWindow(QMainWindow):
     def show_about(self) -> QWidget:
         self.dialog = about.show_html(self, self.tr("About mnist-pad"), about.about_html(self.app.checkpoint))
         return self.dialog
+
+    def paste_image(self) -> bool:
+        """Ctrl+V: a picture on the clipboard (or a copied image file) onto the pad, read as :meth:`open_image`
+        reads a file; True when there was one."""
+        data = QApplication.clipboard().mimeData()
+        return self._open_dropped(data) if data is not None else False
+
+    def _open_dropped(self, data) -> bool:
+        """A dropped or pasted picture: the first local file of ``data``, else its image; False when neither."""
+        files = [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
+        if files:
+            return self.open_image(files[0])
+        if not data.hasImage():
+            self.statusBar().showMessage(self.tr("There is no picture to open."), 5000)
+            return False
+        image = data.imageData().convertToFormat(QImage.Format.Format_RGB888)
+        pixels = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * image.height())
+        pixels = pixels.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        self.pad.clear_drawing()
+        self.open_in_pad(photo_ink(pixels.reshape(image.height(), image.width(), 3)))
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._open_dropped(event.mimeData()):
+            event.acceptProposedAction()
 
     def open_in_pad(self, image) -> None:
         """Show a (28, 28) image in the pad and bring the pad to the front."""

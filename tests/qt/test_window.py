@@ -10,7 +10,8 @@ import PySide6
 import pytest
 import torch
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QTextBrowser
+from PIL import Image
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
 from mnist_pad import __version__
 from mnist_pad.core.checkpoint import load, save
@@ -266,3 +267,31 @@ def test_a_phone_photo_of_a_number_opens_on_the_pad_and_reads_as_the_number(qtbo
     assert len(boxes) == 3 and max(heights) < 1.6 * min(heights)  # upright digits of one size, not squeezed
     assert all(x1 - x0 < y1 - y0 for x0, y0, x1, y1 in boxes)  # each taller than wide, as written
     window.close()
+
+
+def test_a_picture_pasted_or_dropped_opens_on_the_pad(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent, QImage
+
+    sheet = np.full((120, 200, 3), 245, np.uint8)  # a dark bar on light paper, as a photo or a screenshot has it
+    sheet[20:100, 95:108] = 30
+    image = QImage(sheet.data, 200, 120, 600, QImage.Format.Format_RGB888).copy()
+    QApplication.clipboard().setImage(image)
+    assert window.paste_image()
+    pasted = window.pad.canvas.image()
+    assert window.pad.prediction.probabilities is not None and pasted.max() > 0.5
+    rows, cols = np.flatnonzero(pasted.max(1) > 0.5), np.flatnonzero(pasted.max(0) > 0.5)
+    assert rows[-1] - rows[0] > 3 * (cols[-1] - cols[0])  # the tall bar stays tall: the ink, not the paper
+
+    window.pad.clear_drawing()
+    path = tmp_path / "bar.png"
+    Image.fromarray(sheet).save(path)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    assert np.allclose(window.pad.canvas.image(), pasted, atol=0.02)  # the same picture by file reads the same
+
+    QApplication.clipboard().setText("not a picture")
+    assert not window.paste_image() and "no picture" in window.statusBar().currentMessage()

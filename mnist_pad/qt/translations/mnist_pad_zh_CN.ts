@@ -778,6 +778,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>打开图像...</translation>
     </message>
     <message>
+        <source>Paste image</source>
+        <translation>粘贴图片</translation>
+    </message>
+    <message>
         <source>Recent models</source>
         <translation>最近的模型</translation>
     </message>
@@ -900,6 +904,10 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>mnist-pad help</source>
         <translation>mnist-pad 帮助</translation>
+    </message>
+    <message>
+        <source>There is no picture to open.</source>
+        <translation>没有可打开的图片。</translation>
     </message>
     <message>
         <source>model: {0} ({1:.2f}% on {2} test)</source>
