@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-CANVAS = 280  # the pad's image side (mnist_pad.qt.canvas.IMAGE_SIZE)
 
 
 # --- B: our own stroke-drawn digits --------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def main() -> int:
 
     from PySide6.QtGui import QGuiApplication
 
-    from mnist_pad.core.calibrate import canvas_drawing
+    from mnist_pad.core.calibrate import CANVAS, canvas_drawing
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.data import load_split
     from mnist_pad.core.explain import Predictor

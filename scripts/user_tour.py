@@ -662,25 +662,21 @@ class Tour:
         self.launch("--weights", "reader")
         self.park_mouse()
         pad = self.paper(self.shot("02a-reader-start"))
-        scribbles = {"dash": [[(0.3, 0.5), (0.7, 0.5)]],
-                     "zigzag": [[(0.2, 0.35), (0.35, 0.65), (0.5, 0.35), (0.65, 0.65), (0.8, 0.35)]]}
-        for i, (what, strokes) in enumerate(scribbles.items()):
+        # (screenshot, what is drawn, its strokes, what the pad must say)
+        readings = [("02b-pad-dash", "a dash is not a digit", [[(0.3, 0.5), (0.7, 0.5)]], "not a digit"),
+                    ("02c-pad-zigzag", "a zigzag is not a digit",
+                     [[(0.2, 0.35), (0.35, 0.65), (0.5, 0.35), (0.65, 0.65), (0.8, 0.35)]], "not a digit"),
+                    ("02d-pad-number", "a 1 and a 7 side by side read as a number",
+                     [[(0.22, 0.3), (0.22, 0.72)], [(0.45, 0.3), (0.8, 0.3), (0.6, 0.72)]], "the number")]
+        for shot, name, strokes, answer in readings:
             self.focus()
             self.key("Escape", pause=0.3)
             self.draw(pad, strokes)
             self.park_mouse()
-            img = self.shot(f"02{'bc'[i]}-pad-{what}")
-            said = bool(self.finder.find(img, "not a digit", 18, isolated=False))
-            self.record(f"a {what} is not a digit", said, f"the pad says \"not a digit (score ...)\": {said}; "
-                        f"otherwise it reads \"{self.read_answer(img)}\"")
-
-        self.focus()
-        self.key("Escape", pause=0.3)
-        self.draw(pad, [[(0.22, 0.3), (0.22, 0.72)], [(0.45, 0.3), (0.8, 0.3), (0.6, 0.72)]])  # 1 and 7
-        self.park_mouse()
-        img = self.shot("02d-pad-number")
-        said = bool(self.finder.find(img, "the number", 18, isolated=False))
-        self.record("a 1 and a 7 side by side read as a number", said, f"the pad says \"the number ...\": {said}")
+            img = self.shot(shot)
+            said = bool(self.finder.find(img, answer, 18, isolated=False))
+            self.record(name, said, f"the pad says \"{answer} ...\": {said}; otherwise it reads "
+                                    f"\"{self.read_answer(img)}\"")
 
         self.key("F1", pause=0.8)
         help_box = self.wait_window("^mnist-pad help$", timeout=8)

@@ -12,7 +12,7 @@ from .data import Split
 from .inference import to_input
 from .models import ConvNet
 from .negatives import training_negatives
-from .preprocess import preprocess
+from .preprocess import preprocessed_uint8
 from .reading import Reading, choose
 from .styles import training_styles
 
@@ -34,7 +34,7 @@ def canvas_drawing(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def as_drawn(images: np.ndarray, seed: int) -> np.ndarray:
     """MNIST digits (n, 28, 28) uint8 put on the canvas and preprocessed by the pad: (n, 28, 28) uint8."""
     rng = np.random.default_rng(seed)
-    return np.stack([np.round(preprocess(canvas_drawing(d, rng)).image * 255).astype(np.uint8) for d in images])
+    return preprocessed_uint8(canvas_drawing(d, rng) for d in images)
 
 
 @torch.inference_mode()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .preprocess import preprocess
+from .preprocess import preprocessed_uint8
 from .styles import STYLE_KEYS, STYLES, Hand, arc, inputs, join, line, place, training_hand
 
 Glyph = list[np.ndarray]
@@ -184,6 +184,5 @@ def training_negatives(count: int, seed: int) -> np.ndarray:
         make = KINDS[kind][1]
         drawings.append(_pair(rng, hand) if make is None else place(make(rng), rng, hand))
         pens.append(hand.pen)
-    pre = [np.round(preprocess(t).image * 255).astype(np.uint8) for t in typeset]
-    return np.concatenate([inputs(drawings, pens), np.array(pre, np.uint8).reshape(-1, 28, 28)])
+    return np.concatenate([inputs(drawings, pens), preprocessed_uint8(typeset)])
 

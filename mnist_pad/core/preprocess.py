@@ -144,6 +144,13 @@ def preprocess(image: np.ndarray, normalize_stroke: bool = True) -> Preprocessed
     return Preprocessed(final, False, steps, width)
 
 
+def preprocessed_uint8(images) -> np.ndarray:
+    """Drawings (an iterable of ink-high images) preprocessed as the pad does and stored as MNIST stores its
+    digits: (n, 28, 28) uint8. How generated drawings join a training or validation set."""
+    out = [np.round(preprocess(image).image * 255).astype(np.uint8) for image in images]
+    return np.stack(out) if out else np.zeros((0, SIZE, SIZE), np.uint8)
+
+
 def to_ink(rgb_or_gray: np.ndarray) -> np.ndarray:
     """Grayscale 0..1 with ink high from an image of either polarity: the background is the value most of
     the border has, so dark-on-light images are inverted. With an alpha channel, transparent pixels are

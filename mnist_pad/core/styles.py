@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .preprocess import preprocess
+from .preprocess import preprocessed_uint8
 from .strokes import render
 
 
@@ -174,10 +174,7 @@ def draw_style(digit: int, style: str, rng: np.random.Generator, hand: Hand) -> 
 
 def inputs(drawings: Sequence[list[np.ndarray]], pens: Sequence[float], size: int = 84) -> np.ndarray:
     """Drawings rendered at ``size`` px with their pens and preprocessed as the pad does: (n, 28, 28) uint8."""
-    out = np.zeros((len(drawings), 28, 28), np.uint8)
-    for i, (strokes, pen) in enumerate(zip(drawings, pens)):
-        out[i] = np.round(preprocess(render(strokes, size, pen)).image * 255)
-    return out
+    return preprocessed_uint8(render(strokes, size, pen) for strokes, pen in zip(drawings, pens))
 
 
 def training_styles(per_style: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
