@@ -6,6 +6,9 @@ Strokes are resolution-independent, in the core format (:mod:`mnist_pad.core.str
 (0..1) of the canvas square, the pen width a fraction of its side. So the same drawing renders identically
 whatever the widget size or the screen's device pixel ratio, and :func:`render_strokes` turns it into the
 fixed-size grayscale image (ink high) that the model path reads.
+
+A wide canvas (:meth:`Canvas.set_aspect`, for a number) keeps the same units: x and y are fractions of the
+canvas *height* (x runs from 0 to the aspect ratio), so a digit has the same size and pen on either canvas.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIS
 PAPER = QColor("#fbfbf8")
 INK = QColor("#111111")
 BOX_COLOURS = {"ok": QColor("#2e8b57"), "unsure": QColor("#e08a00"), "not_a_digit": QColor("#c0392b")}
+WIDE_ASPECT = 4.0  # the wide canvas's width over its height: room for about eight digits side by side
 
 
 def _pressure_scale(pressure: float) -> float:
@@ -64,21 +68,22 @@ def _paint_stroke(painter: QPainter, stroke: Stroke, side: float, color: QColor,
 
 
 def paint_strokes(painter: QPainter, strokes: list[Stroke], side: float, color: QColor) -> None:
-    """Paint strokes into a square of ``side`` pixels at the painter's origin, antialiased."""
+    """Paint strokes at the painter's origin, antialiased; ``side`` is the canvas height in pixels (the unit of
+    the strokes' coordinates and pen)."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     for stroke in strokes:
         _paint_stroke(painter, stroke, side, color)
 
 
-def _blank(size: int) -> QImage:
-    img = QImage(size, size, QImage.Format.Format_Grayscale8)
+def _blank(width: int, height: int) -> QImage:
+    img = QImage(width, height, QImage.Format.Format_Grayscale8)
     img.fill(0)
     return img
 
 
 def _paint_into(img: QImage, strokes: list[Stroke]) -> None:
     painter = QPainter(img)
-    paint_strokes(painter, strokes, img.width(), QColor(255, 255, 255))
+    paint_strokes(painter, strokes, img.height(), QColor(255, 255, 255))
     painter.end()
 
 
@@ -86,23 +91,24 @@ def _paint_tail(img: QImage, stroke: Stroke, first_segment: int) -> None:
     """Paint only the part of ``stroke`` from ``first_segment`` on (0: the whole stroke, with its dot)."""
     painter = QPainter(img)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    _paint_stroke(painter, stroke, img.width(), QColor(255, 255, 255), first_segment)
+    _paint_stroke(painter, stroke, img.height(), QColor(255, 255, 255), first_segment)
     painter.end()
 
 
-def array_to_qimage(a: np.ndarray, size: int) -> QImage:
-    """A 2-D image (uint8 0..255 or float 0..1, ink high) fitted into a (size, size) Grayscale8 QImage, its aspect
-    ratio kept and centred (a photo of a number is not squeezed into a square)."""
+def array_to_qimage(a: np.ndarray, width: int, height: int | None = None) -> QImage:
+    """A 2-D image (uint8 0..255 or float 0..1, ink high) fitted into a (width, height) Grayscale8 QImage (square
+    when ``height`` is None), its aspect ratio kept and centred (a photo of a number is not squeezed)."""
     a = np.asarray(a)
     a = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32)
-    scale = size / max(a.shape)
+    height = width if height is None else height
+    scale = min(width / a.shape[1], height / a.shape[0])
     h, w = max(1, round(a.shape[0] * scale)), max(1, round(a.shape[1] * scale))
     fitted = np.asarray(Image.fromarray(np.clip(a, 0, 1), mode="F").resize((w, h), Image.Resampling.BILINEAR))
-    square = np.zeros((size, size), np.float32)
-    top, left = (size - h) // 2, (size - w) // 2
-    square[top : top + h, left : left + w] = fitted
-    data = np.ascontiguousarray(square * 255, dtype=np.uint8)
-    return QImage(data.data, size, size, size, QImage.Format.Format_Grayscale8).copy()  # copy: owns its pixels
+    frame = np.zeros((height, width), np.float32)
+    top, left = (height - h) // 2, (width - w) // 2
+    frame[top : top + h, left : left + w] = fitted
+    data = np.ascontiguousarray(frame * 255, dtype=np.uint8)
+    return QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8).copy()  # copy: owns its pixels
 
 
 def qimage_to_array(img: QImage) -> np.ndarray:
@@ -112,10 +118,11 @@ def qimage_to_array(img: QImage) -> np.ndarray:
     return buf[:, :w].astype(np.float32) / 255.0
 
 
-def render_strokes(strokes: Sequence, size: int = IMAGE_SIZE, pen: float = DEFAULT_PEN) -> np.ndarray:
-    """(N, 3) x, y, pressure strokes as a (size, size) float32 image in 0..1, ink high on 0, painted exactly
-    as the canvas paints them: what the model path reads."""
-    img = _blank(size)
+def render_strokes(strokes: Sequence, size: int = IMAGE_SIZE, pen: float = DEFAULT_PEN,
+                   aspect: float = 1.0) -> np.ndarray:
+    """(N, 3) x, y, pressure strokes as a (size, round(size * aspect)) float32 image in 0..1, ink high on 0,
+    painted exactly as the canvas paints them: what the model path reads."""
+    img = _blank(round(size * aspect), size)
     _paint_into(img, strokes_from(strokes, pen))
     return qimage_to_array(img)
 
@@ -129,14 +136,18 @@ class Canvas(QWidget):
     drawing_changed = Signal()
     stroke_finished = Signal()
     pen_width_changed = Signal(float)
+    aspect_changed = Signal(float)
+    box_clicked = Signal(int)  # the index of a box (set_boxes) whose tag was clicked
 
     def __init__(self, parent: QWidget | None = None, image_size: int = IMAGE_SIZE) -> None:
         super().__init__(parent)
         self.drawing = Drawing()  # the strokes and picture; this widget paints them and feeds it pointer events
-        self._image_size = image_size
-        self._done = _blank(image_size)  # completed strokes, rendered once
+        self._image_size = image_size  # the image's height; its width is this times the aspect
+        self._aspect = 1.0
+        self._done = _blank(image_size, image_size)  # completed strokes, rendered once
         self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
         self._boxes: list[tuple[tuple[int, int, int, int], str, str]] = []  # (box in image pixels, label, status)
+        self._selected: int | None = None  # the box drawn bolder
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -158,15 +169,43 @@ class Canvas(QWidget):
     def set_picture(self, image: np.ndarray) -> None:
         """Show a raster digit (an MNIST image, say: 2-D, ink high, any size) as the drawing, scaled to the
         canvas; strokes drawn afterwards add to it. Clear, or undo with no strokes left, removes it."""
-        self.drawing.set_picture(array_to_qimage(image, self._image_size))
+        self.drawing.set_picture(array_to_qimage(image, *self.image_shape()[::-1]))
         self._rerender()
+
+    def aspect(self) -> float:
+        """The canvas's width over its height: 1 (a digit) or :data:`WIDE_ASPECT` (a number)."""
+        return self._aspect
+
+    def set_aspect(self, aspect: float) -> None:
+        """Widen the canvas for a number (or narrow it back to the square). The drawing stays where it is; a
+        picture is fitted into the new shape again; strokes beyond a narrower canvas are cleared with the rest."""
+        aspect = float(aspect)
+        if aspect == self._aspect:
+            return
+        if aspect < self._aspect and any(s.points and max(p[0] for p in s.points) > aspect
+                                         for s in self.drawing.strokes):
+            self.drawing.clear()
+        picture = None if self.drawing.picture is None else qimage_to_array(self.drawing.picture)
+        self._aspect = aspect
+        if picture is not None:
+            strokes = self.drawing.strokes
+            self.drawing.set_picture(array_to_qimage(picture, *self.image_shape()[::-1]))
+            self.drawing.strokes = strokes
+        self._boxes = []
+        self.updateGeometry()
+        self.aspect_changed.emit(aspect)
+        self._rerender()
+
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of :meth:`image`."""
+        return self._image_size, round(self._image_size * self._aspect)
 
     def _base(self) -> QImage:
         picture = self.drawing.picture
-        return _blank(self._image_size) if picture is None else picture.copy()
+        return _blank(*self.image_shape()[::-1]) if picture is None else picture.copy()
 
     def image(self) -> np.ndarray:
-        """The drawing as a (image_size, image_size) float32 array in 0..1, ink high."""
+        """The drawing as a float32 array of :meth:`image_shape` in 0..1, ink high."""
         return qimage_to_array(self._done if self._live is None else self._live)
 
     def prefix_image(self, count: int) -> np.ndarray:
@@ -183,10 +222,24 @@ class Canvas(QWidget):
         core.reading), e.g. the digits of a number; [] removes them."""
         if boxes != self._boxes:
             self._boxes = list(boxes)
+            if self._selected is not None and self._selected >= len(boxes):
+                self._selected = None
             self.update()
 
     def boxes(self) -> list[tuple[tuple[int, int, int, int], str, str]]:
         return list(self._boxes)
+
+    def box_tag(self, index: int) -> QRectF:
+        """Where box ``index``'s tag (its label, above its top-left corner) is, in widget coordinates: a press
+        there emits ``box_clicked`` instead of starting a stroke."""
+        area = self._area()
+        scale = area.height() / self._image_size
+        x0, y0 = self._boxes[index][0][:2]
+        size = max(16.0, area.height() / 14)
+        return QRectF(area.x() + x0 * scale - 3, area.y() + y0 * scale - 3 - size, size, size)
+
+    def _tag_at(self, pos: QPointF) -> int | None:
+        return next((i for i in range(len(self._boxes)) if self.box_tag(i).contains(pos)), None)
 
     def is_drawing(self) -> bool:
         """A stroke is in progress (the pen is down)."""
@@ -220,14 +273,27 @@ class Canvas(QWidget):
         self.drawing_changed.emit()
 
     # --- input ----------------------------------------------------------------------------------------------
-    def _square(self) -> QRectF:
-        """The drawing square: the largest centred square in the widget."""
-        side = min(self.width(), self.height())
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+    def _area(self) -> QRectF:
+        """The drawing area: the largest centred rectangle of the canvas's aspect in the widget."""
+        height = min(self.height(), self.width() / self._aspect)
+        width = height * self._aspect
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def hasHeightForWidth(self) -> bool:
+        return self._aspect > 1
+
+    def heightForWidth(self, width: int) -> int:
+        """A wide canvas asks for no more height than its width needs: the pad's other views get the rest."""
+        return max(self.minimumHeight(), round(width / self._aspect))
+
+    def widget_point(self, x: float, y: float) -> QPointF:
+        """Widget coordinates of (x, y) in the strokes' units (fractions of the canvas height)."""
+        area = self._area()
+        return QPointF(area.x() + x * area.height(), area.y() + y * area.height())
 
     def _to_unit(self, pos: QPointF) -> tuple[float, float]:
-        sq = self._square()
-        return (pos.x() - sq.x()) / sq.width(), (pos.y() - sq.y()) / sq.height()
+        area = self._area()
+        return (pos.x() - area.x()) / area.height(), (pos.y() - area.y()) / area.height()
 
     def _begin(self, pos: QPointF, pressure: float) -> None:
         self.drawing.begin(*self._to_unit(pos), pressure)
@@ -247,11 +313,12 @@ class Canvas(QWidget):
 
     def _update_around(self, a: tuple, b: tuple) -> None:
         """Repaint only the new segment's neighbourhood, not the whole canvas."""
-        sq = self._square()
-        reach = sq.width() * self.drawing.pen / 2 + 2
+        area = self._area()
+        side = area.height()
+        reach = side * self.drawing.pen / 2 + 2
         x0, x1 = sorted((a[0], b[0]))
         y0, y1 = sorted((a[1], b[1]))
-        rect = QRectF(sq.x() + x0 * sq.width(), sq.y() + y0 * sq.height(), (x1 - x0) * sq.width(), (y1 - y0) * sq.height())
+        rect = QRectF(area.x() + x0 * side, area.y() + y0 * side, (x1 - x0) * side, (y1 - y0) * side)
         self.update(rect.adjusted(-reach, -reach, reach, reach).toAlignedRect())
 
     def _end(self) -> None:
@@ -263,7 +330,11 @@ class Canvas(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._begin(event.position(), 1.0)
+            tag = self._tag_at(event.position())
+            if tag is not None:
+                self.box_clicked.emit(tag)
+            else:
+                self._begin(event.position(), 1.0)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
@@ -295,50 +366,64 @@ class Canvas(QWidget):
     # --- painting (ordered layers, as labelme does) ---------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        sq = self._square()
-        self._paint_background(painter, sq)
-        painter.translate(sq.topLeft())
-        painter.setClipRect(QRectF(0, 0, sq.width(), sq.height()))
+        area = self._area()
+        self._paint_background(painter, area)
+        painter.save()
+        painter.translate(area.topLeft())
+        painter.setClipRect(QRectF(0, 0, area.width(), area.height()))
         if self.drawing.picture is not None:
-            self._paint_picture(painter, sq.width())
-        paint_strokes(painter, self.drawing.all_strokes(), sq.width(), INK)
+            self._paint_picture(painter, area)
+        paint_strokes(painter, self.drawing.all_strokes(), area.height(), INK)
         if self.is_empty():
-            self._paint_hint(painter, sq.width())
-        self._paint_boxes(painter, sq.width())
+            self._paint_hint(painter, area)
+        painter.restore()
+        self._paint_boxes(painter, area)
         painter.end()
 
-    def _paint_boxes(self, painter: QPainter, side: float) -> None:
-        scale = side / self._image_size
+    def _paint_boxes(self, painter: QPainter, area: QRectF) -> None:
+        """Each box dashed in its status's colour, its label on a tag above it (click it to look at the digit)."""
+        scale = area.height() / self._image_size
         font = painter.font()
-        font.setPointSizeF(max(8.0, side / 32))
-        painter.setFont(font)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for (x0, y0, x1, y1), label, status in self._boxes:
+        font.setBold(True)
+        for i, ((x0, y0, x1, y1), label, status) in enumerate(self._boxes):
             colour = BOX_COLOURS.get(status, BOX_COLOURS["unsure"])
-            painter.setPen(QPen(colour, 1.5, Qt.PenStyle.DashLine))
-            rect = QRectF(x0 * scale, y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale).adjusted(-3, -3, 3, 3)
-            painter.drawRect(rect)
-            painter.drawText(rect.adjusted(0, -font.pointSizeF() * 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+            painter.setPen(QPen(colour, 1.5 if i != self._selected else 3.0, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            rect = QRectF(area.x() + x0 * scale, area.y() + y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale)
+            painter.drawRect(rect.adjusted(-3, -3, 3, 3))
+            tag = self.box_tag(i)
+            painter.fillRect(tag, colour)
+            font.setPixelSize(max(10, round(tag.height() * 0.8)))
+            painter.setFont(font)
+            painter.setPen(QColor("white"))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
 
-    def _paint_background(self, painter: QPainter, sq: QRectF) -> None:
+    def select_box(self, index: int | None) -> None:
+        """Draw box ``index`` bolder (the digit the pad's views show), or none."""
+        if index != self._selected:
+            self._selected = index
+            self.update()
+
+    def _paint_background(self, painter: QPainter, area: QRectF) -> None:
         painter.fillRect(self.rect(), self.palette().window())
-        painter.fillRect(sq, PAPER)
+        painter.fillRect(area, PAPER)
         painter.setPen(QPen(QColor("#c8c8c0"), 1))
-        painter.drawRect(sq.adjusted(0, 0, -1, -1))
+        painter.drawRect(area.adjusted(0, 0, -1, -1))
 
-    def _paint_picture(self, painter: QPainter, side: float) -> None:
+    def _paint_picture(self, painter: QPainter, area: QRectF) -> None:
         """The raster digit as dark ink on the paper: inverted, multiplied onto the paper colour."""
         ink_dark = self.drawing.picture.copy()
         ink_dark.invertPixels()
         painter.save()
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(QRectF(0, 0, side, side), ink_dark)
+        painter.drawImage(QRectF(0, 0, area.width(), area.height()), ink_dark)
         painter.restore()
 
-    def _paint_hint(self, painter: QPainter, side: float) -> None:
+    def _paint_hint(self, painter: QPainter, area: QRectF) -> None:
         painter.setPen(QColor("#9a9a92"))
         font = painter.font()
-        font.setPointSizeF(max(9.0, side / 28))
+        font.setPointSizeF(max(9.0, area.height() / 28))
         painter.setFont(font)
-        painter.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, self.tr("draw a digit here"))
+        hint = self.tr("draw a digit here") if self._aspect == 1 else self.tr("write a number here")
+        painter.drawText(QRectF(0, 0, area.width(), area.height()), Qt.AlignmentFlag.AlignCenter, hint)

@@ -48,13 +48,10 @@ def prompt_text(counts: Sequence[int], k: int = PROMPT_CLASSES) -> str:
 
 
 class SquareCanvas(Canvas):
-    """A canvas as tall as it is wide."""
+    """A canvas as tall as it is wide (Canvas.heightForWidth, always asked)."""
 
     def hasHeightForWidth(self) -> bool:
         return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
 
 
 class CollectPanel(QWidget):

@@ -23,9 +23,12 @@ SHORTCUTS = (
     (QT_TRANSLATE_NOOP("HelpPanel", "[ and ]"), QT_TRANSLATE_NOOP("HelpPanel", "thinner / thicker pen")),
     ("0 - 9", QT_TRANSLATE_NOOP("HelpPanel", "keep the drawing as a labelled sample of that digit (for fine-tuning), "
                                              "then clear")),
+    ("N", QT_TRANSLATE_NOOP("HelpPanel", "a wide canvas for a number (about eight digits), or back to the square one; "
+                                         "click a digit's tag to see its input, feature maps and saliency")),
     ("Ctrl+1 / 2 / 3", QT_TRANSLATE_NOOP("HelpPanel", "the Pad, Train and Evaluate tabs")),
     ("Ctrl+O", QT_TRANSLATE_NOOP("HelpPanel", "open an image of a digit (a scan or a photo) in the pad")),
-    ("Ctrl+S", QT_TRANSLATE_NOOP("HelpPanel", "save the drawing as a PNG image")),
+    ("Ctrl+S", QT_TRANSLATE_NOOP("HelpPanel", "save the drawing as a PNG image, and its strokes beside it "
+                                              "(name.strokes.json: Ctrl+O opens them again to draw on)")),
     (QT_TRANSLATE_NOOP("HelpPanel", "Enter (Train tab)"),
      QT_TRANSLATE_NOOP("HelpPanel", "add the drawing as a sample with the chosen label")),
     (QT_TRANSLATE_NOOP("HelpPanel", "Del (Train tab)"), QT_TRANSLATE_NOOP("HelpPanel", "delete the selected samples")),

@@ -6,6 +6,10 @@ event loop and events never queue up behind inference. The probabilities, the an
 follow every update; the preprocessing steps and the saliency map (a backward pass) are refreshed at most
 every :data:`SLOW_INTERVAL_MS` while drawing, which keeps each update within a frame.
 
+Several digits side by side are read as a number (core.number): each digit framed on the canvas, its tag a
+click away from its own input, feature maps and saliency. The Number button (N) widens the canvas for one
+of about eight digits.
+
 Hook for the training tab: pressing a digit key 0-9 on the pad emits
 ``sample_labelled(label: int, strokes: list[np.ndarray], image: np.ndarray)`` with the drawing's strokes
 (float32 (N, 3) arrays of x, y, pressure in 0..1 of the canvas side: the core.strokes format) and its
@@ -15,16 +19,19 @@ store, e.g. ``pad.sample_labelled.connect(lambda label, strokes, image: store.ad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QTabWidget, QVBoxLayout, QWidget
 
+from ..core.drawing_file import SavedDrawing
 from ..core.explain import Prediction
 from ..core.number import NumberReading, read_number
 from ..core.reading import NOT_A_DIGIT, OK, UNSURE
 from ..core.drawing import PEN_RANGE
-from .canvas import Canvas
+from .canvas import WIDE_ASPECT, Canvas
 from .help_panel import HelpPanel
 from .i18n import translate
 from .layers import FeatureMapsView, FiltersView
@@ -40,6 +47,24 @@ def translated_status(status: str) -> str:
     """A reading's status (core.reading) in the window's words."""
     return {OK: translate("PadTab", "sure"), UNSURE: translate("PadTab", "unsure"),
             NOT_A_DIGIT: translate("PadTab", "not a digit")}[status]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What the pad read after one completed stroke: the whole drawing as one digit, and as a number."""
+
+    probabilities: np.ndarray  # (classes,), NaN when the stroke left no ink
+    number: NumberReading | None
+
+
+def _overlap(a: tuple, b: tuple) -> int:
+    """The area two boxes (x0, y0, x1, y1) share."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def marked_number(number: NumberReading) -> str:
+    """The digits read, a "?" after each one the reader is not sure of."""
+    return "".join(f"{d.prediction}{'' if d.status == OK else '?'}" for d in number.digits)
 
 
 def _section(text: str) -> QLabel:
@@ -60,8 +85,10 @@ class PadTab(QWidget):
         self.app = app
         self.prediction: Prediction | None = None
         self.number: NumberReading | None = None  # the drawing read as a number (core.number); None without ink
+        self.shown: Prediction | None = None  # what the views show: the drawing, or one digit of a number
+        self.selected: int | None = None  # the digit of the number the user clicked, until the drawing changes
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
-        self._history: list[np.ndarray] = []  # probabilities after each completed stroke
+        self._history: list[_Step] = []  # what was read after each completed stroke
         self._kept: str | None = None  # what the last digit key did, shown until the next stroke
 
         self.canvas = Canvas()
@@ -87,8 +114,10 @@ class PadTab(QWidget):
 
         self._timer = self._single_shot(0, self.refresh)
         self._slow_timer = self._single_shot(SLOW_INTERVAL_MS, self._update_slow_views)
-        self.canvas.drawing_changed.connect(self.schedule)
+        self.canvas.drawing_changed.connect(self._drawing_changed)
         self.canvas.stroke_finished.connect(self.schedule)
+        self.canvas.box_clicked.connect(self.select_digit)
+        self.canvas.aspect_changed.connect(self._place_canvas)
         self.saliency.target_changed.connect(self._update_saliency)
         app.model_changed.connect(self._model_changed)
         self._model_changed()
@@ -109,14 +138,24 @@ class PadTab(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         undo.clicked.connect(self.canvas.undo)
         clear.clicked.connect(lambda: self.clear_drawing())  # not the clicked(bool) argument as a label
+        self.wide_button = QPushButton(self.tr("Number"))
+        self.wide_button.setCheckable(True)
+        self.wide_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.wide_button.setToolTip(self.tr("a wide canvas for a number of up to about eight digits (N)"))
+        self.wide_button.toggled.connect(self.set_wide)
         controls = QHBoxLayout()
         controls.addWidget(QLabel(self.tr("Pen")))
         controls.addWidget(self.pen_slider, 1)
+        controls.addWidget(self.wide_button)
         controls.addWidget(undo)
         controls.addWidget(clear)
-        left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
-        left.addLayout(controls)
+        self.drawing_panel = QWidget()  # the canvas and its controls: left of the views, or above them when wide
+        panel = QVBoxLayout(self.drawing_panel)
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.addWidget(self.canvas, 1)
+        panel.addLayout(controls)
+        self._left = left = QVBoxLayout()
+        left.addWidget(self.drawing_panel, 1)
         left.addWidget(_section(self.tr("What the network receives (28x28)")))
         left.addWidget(self.steps)
 
@@ -132,11 +171,40 @@ class PadTab(QWidget):
         self.side_tabs.addTab(self.timeline, self.tr("Timeline"))
         self.side_tabs.addTab(self.help, self.tr("Keys && model"))
 
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 6, 6, 6)
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(6, 6, 6, 6)
+        row = QHBoxLayout()
         row.addLayout(left, 5)
         row.addLayout(middle, 4)
         row.addWidget(self.side_tabs, 5)
+        self._outer.addLayout(row, 1)
+
+    def _place_canvas(self) -> None:
+        """The square canvas sits left of the views; the wide one across the top of the tab."""
+        wide = self.canvas.aspect() > 1
+        self.wide_button.setChecked(wide)
+        if wide and self._left.indexOf(self.drawing_panel) >= 0:
+            self._left.removeWidget(self.drawing_panel)
+            self._outer.insertWidget(0, self.drawing_panel)
+        elif not wide and self._outer.indexOf(self.drawing_panel) >= 0:
+            self._outer.removeWidget(self.drawing_panel)
+            self._left.insertWidget(0, self.drawing_panel, 1)
+        self.schedule()
+
+    def set_wide(self, wide: bool) -> None:
+        """A wide canvas for a number (about eight digits), or the square one for a digit. A drawing that does
+        not fit the square goes to the recent drawings first (``drawing_cleared``), as Clear would send it."""
+        aspect = WIDE_ASPECT if wide else 1.0
+        if aspect < self.canvas.aspect() and any(s[:, 0].max() > aspect for s in self.canvas.strokes()):
+            self.clear_drawing()
+        self.canvas.set_aspect(aspect)
+
+    def show_drawing(self, drawing: SavedDrawing) -> None:
+        """Put saved strokes on the canvas, on a canvas of their aspect, drawn with their pen."""
+        self.set_wide(drawing.aspect > 1)
+        if drawing.aspect not in (1.0, WIDE_ASPECT):
+            self.canvas.set_aspect(drawing.aspect)
+        self.canvas.set_strokes(drawing.strokes, drawing.pen)
 
     def _build_shortcuts(self) -> None:
         def key(sequence, slot) -> None:
@@ -147,6 +215,7 @@ class PadTab(QWidget):
         key(Qt.Key.Key_Escape, self.clear_drawing)
         key(Qt.Key.Key_BracketLeft, lambda: self.canvas.set_pen_width(self.canvas.pen_width() - 0.01))
         key(Qt.Key.Key_BracketRight, lambda: self.canvas.set_pen_width(self.canvas.pen_width() + 0.01))
+        key(Qt.Key.Key_N, self.wide_button.toggle)
         for digit in range(10):
             key(Qt.Key(Qt.Key.Key_0.value + digit), lambda d=digit: self.label_sample(d))
 
@@ -157,7 +226,7 @@ class PadTab(QWidget):
         menu.addAction(self.tr("Undo stroke"), self.canvas.undo).setEnabled(self.canvas.stroke_count() > 0)
         menu.addAction(self.tr("Clear"), self.clear_drawing).setEnabled(not empty)
         keep = menu.addMenu(self.tr("Keep as a sample of"))
-        keep.setEnabled(not empty)
+        keep.setEnabled(not empty and self.canvas.aspect() == 1)
         for digit in range(10):
             keep.addAction(str(digit), lambda d=digit: self.label_sample(d))
         if self.extra_actions:
@@ -185,6 +254,10 @@ class PadTab(QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
+    def _drawing_changed(self) -> None:
+        self.selected = None
+        self.schedule()
+
     def refresh(self) -> Prediction:
         """Predict the current drawing now and update every view."""
         self._timer.stop()
@@ -194,14 +267,56 @@ class PadTab(QWidget):
         self.number = read_number(self.app.predictor, image) if pred.top is not None else None
         self.updates += 1
         self._show_answer(pred)
-        self._show_number(self.number)
+        if self._is_number(self.number):
+            self._show_number(self.number)
+        else:
+            self.canvas.set_boxes([])
+            self.selected = None
+        self._show(self._followed_prediction())
+        self._sync_timeline(pred)
+        return pred
+
+    def select_digit(self, index: int | None) -> None:
+        """Show digit ``index`` of the number (its tag was clicked): its input, probabilities, feature maps and
+        saliency, and its curves on the timeline; None follows the digit being written."""
+        self.selected = index
+        if self.number is not None:
+            self._show(self._followed_prediction())
+            self._show_timeline()
+            self._update_slow_views()
+
+    def _followed(self) -> int | None:
+        """The digit of a number the views show: the one clicked, else the one the last stroke ended in (the
+        digit being written), else the last one; None when the drawing is not a number."""
+        if not self._is_number(self.number):
+            return None
+        digits = self.number.digits
+        if self.selected is not None and self.selected < len(digits):
+            return self.selected
+        strokes = self.canvas.strokes()
+        if strokes:
+            height = self.canvas.image_shape()[0]
+            x, y = strokes[-1][-1, :2] * height
+            inside = [i for i, d in enumerate(digits) if d.box[0] - 4 <= x <= d.box[2] + 4]
+            if inside:
+                return min(inside, key=lambda i: abs((digits[i].box[1] + digits[i].box[3]) / 2 - y))
+        return len(digits) - 1
+
+    def _followed_prediction(self) -> Prediction:
+        index = self._followed()
+        self.canvas.select_box(index)
+        if index is None:
+            return self.prediction
+        return self.app.predictor.predict_preprocessed(self.number.digits[index].pre)
+
+    def _show(self, pred: Prediction) -> None:
+        """The fast views (probabilities, feature maps) now; the steps and the saliency on the slow timer."""
+        self.shown = pred
         self.chart.set_probabilities(pred.probabilities, pred.confident)
         self.feature_maps.set_activations(pred.activations)
-        self._sync_timeline(pred)
         if not self._slow_timer.isActive():
             self._slow_timer.start()
         self.predicted.emit(pred)
-        return pred
 
     def show_image(self, image: np.ndarray) -> Prediction:
         """Put a raster digit (e.g. an MNIST image from the Evaluate tab: 2-D, ink high) on the canvas and show
@@ -215,6 +330,9 @@ class PadTab(QWidget):
         """Emit ``sample_labelled`` for the current drawing and clear the canvas (nothing on an empty one); the
         answer says what happened until the next stroke."""
         if self.canvas.is_empty():
+            return
+        if self.canvas.aspect() != 1:  # a sample is one digit on the square canvas (the sample store's format)
+            self.answer.setText(self.tr("samples are kept from the square canvas: press N, then draw one digit"))
             return
         self.sample_labelled.emit(label, self.canvas.strokes(), self.canvas.image())
         self.clear_drawing(label)
@@ -240,15 +358,16 @@ class PadTab(QWidget):
             self.answer.setText(self.tr("it's a {0}  ({1:.0%})").format(pred.top, pred.probabilities[pred.top]))
         self.answer.setToolTip(self._answer_tip())
 
-    def _show_number(self, number: NumberReading | None) -> None:
+    @staticmethod
+    def _is_number(number: NumberReading | None) -> bool:
+        """Several digits, at least one read surely: parts none of which reads as a sure digit (a zigzag cut
+        into pieces) are not a number, and the single-digit answer stands."""
+        return number is not None and len(number.digits) >= 2 and any(d.status == OK for d in number.digits)
+
+    def _show_number(self, number: NumberReading) -> None:
         """Several digits side by side: the number in the answer (a "?" after each digit the pad is not sure
-        of) and each digit's box on the canvas. One digit, or parts none of which reads as a sure digit (a
-        zigzag cut into pieces): the single-digit answer stands."""
-        if number is None or len(number.digits) < 2 or all(d.status != OK for d in number.digits):
-            self.canvas.set_boxes([])
-            return
-        marked = "".join(f"{d.prediction}{'' if d.status == OK else '?'}" for d in number.digits)
-        self.answer.setText(self.tr("the number {0}").format(marked))
+        of) and each digit's box on the canvas, its tag a click away from that digit's views."""
+        self.answer.setText(self.tr("the number {0}").format(marked_number(number)))
         self.answer.setToolTip("\n".join(self.tr("digit {0}: {1} ({2:.0%}), {3}").format(
             i + 1, d.prediction, d.probabilities[d.prediction], translated_status(d.status))
             for i, d in enumerate(number.digits)))
@@ -264,34 +383,54 @@ class PadTab(QWidget):
         return tip
 
     def _sync_timeline(self, pred: Prediction) -> None:
-        """Keep one probability vector per completed stroke: pop on undo, append on a new stroke, and
-        recompute from the strokes when the drawing was replaced or the model changed. The plot is only
-        touched when the history changed (redrawing ten curves costs more than the prediction)."""
+        """Keep what was read after each completed stroke: pop on undo, append on a new stroke, and recompute
+        from the strokes when the drawing was replaced or the model changed. The plot is only touched when
+        the history changed (redrawing ten curves costs more than the prediction)."""
         done = self.canvas.stroke_count()
         before = len(self._history)
         changed = before > done
         del self._history[done:]
         if len(self._history) == done - 1 and not self.canvas.is_drawing():  # the stroke just finished
-            self._history.append(self._probabilities(pred))
+            self._history.append(self._step(pred, self.number))
         else:
             predictor = self.app.predictor
             for k in range(len(self._history), done):
-                self._history.append(self._probabilities(predictor.predict(self.canvas.prefix_image(k + 1))))
+                image = self.canvas.prefix_image(k + 1)
+                step = predictor.predict(image)
+                self._history.append(self._step(step, read_number(predictor, image) if step.top is not None else None))
         if changed or len(self._history) != before or len(self.timeline.history) != len(self._history):
-            self.timeline.set_history(self._history)
+            self._show_timeline()
 
     @staticmethod
-    def _probabilities(pred: Prediction) -> np.ndarray:
-        return pred.probabilities if pred.probabilities is not None else np.full(10, np.nan, np.float32)
+    def _step(pred: Prediction, number: NumberReading | None) -> _Step:
+        probabilities = pred.probabilities if pred.probabilities is not None else np.full(10, np.nan, np.float32)
+        return _Step(probabilities, number)
+
+    def _show_timeline(self) -> None:
+        """The drawing's probabilities after each stroke; for a number, the followed digit's (the digit that
+        most overlaps it in what each stroke left), each stroke labelled with the number read then."""
+        index = self._followed()
+        if index is None:
+            self.timeline.set_history([s.probabilities for s in self._history])
+            return
+        box = self.number.digits[index].box
+        curves, labels = [], []
+        for step in self._history:
+            digits = step.number.digits if step.number is not None else []
+            best = max(digits, key=lambda d: _overlap(d.box, box), default=None)
+            found = best is not None and _overlap(best.box, box) > 0
+            curves.append(best.probabilities if found else np.full(10, np.nan, np.float32))
+            labels.append(marked_number(step.number) if step.number is not None else "")
+        self.timeline.set_history(curves, labels)
 
     def _update_slow_views(self) -> None:
-        if self.prediction is not None:
-            self.steps.show_steps(self.prediction.pre)
+        if self.shown is not None:
+            self.steps.show_steps(self.shown.pre)
             self._update_saliency()
 
     def _update_saliency(self) -> None:
-        if self.prediction is not None:
-            self.saliency.show_for(self.app.checkpoint.model, self.prediction)
+        if self.shown is not None:
+            self.saliency.show_for(self.app.checkpoint.model, self.shown)
 
     def _model_changed(self) -> None:
         """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so

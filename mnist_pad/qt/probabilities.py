@@ -104,7 +104,24 @@ class Timeline(FollowsPalette, pg.PlotWidget):
             for i, c in enumerate(colours)
         ]
         self.history = np.zeros((0, classes))
+        self.labels: list[str] | None = None
         self.follow_palette()
+
+    def _ticks(self, last: int) -> list[tuple[int, str]]:
+        """Each stroke's count, or its label; labels that would overlap (long numbers, many strokes) are
+        thinned to every k-th, the last one always shown."""
+        if not self.labels:
+            return [(i, str(i)) for i in range(1, last + 1)]
+        room = max(self.width() - 60, 100) / last
+        needed = max(self.fontMetrics().horizontalAdvance(t) for t in self.labels) + 8
+        every = max(1, -(-round(needed) // max(1, round(room))))
+        n = len(self.labels)
+        return [(i, self.labels[i - 1]) for i in range(1, n + 1) if (n - i) % every == 0]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "labels", None):  # pyqtgraph resizes once inside the base class's __init__
+            self.getAxis("bottom").setTicks([self._ticks(max(len(self.history), 4))])
 
     def recolour(self) -> None:
         background, foreground = plot_colours(self.palette())
@@ -114,12 +131,15 @@ class Timeline(FollowsPalette, pg.PlotWidget):
         self.getPlotItem().legend.setBrush(legend)
         recolour_plot(self.getPlotItem(), foreground)
 
-    def set_history(self, history: list[np.ndarray]) -> None:
-        """One probability vector per stroke (NaN rows for strokes that left no ink on the canvas)."""
+    def set_history(self, history: list[np.ndarray], labels: list[str] | None = None) -> None:
+        """One probability vector per stroke (NaN rows for strokes that left no ink on the canvas); ``labels``,
+        when given, name each stroke on the axis (the number read after it) instead of its count."""
         self.history = np.array(history, float).reshape(len(history), len(self.curves))
+        self.labels = list(labels) if labels is not None else None
         x = np.arange(1, len(history) + 1)
         for i, curve in enumerate(self.curves):
             curve.setData(x, self.history[:, i])
         last = max(len(history), 4)
-        self.setXRange(0.5, last + 0.5, padding=0)
-        self.getAxis("bottom").setTicks([[(i, str(i)) for i in range(1, last + 1)]])
+        self.setXRange(0.5, last + (0.5 if labels is None else 1.0), padding=0)  # room for the last number
+        self.getAxis("bottom").setTicks([self._ticks(last)])
+        self.setLabel("bottom", self.tr("strokes") if labels is None else self.tr("the number after each stroke"))

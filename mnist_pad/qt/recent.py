@@ -10,6 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import QSettings
 
+from ..core import drawing_file
+from ..core.drawing_file import SavedDrawing
+
 MODELS_KEY = "recent/models"
 DRAWINGS_KEY = "recent/drawings"
 LAST_DRAWING_KEY = "pad/drawing"
@@ -34,42 +37,44 @@ def add_recent_model(settings: QSettings, path: str) -> None:
     settings.setValue(MODELS_KEY, json.dumps(paths[:MAX_MODELS]))
 
 
-def strokes_to_json(strokes: Sequence[np.ndarray]) -> list:
-    """Strokes ((N, 3) arrays of x, y, pressure in 0..1) as short JSON lists (4 decimals: 0.03 px on the
-    canvas)."""
-    return [np.round(np.asarray(s, np.float64), 4).tolist() for s in strokes]
-
-
-def strokes_from_json(value: object) -> list[np.ndarray] | None:
-    """The strokes back, or None when ``value`` is not a list of (N, 3) point lists in 0..1."""
-    if not isinstance(value, list):
-        return None
+def _drawing(value: object) -> SavedDrawing | None:
+    """A kept drawing (a dict of core.drawing_file, or the bare list of strokes older versions kept), or None
+    when it is unreadable (an edited or damaged settings file)."""
     try:
-        strokes = [np.asarray(s, np.float32).reshape(-1, 3) for s in value]
-    except (ValueError, TypeError):
+        return drawing_file.from_json(value)
+    except ValueError:
         return None
-    if any(len(s) == 0 or not np.all(np.isfinite(s)) or s.min() < 0 or s.max() > 1 for s in strokes):
-        return None
-    return strokes
 
 
 def recent_drawings(settings: QSettings) -> list[dict]:
-    """``{"strokes": [...], "label": int | None, "time": float}``, newest first (unreadable entries dropped)."""
-    return [d for d in _read_list(settings, DRAWINGS_KEY)
-            if isinstance(d, dict) and strokes_from_json(d.get("strokes")) is not None]
+    """``{"strokes": [...], "aspect": float, "label": int | None, "time": float}``, newest first (unreadable
+    entries dropped)."""
+    return [d for d in _read_list(settings, DRAWINGS_KEY) if isinstance(d, dict) and _drawing(d) is not None]
 
 
-def add_recent_drawing(settings: QSettings, strokes: Sequence[np.ndarray], label: int | None) -> None:
+def drawing_of(entry: dict) -> SavedDrawing:
+    """The drawing of an entry of :func:`recent_drawings`."""
+    return drawing_file.from_json(entry)
+
+
+def add_recent_drawing(settings: QSettings, strokes: Sequence[np.ndarray], label: int | None,
+                       aspect: float = 1.0) -> None:
     if not strokes:
         return
-    entry = {"strokes": strokes_to_json(strokes), "label": label, "time": time.time()}
-    drawings = [entry] + [d for d in recent_drawings(settings) if d["strokes"] != entry["strokes"]]
+    entry = {"strokes": drawing_file.strokes_to_json(strokes), "aspect": aspect, "label": label, "time": time.time()}
+    drawings = [entry] + [d for d in recent_drawings(settings)
+                          if (d["strokes"], d.get("aspect", 1.0)) != (entry["strokes"], aspect)]
     settings.setValue(DRAWINGS_KEY, json.dumps(drawings[:MAX_DRAWINGS]))
 
 
-def save_last_drawing(settings: QSettings, strokes: Sequence[np.ndarray]) -> None:
-    settings.setValue(LAST_DRAWING_KEY, json.dumps(strokes_to_json(strokes)))
+def save_last_drawing(settings: QSettings, strokes: Sequence[np.ndarray], aspect: float = 1.0) -> None:
+    settings.setValue(LAST_DRAWING_KEY, json.dumps(drawing_file.to_json(SavedDrawing(strokes, aspect))))
 
 
-def last_drawing(settings: QSettings) -> list[np.ndarray] | None:
-    return strokes_from_json(_read_list(settings, LAST_DRAWING_KEY)) or None
+def last_drawing(settings: QSettings) -> SavedDrawing | None:
+    try:
+        value = json.loads(str(settings.value(LAST_DRAWING_KEY, "[]") or "[]"))
+    except ValueError:
+        return None
+    drawing = _drawing(value)
+    return drawing if drawing is not None and drawing.strokes else None

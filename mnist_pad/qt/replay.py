@@ -14,9 +14,8 @@ from .canvas import Canvas
 
 
 def canvas_point(canvas: Canvas, x: float, y: float) -> QPointF:
-    """Widget coordinates of (x, y) given as fractions of the canvas's drawing square."""
-    side = min(canvas.width(), canvas.height())
-    return QPointF((canvas.width() - side) / 2 + x * side, (canvas.height() - side) / 2 + y * side)
+    """Widget coordinates of (x, y) given as fractions of the canvas's height (of its side when square)."""
+    return canvas.widget_point(x, y)
 
 
 def send_mouse(canvas: Canvas, kind: QEvent.Type, pos: QPointF) -> None:

@@ -15,7 +15,9 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QIODevice, QProcess
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
+from ..core import drawing_file
 from ..core.data import dataset_title
+from ..core.drawing_file import SavedDrawing
 from ..core.files import FILE_ERRORS, write_atomic
 from ..core.photo import load_photo, photo_ink
 from ..core.preprocess import PreprocessError
@@ -28,6 +30,8 @@ from .pad import PadTab
 from .train_tab import TrainTab
 
 IMAGE_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)")
+DRAWING_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Saved strokes (*.strokes.json)")
+WIDE_PICTURE = 1.6  # a picture this many times wider than high opens on the wide canvas: a number
 THEME_KEY = "view/theme"
 
 
@@ -47,7 +51,8 @@ class MainWindow(QMainWindow):
                               (self.evaluate, self.tr("Evaluate"))):
             self.tabs.addTab(widget, title)
         self.pad.sample_labelled.connect(self._keep_sample)  # correct-and-learn
-        self.pad.drawing_cleared.connect(lambda strokes, label: recent.add_recent_drawing(app.settings, strokes, label))
+        self.pad.drawing_cleared.connect(lambda strokes, label: recent.add_recent_drawing(
+            app.settings, strokes, label, self.pad.canvas.aspect()))
         self.evaluate.image_opened.connect(self.open_in_pad)
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
         self.train.picker.opened.connect(lambda path: recent.add_recent_model(app.settings, path))
@@ -103,7 +108,7 @@ class MainWindow(QMainWindow):
         self.recent_models_menu.aboutToShow.connect(self._fill_recent_models)
         self.recent_drawings_menu.aboutToShow.connect(self._fill_recent_drawings)
         file.addSeparator()
-        self.save_drawing_action = self._action(file, self.tr("Save drawing as PNG..."), self.save_drawing,
+        self.save_drawing_action = self._action(file, self.tr("Save drawing..."), self.save_drawing,
                                                 "Ctrl+S")
         self._action(file, self.tr("Import samples..."), self.train.gallery.import_button.click)
         self._action(file, self.tr("Export samples..."), self.train.gallery.export_button.click)
@@ -160,7 +165,7 @@ class MainWindow(QMainWindow):
             label = drawing.get("label")
             text = (self.tr("{0}. kept as {1}").format(n, label) if type(label) is int
                     else self.tr("{0}. drawing ({1} strokes)").format(n, len(drawing["strokes"])))
-            menu.addAction(text, lambda d=drawing: self.show_strokes(recent.strokes_from_json(d["strokes"])))
+            menu.addAction(text, lambda d=drawing: self.show_drawing(recent.drawing_of(d)))
         if not drawings:
             menu.addAction(self.tr("(none yet: drawings you clear appear here)")).setEnabled(False)
 
@@ -172,21 +177,23 @@ class MainWindow(QMainWindow):
                 self.tr("Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).").format(
                     label, len(self.app.samples)), 5000)
 
-    def show_strokes(self, strokes: list[np.ndarray] | None) -> None:
-        """Put strokes back on the pad (a recent drawing) and bring the pad to the front."""
-        if strokes:
-            self.pad.clear_drawing()
-            self.pad.canvas.set_strokes(strokes)
-            self.tabs.setCurrentWidget(self.pad)
+    def show_drawing(self, drawing: SavedDrawing) -> None:
+        """Put a drawing's strokes back on the pad (a recent drawing, a saved one) and bring the pad to the
+        front."""
+        self.pad.clear_drawing()
+        self.pad.show_drawing(drawing)
+        self.tabs.setCurrentWidget(self.pad)
 
     def open_image(self, path: str | None = None) -> bool:
         """Read a picture of a digit or a number onto the pad: a drawing, or a photo or scan of paper (uneven
         light, ruled or coloured paper, either polarity: core.photo finds the ink); True when it was read."""
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an image of a digit"), "",
-                                                  i18n.translate("MainWindow", IMAGE_FILTER))
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an image of a digit"), "", ";;".join(
+                i18n.translate("MainWindow", f) for f in (IMAGE_FILTER, DRAWING_FILTER)))
             if not path:
                 return False
+        if drawing_file.is_drawing_file(path):
+            return self._open_drawing_file(path)
         try:
             image = load_photo(path)
         except (PreprocessError, ValueError, *FILE_ERRORS) as exc:
@@ -197,8 +204,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Opened {0}").format(path), 5000)
         return True
 
+    def _open_drawing_file(self, path: str) -> bool:
+        """A drawing's strokes saved by :meth:`save_drawing`, back on the pad to draw on and undo."""
+        try:
+            drawing = drawing_file.load(path)
+        except (ValueError, *FILE_ERRORS) as exc:
+            QMessageBox.warning(self, self.tr("Cannot open the drawing"), str(exc))
+            return False
+        self.show_drawing(drawing)
+        self.statusBar().showMessage(self.tr("Opened {0}").format(path), 5000)
+        return True
+
     def save_drawing(self, path: str | None = None) -> bool:
-        """Save the pad's drawing as a PNG (dark ink on white, 280x280): what ``predict`` and Open read back."""
+        """Save the pad's drawing as a PNG (dark ink on white, 280 px high): what ``predict`` and Open read back;
+        its strokes, when it has any, beside it (``name.strokes.json``: Open puts them back to draw on)."""
         if self.pad.canvas.is_empty():
             self.statusBar().showMessage(self.tr("Nothing to save: the pad is empty."), 5000)
             return False
@@ -206,17 +225,23 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the drawing"), "drawing.png", "PNG (*.png)")
             if not path:
                 return False
-        ink = self.pad.canvas.image()
-        image = array_to_qimage(1.0 - np.clip(ink, 0, 1), ink.shape[0])
+        canvas = self.pad.canvas
+        ink = canvas.image()
+        image = array_to_qimage(1.0 - np.clip(ink, 0, 1), ink.shape[1], ink.shape[0])
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
+        strokes = canvas.strokes()
         try:
             write_atomic(Path(path), bytes(buffer.data()))
+            if strokes:
+                drawing_file.save(drawing_file.drawing_path(path),
+                                  SavedDrawing(strokes, canvas.aspect(), canvas.pen_width()))
         except (ValueError, *FILE_ERRORS) as exc:
             QMessageBox.warning(self, self.tr("Cannot save the drawing"), str(exc))
             return False
-        self.statusBar().showMessage(self.tr("Saved the drawing to {0}").format(path), 5000)
+        self.statusBar().showMessage(self.tr("Saved the drawing to {0}").format(path) if not strokes else self.tr(
+            "Saved the drawing to {0} and its strokes to {1}").format(path, drawing_file.drawing_path(path).name), 5000)
         return True
 
     def set_theme(self, name: str) -> None:
@@ -277,7 +302,10 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def open_in_pad(self, image) -> None:
-        """Show a (28, 28) image in the pad and bring the pad to the front."""
+        """Show an image (ink high, any size) in the pad and bring the pad to the front; a picture much wider
+        than high (a number) widens the canvas."""
+        if image.shape[1] >= WIDE_PICTURE * image.shape[0]:
+            self.pad.set_wide(True)
         self.pad.show_image(image)
         self.tabs.setCurrentWidget(self.pad)
 
@@ -298,9 +326,9 @@ class MainWindow(QMainWindow):
         saliency = self.pad.saliency
         saliency.method_box.setCurrentIndex(_int(settings.value("pad/saliency_method"), 0, saliency.method_box.count() - 1))
         saliency.class_box.setCurrentIndex(_int(settings.value("pad/saliency_class"), 0, saliency.class_box.count() - 1))
-        strokes = recent.last_drawing(settings)
-        if strokes:
-            self.pad.canvas.set_strokes(strokes)
+        drawing = recent.last_drawing(settings)
+        if drawing is not None:
+            self.pad.show_drawing(drawing)
         self._focus_tab(self.tabs.currentIndex())
 
     def save_state(self) -> None:
@@ -310,7 +338,7 @@ class MainWindow(QMainWindow):
         settings.setValue("pad/pen", self.pad.canvas.pen_width())
         settings.setValue("pad/saliency_method", self.pad.saliency.method_box.currentIndex())
         settings.setValue("pad/saliency_class", self.pad.saliency.class_box.currentIndex())
-        recent.save_last_drawing(settings, self.pad.canvas.strokes())
+        recent.save_last_drawing(settings, self.pad.canvas.strokes(), self.pad.canvas.aspect())
         path = self.app.checkpoint.path
         settings.setValue("model/path", str(path) if path is not None else "")
         settings.sync()

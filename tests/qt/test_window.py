@@ -62,7 +62,7 @@ def menu_titles(window: MainWindow) -> dict[str, list[str]]:
 def test_the_menu_bar_has_file_model_view_and_help(window):
     menus = menu_titles(window)
     assert set(menus) == {"&File", "&Model", "&View", "&Help"}
-    assert {"Open image...", "Open model file...", "Save drawing as PNG...", "Recent drawings", "Recent models",
+    assert {"Open image...", "Open model file...", "Save drawing...", "Recent drawings", "Recent models",
             "Quit"} <= set(menus["&File"])
     assert {"Theme", "Language"} <= set(menus["&View"])
     assert {"Help", "About mnist-pad"} <= set(menus["&Help"])

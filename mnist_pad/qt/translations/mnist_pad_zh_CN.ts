@@ -115,6 +115,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <source>draw a digit here</source>
         <translation>在此写一个数字</translation>
     </message>
+    <message>
+        <source>write a number here</source>
+        <translation>在这里写一个数</translation>
+    </message>
 </context>
 <context>
     <name>CollectPanel</name>
@@ -621,10 +625,6 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>在画板中打开数字图片（扫描件或照片）</translation>
     </message>
     <message>
-        <source>save the drawing as a PNG image</source>
-        <translation>将绘图保存为 PNG 图片</translation>
-    </message>
-    <message>
         <source>Enter (Train tab)</source>
         <translation>Enter（训练页）</translation>
     </message>
@@ -675,6 +675,14 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>name</source>
         <translation>名称</translation>
+    </message>
+    <message>
+        <source>a wide canvas for a number (about eight digits), or back to the square one; click a digit&apos;s tag to see its input, feature maps and saliency</source>
+        <translation>宽画布用来写一个数（约八位数字），再按一次回到方形画布；点击某个数字的标签可查看它的输入、特征图和显著性</translation>
+    </message>
+    <message>
+        <source>save the drawing as a PNG image, and its strokes beside it (name.strokes.json: Ctrl+O opens them again to draw on)</source>
+        <translation>把绘图保存为 PNG 图像，并在旁边保存其笔画（name.strokes.json：用 Ctrl+O 可再次打开并继续绘制）</translation>
     </message>
     <message>
         <source>architecture</source>
@@ -766,12 +774,20 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>图像 (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</translation>
     </message>
     <message>
+        <source>Save drawing...</source>
+        <translation>保存绘图...</translation>
+    </message>
+    <message>
         <source>Kept as a sample of {0} for fine-tuning (samples in the Train tab: {1}).</source>
         <translation>已保存为 {0} 的样本，用于微调（训练页中的样本数：{1}）。</translation>
     </message>
     <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Saved strokes (*.strokes.json)</source>
+        <translation>已保存的笔画 (*.strokes.json)</translation>
     </message>
     <message>
         <source>Open image...</source>
@@ -788,10 +804,6 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>Recent drawings</source>
         <translation>最近的绘图</translation>
-    </message>
-    <message>
-        <source>Save drawing as PNG...</source>
-        <translation>将绘图保存为 PNG...</translation>
     </message>
     <message>
         <source>Import samples...</source>
@@ -878,6 +890,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>已打开 {0}</translation>
     </message>
     <message>
+        <source>Cannot open the drawing</source>
+        <translation>无法打开绘图</translation>
+    </message>
+    <message>
         <source>Nothing to save: the pad is empty.</source>
         <translation>没有可保存的内容：画板是空的。</translation>
     </message>
@@ -892,6 +908,10 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>Saved the drawing to {0}</source>
         <translation>已将绘图保存到 {0}</translation>
+    </message>
+    <message>
+        <source>Saved the drawing to {0} and its strokes to {1}</source>
+        <translation>绘图已保存到 {0}，其笔画已保存到 {1}</translation>
     </message>
     <message>
         <source>The new language is used from the next start of mnist-pad. Restart now?</source>
@@ -1068,6 +1088,14 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>清空画布 (Esc)</translation>
     </message>
     <message>
+        <source>Number</source>
+        <translation>数</translation>
+    </message>
+    <message>
+        <source>a wide canvas for a number of up to about eight digits (N)</source>
+        <translation>用于书写最多约八位数字的宽画布 (N)</translation>
+    </message>
+    <message>
         <source>Pen</source>
         <translation>笔宽</translation>
     </message>
@@ -1102,6 +1130,10 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>Keep as a sample of</source>
         <translation>保存为样本</translation>
+    </message>
+    <message>
+        <source>samples are kept from the square canvas: press N, then draw one digit</source>
+        <translation>样本只能从方形画布保存：按 N，然后画一个数字</translation>
     </message>
     <message>
         <source>kept as a sample of {0}</source>
@@ -1320,6 +1352,10 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>strokes</source>
         <translation>笔画数</translation>
+    </message>
+    <message>
+        <source>the number after each stroke</source>
+        <translation>每一笔之后读出的数</translation>
     </message>
 </context>
 <context>
