@@ -1,11 +1,12 @@
 """Latency and memory of the drawing pad on the CPU (issue 3's quality bars).
 
-    python scripts/bench_pad.py [--weights FILE] [--events 600] [--cycles 5000]
+    python scripts/bench_pad.py [--weights FILE] [--events 600] [--cycles 5000] [--number 5]
 
 1. stroke event -> probabilities and feature maps repainted: a mouse move (button held) is sent to the
    canvas of the real window (1280x800, offscreen) and the event loop runs until the bar chart and the
    feature-map grid have both been repainted (Paint events on their viewports, as Qt schedules them:
-   only what changed is repainted); p50 and p99 over ``--events`` moves of scribbled digits;
+   only what changed is repainted); p50 and p99 over ``--events`` moves of scribbled digits; with ``--number
+   N``, on the wide canvas, each scribble the N-th digit after N - 1 already written (the pad reads a number);
 2. preprocessing + inference alone (Predictor.predict on the canvas image), and each half, p50;
 3. RSS after ``--cycles`` draw/clear cycles (each: a short stroke, its update, clear, its update).
 """
@@ -65,15 +66,18 @@ def percentile(samples: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", help="checkpoint (default: the shipped 'default' model)")
+    parser.add_argument("--weights", help="a model's name or checkpoint file (default: the shipped 'default' model)")
     parser.add_argument("--events", type=int, default=600, help="mouse moves timed for the latency figure")
     parser.add_argument("--cycles", type=int, default=5000, help="draw/clear cycles for the memory figure")
+    parser.add_argument("--number", type=int, default=0, help="write each timed scribble as the last digit of a "
+                        "number this long, on the wide canvas (0: one digit on the square canvas)")
     args = parser.parse_args()
 
     import torch
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
+    from mnist_pad.core.catalog import resolve_model
     from mnist_pad.core.checkpoint import load
     from mnist_pad.core.device import describe
     from mnist_pad.core.paths import shipped_weights
@@ -85,7 +89,7 @@ def main() -> int:
 
     leave_a_core_to_the_ui()  # as the app does
     app = QApplication.instance() or QApplication([])
-    ckpt = load(args.weights or shipped_weights("default"), "cpu")
+    ckpt = load(resolve_model(args.weights) if args.weights else shipped_weights("default"), "cpu")
     window = MainWindow(AppState(ckpt), describe(torch.device("cpu")))
     window.app.predictor.wait_ready()  # time the engine the window settles on (ONNX Runtime)
     window.resize(1280, 800)
@@ -109,8 +113,15 @@ def main() -> int:
         view.installEventFilter(watch)
     latencies: list[float] = []
     paths = digit_paths(max(1, args.events // 59 + 1), rng)
+    before: list[np.ndarray] = []  # the digits already written, for --number
+    if args.number > 1:
+        pad.set_wide(True)
+        app.processEvents()
+        before = [np.array([(x + 0.5 * k, y, 1.0) for x, y in path], np.float32)
+                  for k, path in enumerate(digit_paths(args.number - 1, rng))]
+        paths = [[(x + 0.5 * (args.number - 1), y) for x, y in path] for path in paths]
     for path in paths:
-        canvas.clear()
+        canvas.set_strokes(before)
         app.processEvents()
         send_mouse(canvas, QEvent.Type.MouseButtonPress, canvas_point(canvas, *path[0]))
         app.processEvents()
@@ -128,7 +139,8 @@ def main() -> int:
         if len(latencies) >= args.events:
             break
     print(f"stroke event -> probabilities + feature maps repainted: p50 {percentile(latencies, 50):.2f} ms, "
-          f"p99 {percentile(latencies, 99):.2f} ms (n={len(latencies)})")
+          f"p99 {percentile(latencies, 99):.2f} ms (n={len(latencies)})"
+          + (f", writing digit {args.number} of a number on the wide canvas" if args.number > 1 else ""))
 
     # 2. preprocessing + inference alone
     images = []

@@ -187,3 +187,38 @@ def test_the_json_has_exactly_the_interface_keys(predictor, digits):
         assert sum(d["probabilities"]) == pytest.approx(1, abs=1e-4)
         assert len(d["box"]) == 4 and all(isinstance(v, int) for v in d["box"])
     assert obj["number"] == "".join(str(d["prediction"]) for d in obj["digits"])
+
+
+def test_a_memo_reads_only_the_digits_that_changed_and_the_same_way(predictor, digits):
+    image, _ = side_by_side([d for d, _ in digits[:4]], [25, 25, 25])
+    batches: list[int] = []
+    engine = predictor.engine
+
+    class Counting:  # the predictor's engine, counting the images of each batch
+        def __call__(self, x):
+            batches.append(len(x))
+            return engine(x)
+
+    memo: dict = {}
+    predictor.engine = Counting()
+    try:
+        first = read_number(predictor, image, memo=memo)
+        assert batches == [4]
+        again = image.copy()
+        left = digits[0][0]
+        again[:, : 20 + left.shape[1]] = 0  # the first digit rubbed out: three unchanged digits
+        second = read_number(predictor, again, memo=memo)
+        assert batches == [4] and second.number == first.number[1:]  # nothing new to read
+        plain = read_number(predictor, image)
+    finally:
+        predictor.engine = engine
+    assert plain.number == first.number and batches[-1] == 4
+    for a, b in zip(plain.digits, first.digits):
+        np.testing.assert_array_equal(a.probabilities, b.probabilities)
+
+
+def test_while_the_pen_is_down_touching_digits_are_not_looked_for(predictor, digits):
+    (a, _), (b, _) = digits[0], digits[1]
+    image = touching([a, b])
+    assert len(read_number(predictor, image, cut_touching=False).digits) == 1
+    assert len(read_number(predictor, image).digits) == 2

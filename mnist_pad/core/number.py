@@ -15,6 +15,7 @@ The weights were chosen on numbers made like the benchmark's but with other seed
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,15 +80,30 @@ class _Read:
         return float(self.probabilities.max())
 
 
-def _read(predictor, parts: list[Part]) -> list[_Read]:
-    """Each part preprocessed and all of them through the model in one batch."""
-    if not parts:
-        return []
-    pres = [preprocess(p.ink) for p in parts]
-    logits, _ = predictor.engine(np.stack([p.image for p in pres])[:, None])
-    probs = predictor.reading.probabilities(logits)
-    statuses = predictor.reading.statuses(probs)
-    return [_Read(part, pre, prob, str(status)) for part, pre, prob, status in zip(parts, pres, probs, statuses)]
+Memo = dict[tuple, _Read]  # a part's box and ink -> how it was read (read_number's ``memo``)
+MEMO_SIZE = 256  # parts remembered; a memo this full starts again
+
+
+def _key(part: Part) -> tuple:
+    return part.box, part.touching, hashlib.blake2b(part.ink.tobytes(), digest_size=16).digest()
+
+
+def _read(predictor, parts: list[Part], memo: Memo | None = None) -> list[_Read]:
+    """Each part preprocessed and all of them through the model in one batch; parts in ``memo`` (the same box
+    and ink as before: the digits already written while the next is being drawn) are not read again."""
+    memo = {} if memo is None else memo
+    keys = [_key(p) for p in parts]
+    new = [i for i, k in enumerate(keys) if k not in memo]
+    if new:
+        pres = [preprocess(parts[i].ink) for i in new]
+        logits, _ = predictor.engine(np.stack([p.image for p in pres])[:, None])
+        probs = predictor.reading.probabilities(logits)
+        statuses = predictor.reading.statuses(probs)
+        if len(memo) + len(new) > MEMO_SIZE:
+            memo.clear()
+        for i, pre, prob, status in zip(new, pres, probs, statuses):
+            memo[keys[i]] = _Read(parts[i], pre, prob, str(status))
+    return [memo[k] for k in keys]
 
 
 def _logit(p: float) -> float:
@@ -146,13 +162,16 @@ def _digit(read: _Read) -> DigitReading:
     return DigitReading(int(read.probabilities.argmax()), read.probabilities, read.part.box, status, read.pre)
 
 
-def read_number(predictor, ink: np.ndarray) -> NumberReading:
+def read_number(predictor, ink: np.ndarray, cut_touching: bool = True, memo: Memo | None = None) -> NumberReading:
     """The number written in the ink-high image ``ink`` (2-D, float 0..1 or uint8), read by ``predictor``
     (:class:`~mnist_pad.core.explain.Predictor`). A single digit alone on the image (no specks) that the
-    reader does not cut reads exactly as ``predictor.predict`` reads the image."""
-    reads = _read(predictor, segment(ink, split_wide=False))
+    reader does not cut reads exactly as ``predictor.predict`` reads the image. ``cut_touching=False`` reads
+    the separate pieces only, in one batch: the pad's reading while the pen is down (a digit half written
+    reads unsure, and looking for touching digits in it would cost several batches on every pointer move).
+    ``memo``: a dict kept between calls with the same predictor, so that unchanged digits are not read again."""
+    reads = _read(predictor, segment(ink, split_wide=False), memo)
     todo = [True] * len(reads)
-    for _ in range(RESPLIT_ROUNDS):  # a later round cuts a third digit off a half
+    for _ in range(RESPLIT_ROUNDS if cut_touching else 0):  # a later round cuts a third digit off a half
         if not any(t and _maybe_two(r) for t, r in zip(todo, reads)):
             break
         reads, todo = _resplit(predictor, reads, todo)

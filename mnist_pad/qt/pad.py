@@ -89,6 +89,7 @@ class PadTab(QWidget):
         self.selected: int | None = None  # the digit of the number the user clicked, until the drawing changes
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
         self._history: list[_Step] = []  # what was read after each completed stroke
+        self._memo: dict = {}  # the digits already read by this model (core.number's memo)
         self._kept: str | None = None  # what the last digit key did, shown until the next stroke
 
         self.canvas = Canvas()
@@ -264,7 +265,9 @@ class PadTab(QWidget):
         image = self.canvas.image()
         pred = self.app.predictor.predict(image)
         self.prediction = pred
-        self.number = read_number(self.app.predictor, image) if pred.top is not None else None
+        drawing = self.canvas.is_drawing()  # touching digits are looked for when the pen lifts
+        self.number = (read_number(self.app.predictor, image, not drawing, self._memo) if pred.top is not None
+                       else None)
         self.updates += 1
         self._show_answer(pred)
         if self._is_number(self.number):
@@ -397,7 +400,8 @@ class PadTab(QWidget):
             for k in range(len(self._history), done):
                 image = self.canvas.prefix_image(k + 1)
                 step = predictor.predict(image)
-                self._history.append(self._step(step, read_number(predictor, image) if step.top is not None else None))
+                number = read_number(predictor, image, memo=self._memo) if step.top is not None else None
+                self._history.append(self._step(step, number))
         if changed or len(self._history) != before or len(self.timeline.history) != len(self._history):
             self._show_timeline()
 
@@ -436,6 +440,7 @@ class PadTab(QWidget):
         """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so
         that the switch is two short turns of the event loop instead of one long one."""
         self._history.clear()
+        self._memo.clear()
         self.filters.set_model(self.app.checkpoint.model)
         self.help.show_model(self.app.checkpoint)
         self.refresh()
