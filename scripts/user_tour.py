@@ -45,6 +45,7 @@ from pathlib import Path
 try:
     import numpy as np
     from PIL import Image
+    from scipy import ndimage
 except ImportError as exc:  # the system python: the venv's has both
     print(f"user_tour: error: no {exc.name} here: run this with the venv's python (.venv/bin/python)", file=sys.stderr)
     sys.exit(2)
@@ -55,6 +56,7 @@ MAIN_TITLE = "^mnist-pad$"
 START_TIMEOUT_S = 90  # the window's first start imports torch
 JOB_TIMEOUT_S = 180  # a fine-tune (with its MNIST check) or an evaluation
 ERROR_RED = ((0xB0, 0x00, 0x20), (0xC0, 0x39, 0x2B), (0xFF, 0x7B, 0x72))  # the tabs' error colours
+TAG_GREEN = (0x2E, 0x8B, 0x57)  # mnist_pad.qt.canvas.BOX_COLOURS["ok"]: a surely read digit's tag
 
 
 class SetupError(Exception):
@@ -576,6 +578,21 @@ class Tour:
             return f"{prefix} {digit}" if scores[digit] > 0.8 else f"{prefix} ?"
         return "no answer"
 
+    def read_number(self, img: np.ndarray) -> str:
+        """The digits after "the number" on the screen, left to right ("" when the pad does not say it)."""
+        found = self.finder.find(img, "the number", 18, isolated=False)
+        if not found:
+            return ""
+        r = found[0].rect
+        region = Rect(r.x1, max(0, r.y0 - 6), min(img.shape[1], r.x1 + 200), min(img.shape[0], r.y1 + 6))
+        hits = sorted((f.score, f.rect.x0, d) for d in range(10)
+                      for f in self.finder.find(img, str(d), 18, region=region, isolated=False, threshold=0.8))
+        placed: list[tuple[int, int]] = []  # (x, digit), the best match of each place
+        for _, x, d in reversed(hits):
+            if all(abs(x - other) > 6 for other, _ in placed):
+                placed.append((x, d))
+        return "".join(str(d) for _, d in sorted(placed))
+
     def wait_until(self, check: Callable[[np.ndarray], bool], timeout: float, every: float = 2.0,
                    times: int = 1) -> tuple[bool, np.ndarray]:
         """Poll screenshots until ``check`` holds ``times`` polls in a row."""
@@ -637,6 +654,46 @@ class Tour:
             xvfb.stop()
             shutil.rmtree(self.work, ignore_errors=True)
 
+    def wide_canvas(self) -> None:
+        """N widens the canvas; a number written on it is read; a digit's tag shows that digit; N goes back."""
+        self.focus()
+        self.key("Escape", "n", pause=0.8)
+        self.park_mouse()
+        wide = self.paper(self.settle())
+        self.record("N widens the canvas for a number", wide.width > 3 * wide.height, f"the canvas is {wide}")
+        side, written = round(0.8 * wide.height), [2, 0, 2, 6]
+        for k, digit in enumerate(written):
+            x0 = wide.x0 + round((0.15 + 0.75 * k) * wide.height)
+            self.draw(Rect(x0, wide.y0 + round(0.1 * wide.height), x0 + side, wide.y0 + round(0.1 * wide.height) + side),
+                      digit_strokes(digit, self.rng))
+        self.park_mouse()
+        img = self.shot("02e-pad-wide-number")
+        read = self.read_number(img)
+        self.record("write 2026 on the wide canvas", read == "2026", f"the pad says \"the number {read}\"")
+        inside = img[wide.y0:wide.y1, wide.x0:wide.x1]
+        tags, count = ndimage.label(np.all(np.abs(inside.astype(int) - TAG_GREEN) < 12, axis=2))
+        boxes = [b for b in ndimage.find_objects(tags) if (b[0].stop - b[0].start) > 10 and (b[1].stop - b[1].start) > 10]
+        boxes.sort(key=lambda b: b[1].start)
+        if len(boxes) >= 2:
+            before = self.grab()
+            y, x = (boxes[1][0].start + boxes[1][0].stop) // 2, (boxes[1][1].start + boxes[1][1].stop) // 2
+            self.click(wide.x0 + x, wide.y0 + y)
+            self.park_mouse()
+            img = self.shot("02f-pad-digit-clicked")
+            changed = changed_pixels(before, img, outside=wide)
+            self.record("click the second digit's tag: the views show that digit", changed > 500 and
+                        ink_pixels(img, wide) == ink_pixels(before, wide),
+                        f"{changed} pixels changed outside the canvas, the drawing unchanged")
+        else:
+            self.record("click the second digit's tag: the views show that digit", False,
+                        f"{len(boxes)} green digit tags found on the canvas")
+        self.focus()
+        self.key("n", pause=0.8)
+        self.park_mouse()
+        square = self.paper(self.shot("02g-pad-square-again"))
+        self.record("N again: the square canvas, the number kept in Recent drawings",
+                    abs(square.width - square.height) < 8 and ink_pixels(self.grab(), square) < 20, f"the canvas is {square}")
+
     def tour(self) -> None:
         # 1. the pad
         self.launch()
@@ -677,6 +734,8 @@ class Tour:
             said = bool(self.finder.find(img, answer, 18, isolated=False))
             self.record(name, said, f"the pad says \"{answer} ...\": {said}; otherwise it reads "
                                     f"\"{self.read_answer(img)}\"")
+
+        self.wide_canvas()
 
         self.key("F1", pause=0.8)
         help_box = self.wait_window("^mnist-pad help$", timeout=8)
