@@ -10,13 +10,15 @@ import torch
 from mnist_pad.core.augment import NO_AUGMENT, SHIFT_ONLY
 from mnist_pad.core.data import load_split
 from mnist_pad.core.evaluate import evaluate
+from mnist_pad.core.finetune import FinetuneConfig
+from mnist_pad.core.recipes import ARTICLE, ASSUMED, CLAIM_CONTEXT, CLAIMS, recipe_for
 from mnist_pad.core.recipes import QUICK as QUICK_RECIPE
-from mnist_pad.core.recipes import recipe_for
 from mnist_pad.core.train import (
     TrainConfig,
     Trainer,
     cpu_has_bf16,
     lr_factor,
+    make_optimizer,
     split_validation,
 )
 
@@ -140,8 +142,8 @@ def test_step_schedule_decays_every_step_size_epochs():
 
 def test_constant_and_unknown_schedules():
     assert lr_factor(TrainConfig(schedule="constant"), 57, 100, 10) == 1.0
-    with pytest.raises(ValueError, match="unknown schedule"):
-        lr_factor(TrainConfig(schedule="cosine"), 0, 100, 10)
+    with pytest.raises(ValueError, match="unknown schedule"):  # a fine-tune's config is checked here
+        lr_factor(FinetuneConfig(schedule="exponential"), 0, 100, 10)
 
 
 def test_split_validation_is_fixed_and_disjoint(subset):
@@ -202,3 +204,35 @@ def test_sprint_learns_in_one_epoch(subset):
     reports = list(trainer.run())
     assert reports[-1].kind == "epoch" and reports[-1].step == len(train) // 64
     assert evaluate(trainer.model, test).accuracy >= 0.8
+
+
+def test_sgd_has_nesterov_momentum_only_when_asked():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    plain = make_optimizer(TrainConfig(optimizer="sgd", momentum=0.9), params)
+    nesterov = make_optimizer(TrainConfig(optimizer="sgd", momentum=0.9, nesterov=True), params)
+    assert plain.param_groups[0]["nesterov"] is False and nesterov.param_groups[0]["nesterov"] is True
+    assert plain.param_groups[0]["momentum"] == 0.9
+
+
+def test_article_recipes_as_the_articles_write_them():
+    """Inputs / 255 for articles 000, 002, 004 and Normalize(0.5, 0.5) for 003; plain SGD for 003; Keras's batch
+    of 32 and glorot-uniform start for the Keras articles; what is assumed is said so, every claim has its context."""
+    article = {arch: recipe_for(arch, "article") for arch in ARTICLE}
+    assert {a for a, r in article.items() if r.normalize == (0.0, 1.0)} == {
+        "seed-convnet", "seed-convnet-bn", "seed-keras", "seed-dense128"}
+    assert article["seed-torch"].normalize == (0.5, 0.5)
+    assert article["seed-torch"].optimizer == "sgd" and not article["seed-torch"].nesterov
+    assert (article["seed-keras"].batch_size, article["seed-keras"].init) == (32, "glorot")
+    assert {a for a, r in article.items() if r.init == "glorot"} == {"seed-keras", "seed-dense128"}
+    assert set(ASSUMED) == {"seed-dense128"} and set(CLAIM_CONTEXT) == set(CLAIMS) == set(ARTICLE)
+    assert all(r.augment == NO_AUGMENT and r.label_smoothing == 0 and r.schedule == "constant"
+               for r in article.values())
+
+
+def test_trainer_builds_the_net_with_the_recipes_inputs_and_initialisation(subset):
+    keras = Trainer(replace(recipe_for("seed-keras", "article"), device="cpu"), subset[0].subset(slice(0, 64)))
+    biases = [m.bias for m in keras.net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    assert biases and all(not b.detach().any() for b in biases)  # glorot: zero biases
+    assert (float(keras.net.input_mean), float(keras.net.input_std)) == (0.0, 1.0)
+    torch_init = Trainer(replace(QUICK, arch="seed-keras"), subset[0].subset(slice(0, 64)))
+    assert torch_init.net.classifier[-1].bias.detach().any()

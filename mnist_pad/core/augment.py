@@ -3,6 +3,7 @@ image, done for the whole batch with a single ``grid_sample`` call, with no per-
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -32,6 +33,44 @@ class AugmentConfig:
 NO_AUGMENT = AugmentConfig(0.0, 0.0, 0.0, 0.0, 0.0)
 # Random shifts of up to 2 pixels alone: a fifth of the affine warp's cost, for the quick recipes.
 SHIFT_ONLY = AugmentConfig(0.0, 0.0, 0.0, 0.0, 0.0, shift=2)
+
+# The switches of :func:`parse_augment` that stand for several fields: the affine warp as our recipe has it, the
+# quick recipes' shifts, nothing.
+_AFFINE = ("rotate", "scale", "shear", "translate")
+SWITCHES = {
+    "none": {}, "affine": {k: getattr(AugmentConfig(), k) for k in _AFFINE}, "shift": {"shift": SHIFT_ONLY.shift},
+}
+
+
+def parse_augment(spec: str) -> AugmentConfig:
+    """The augmentation a switch list asks for, applied left to right on no augmentation at all: ``none``,
+    ``affine``, ``shift`` or ``FIELD=VALUE`` (a field of :class:`AugmentConfig`): "affine,elastic=2.5" is the
+    affine warp with elastic distortion, "rotate=15" rotations alone. A ValueError names a bad switch."""
+    fields = {f.name: f.type for f in dataclasses.fields(AugmentConfig)}
+    values: dict[str, float | int] = {}
+    terms = [t.strip() for t in spec.split(",") if t.strip()]
+    if not terms:
+        raise ValueError("no augmentation switch given")
+    for term in terms:
+        name, equals, text = term.partition("=")
+        if not equals:
+            if name not in SWITCHES:
+                raise ValueError(f"unknown augmentation switch {term!r}: {', '.join(SWITCHES)} or FIELD=VALUE with a "
+                                 f"field of {', '.join(fields)}")
+            values.update(SWITCHES[name])
+            continue
+        if name not in fields:
+            raise ValueError(f"unknown augmentation field {name!r}: {', '.join(fields)}")
+        kind = int if fields[name] in (int, "int") else float
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"augmentation {name}={text!r}: not a{'n integer' if kind is int else ' number'}") from None
+        if not math.isfinite(value) or value < 0 or (name == "elastic_smooth" and value % 2 == 0):
+            raise ValueError(f"augmentation {name}={text}: must be a finite number >= 0"
+                             + (", odd" if name == "elastic_smooth" else ""))
+        values[name] = value
+    return dataclasses.replace(NO_AUGMENT, **values)
 
 
 def _uniform(n: int, amount: float, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:

@@ -93,9 +93,9 @@ def tuned_meta(out: Path, base: Checkpoint, report: FinetuneReport) -> dict:
 def trained_meta(out: Path, cfg: TrainConfig, trainer: Trainer, test_accuracy: float, val: Split | None) -> dict:
     """What a checkpoint trained from scratch records (the window's and the CLI's alike); a digit model also
     its reading (temperature and thresholds, chosen on ``val``: core.calibrate)."""
-    last = trainer.history[-1]
+    last, kept = trainer.history[-1], trainer.best or trainer.history[-1]  # kept: early stopping's best epoch
     meta = {"name": Path(out).stem, "dataset": cfg.dataset, "classes": list(get_spec(cfg.dataset).classes),
-            "val_accuracy": last.val_accuracy, "test_accuracy": test_accuracy, "train_seconds": last.seconds,
+            "val_accuracy": kept.val_accuracy, "test_accuracy": test_accuracy, "train_seconds": last.seconds,
             "epochs_run": last.epoch, "recipe": cfg.to_dict(), "train_images": len(trainer.train_data)}
     if cfg.dataset == "mnist" and val is not None and len(val):
         meta["reading"] = calibrate(trainer.model, val, cfg.seed, negatives=cfg.negatives > 0).to_dict()

@@ -22,6 +22,7 @@ class Conv:
     kernel: int = 3  # square kernel size in pixels
     padding: int = 1  # zero padding in pixels ("same" for a 3x3 kernel when 1, "valid" when 0)
     pool: bool = False  # a 2x2 pooling with stride 2 after the activation
+    stride: int = 1  # pixels the kernel moves between two outputs (2 halves the feature map, like a pooling)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,14 @@ class ArchConfig:
     hidden: tuple[int, ...] = ()  # sizes of the fully connected layers between the convs and the output
     activation: str = "relu"  # relu | sigmoid | tanh
     pooling: str = "max"  # max | avg
-    batchnorm: bool = True
-    bn_after_pool: bool = False  # seed-convnet normalises after pooling; the usual place is before the activation
-    dropout: float = 0.0  # dropout before each hidden and the output layer (probability)
+    batchnorm: bool = True  # a batchnorm in every conv block
+    # Where the batchnorms go: before the activation (the usual place) or after the block's activation and pooling
+    # (seed-convnet-bn's design); a hidden layer's batchnorm goes before or after its activation alike.
+    bn_after_pool: bool = False
+    hidden_batchnorm: bool = False  # a batchnorm in every hidden fully connected layer too
+    conv_bias: bool = True  # conv biases, except where a batchnorm follows the conv at once (it cancels them)
+    dropout: float = 0.0  # dropout before every linear layer but the first (probability)
+    dropout_features: bool = True  # ... and before the first too, on the conv features (off: only after hidden layers)
     width: float = 1.0  # multiplies every conv's and hidden layer's width
     global_pool: bool = False  # average the last feature map to 1x1 before the classifier
     classes: int = 10
@@ -47,6 +53,9 @@ class ArchConfig:
         d = dict(d)
         d["convs"] = tuple(Conv(**c) for c in d["convs"])
         d["hidden"] = tuple(d["hidden"])
+        # Descriptions written before ``conv_bias`` existed: a conv had a bias exactly when the net had no batchnorm
+        # (seed-convnet's batchnorm after pooling included), so that their checkpoints load as they were trained.
+        d.setdefault("conv_bias", not d.get("batchnorm", True))
         return cls(**d)
 
 
@@ -58,7 +67,8 @@ class ConvBlock(nn.Module):
     def __init__(self, cfg: ArchConfig, c_in: int, spec: Conv) -> None:
         super().__init__()
         c_out = max(1, round(spec.channels * cfg.width))
-        self.conv = nn.Conv2d(c_in, c_out, spec.kernel, padding=spec.padding, bias=not cfg.batchnorm)
+        bias = cfg.conv_bias and not (cfg.batchnorm and not cfg.bn_after_pool)
+        self.conv = nn.Conv2d(c_in, c_out, spec.kernel, spec.stride, spec.padding, bias=bias)
         bn = nn.BatchNorm2d(c_out) if cfg.batchnorm else nn.Identity()
         self.norm = nn.Identity() if cfg.bn_after_pool else bn
         self.act = _ACTIVATIONS[cfg.activation]()
@@ -74,6 +84,23 @@ class ConvBlock(nn.Module):
         return a, self.post_norm(self.pool(a))
 
 
+def feature_sizes(cfg: ArchConfig, in_size: int = 28) -> list[int]:
+    """The side of each conv block's output (after its pooling) for square inputs of ``in_size`` pixels; a
+    ValueError naming the first layer whose output would vanish (a kernel or stride too large for its input)."""
+    sizes, size = [], in_size
+    for i, spec in enumerate(cfg.convs, 1):
+        if spec.stride < 1 or spec.kernel < 1:
+            raise ValueError(f"conv{i}: stride {spec.stride} and kernel {spec.kernel} must be at least 1")
+        out = (size + 2 * spec.padding - spec.kernel) // spec.stride + 1
+        if out < (2 if spec.pool else 1):
+            raise ValueError(f"conv{i}: its {size}x{size} input leaves {max(out, 0)}x{max(out, 0)} after kernel "
+                             f"{spec.kernel}, padding {spec.padding}, stride {spec.stride}"
+                             + (", too small for its 2x2 pooling" if spec.pool and out > 0 else ""))
+        size = out // 2 if spec.pool else out
+        sizes.append(size)
+    return sizes
+
+
 MNIST_MEAN_STD = (0.1307, 0.3081)  # pixel mean and std of the MNIST training set, on a 0..1 scale
 
 
@@ -87,21 +114,23 @@ class ConvNet(nn.Module):
         self.cfg = cfg
         self.register_buffer("input_mean", torch.tensor(float(normalize[0])))
         self.register_buffer("input_std", torch.tensor(float(normalize[1])))
-        blocks, c, size = {}, 1, in_size
+        sizes = feature_sizes(cfg, in_size)  # refuses, naming the layer, a net whose feature maps would vanish
+        blocks, c = {}, 1
         for i, spec in enumerate(cfg.convs, 1):
             blocks[f"conv{i}"] = ConvBlock(cfg, c, spec)
             c = blocks[f"conv{i}"].conv.out_channels
-            size = size + 2 * spec.padding - spec.kernel + 1
-            size = size // 2 if spec.pool else size
         self.features = nn.ModuleDict(blocks)
         self.global_pool = cfg.global_pool
         layers: list[nn.Module] = []
+        size = sizes[-1] if sizes else in_size
         n = c if cfg.global_pool else c * size * size  # derived, never hard-coded (seed-torch's 64*5*5 was wrong)
+        drop = cfg.dropout if cfg.dropout_features else 0.0
         for h in cfg.hidden:
             h = max(1, round(h * cfg.width))
-            layers += [nn.Dropout(cfg.dropout), nn.Linear(n, h), _ACTIVATIONS[cfg.activation]()]
-            n = h
-        layers += [nn.Dropout(cfg.dropout), nn.Linear(n, cfg.classes)]
+            act, bn = _ACTIVATIONS[cfg.activation](), [nn.BatchNorm1d(h)] if cfg.hidden_batchnorm else []
+            layers += [nn.Dropout(drop), nn.Linear(n, h), *([act, *bn] if cfg.bn_after_pool else [*bn, act])]
+            n, drop = h, cfg.dropout
+        layers += [nn.Dropout(drop), nn.Linear(n, cfg.classes)]
         self.classifier = nn.Sequential(*[m for m in layers if not (isinstance(m, nn.Dropout) and m.p == 0)])
 
     def trunk(self, x: torch.Tensor, blocks: int | None = None) -> torch.Tensor:
@@ -198,9 +227,20 @@ ARCHS: dict[str, ArchConfig] = {
             "seed-convnet",
             (_c(64, pool=True), _c(128, pool=True)),
             hidden=(1024,),
-            bn_after_pool=True,
+            batchnorm=False,
             dropout=0.5,
-            description="article: conv64-pool-bn-conv128-pool-bn-fc1024-dropout-fc10",
+            dropout_features=False,
+            description="article 000's code: conv3x3x64-pool-conv3x3x128-pool-fc1024-dropout-fc10 (same padding)",
+        ),
+        ArchConfig(
+            "seed-convnet-bn",
+            (_c(64, pool=True), _c(128, pool=True)),
+            hidden=(1024,),
+            bn_after_pool=True,
+            hidden_batchnorm=True,
+            dropout=0.5,
+            dropout_features=False,
+            description="article 000's design: conv64-pool-bn-conv128-pool-bn-fc1024-relu-bn-dropout-fc10",
         ),
         ArchConfig(
             "seed-torch",
@@ -220,7 +260,7 @@ ARCHS: dict[str, ArchConfig] = {
             (_c(32, 3, 0, True),),
             hidden=(128,),
             batchnorm=False,
-            description="article: conv3x3-maxpool-dense128-dense10",
+            description="article: conv3x3-maxpool-dense128-dense10 (32 filters assumed: the article gives none)",
         ),
         ArchConfig(
             "lenet5",
@@ -244,6 +284,44 @@ def get_arch(name: str) -> ArchConfig:
 
 def build(cfg: ArchConfig | str, normalize: tuple[float, float] = MNIST_MEAN_STD) -> ConvNet:
     return ConvNet(get_arch(cfg) if isinstance(cfg, str) else cfg, normalize)
+
+
+def with_overrides(cfg: ArchConfig, dropout: float | None = None, batchnorm: bool | None = None,
+                   stride: tuple[int, ...] = ()) -> ArchConfig:
+    """``cfg`` with a technique changed: the dropout rate; batchnorm on (in every conv block) or off (nowhere,
+    hidden layers included); the conv strides, one for every conv layer or one per layer. A ValueError when the
+    strides do not fit the layers or leave a feature map with nothing in it (:func:`feature_sizes`)."""
+    changes: dict = {}
+    if dropout is not None:
+        changes["dropout"] = dropout
+    if batchnorm is not None:
+        changes.update(batchnorm=batchnorm, **({} if batchnorm else {"hidden_batchnorm": False}))
+    if stride:
+        if len(stride) not in (1, len(cfg.convs)):
+            raise ValueError(f"stride: {len(stride)} values for the {len(cfg.convs)} conv layers of {cfg.name!r}; "
+                             "give one for all or one per layer")
+        strides = stride * len(cfg.convs) if len(stride) == 1 else stride
+        changes["convs"] = tuple(dataclasses.replace(c, stride=s) for c, s in zip(cfg.convs, strides))
+    new = dataclasses.replace(cfg, **changes)
+    feature_sizes(new)
+    return new
+
+
+INITS = ("torch", "glorot")  # PyTorch's own initialisation; Keras's default (glorot-uniform weights, zero biases)
+
+
+def init_weights(model: nn.Module, scheme: str) -> nn.Module:
+    """Re-initialise ``model``'s conv and linear layers by ``scheme`` (one of :data:`INITS`); "torch" keeps
+    what the layers were built with. The Keras articles' nets started from glorot-uniform."""
+    if scheme not in INITS:
+        raise ValueError(f"unknown initialisation {scheme!r}: {' | '.join(INITS)}")
+    if scheme == "glorot":
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+    return model
 
 
 def parameter_count(model: nn.Module) -> int:

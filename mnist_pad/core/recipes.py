@@ -37,20 +37,41 @@ OURS: dict[str, TrainConfig] = {
 # The "99.5% within 40 s on a 2-core CPU" recipe; ``recipe_for(arch, "quick")`` puts any net through it.
 QUICK = OURS["sprint-wide"]
 
-# The seed articles' recipes, as they describe them: no augmentation, no label smoothing, no schedule.
+# The seed articles' recipes, as they describe them: no augmentation, no label smoothing, no schedule, no weight
+# decay. Inputs are the pixels / 255 (articles 000, 002, 004) or Normalize(0.5, 0.5) (003); the Keras articles'
+# nets start from Keras's glorot-uniform initialisation, and Keras's fit() takes batches of 32 unless told.
 _ARTICLE = dict(augment=NO_AUGMENT, label_smoothing=0.0, schedule="constant", weight_decay=0.0, val_size=5000)
+_PIXELS = (0.0, 1.0)  # no normalisation: the model's input is the pixels / 255
+_ADAM_10 = dict(optimizer="adam", lr=1e-3, epochs=10, normalize=_PIXELS, **_ARTICLE)
 ARTICLE: dict[str, TrainConfig] = {
-    "seed-convnet": TrainConfig(arch="seed-convnet", optimizer="adam", lr=1e-3, batch_size=64, epochs=10, **_ARTICLE),
-    "seed-torch": TrainConfig(
-        arch="seed-torch", optimizer="sgd", lr=1e-3, momentum=0.9, batch_size=100, epochs=2,
+    "seed-convnet": TrainConfig(arch="seed-convnet", batch_size=64, **_ADAM_10),  # article 000, its code
+    "seed-convnet-bn": TrainConfig(arch="seed-convnet-bn", batch_size=64, **_ADAM_10),  # article 000, its design
+    "seed-torch": TrainConfig(  # article 003: plain SGD momentum, no Nesterov
+        arch="seed-torch", optimizer="sgd", lr=1e-3, momentum=0.9, nesterov=False, batch_size=100, epochs=2,
         normalize=(0.5, 0.5), **_ARTICLE,
     ),
-    "seed-keras": TrainConfig(arch="seed-keras", optimizer="adam", lr=1e-3, batch_size=128, epochs=10, **_ARTICLE),
-    "seed-dense128": TrainConfig(arch="seed-dense128", optimizer="adam", lr=1e-3, batch_size=32, epochs=10, **_ARTICLE),
+    "seed-keras": TrainConfig(arch="seed-keras", batch_size=32, init="glorot", **_ADAM_10),  # article 002
+    # article 004 gives no recipe: ASSUMED says what is assumed
+    "seed-dense128": TrainConfig(arch="seed-dense128", batch_size=32, init="glorot", **_ADAM_10),
 }
 
-# What each article claims for its recipe (MNIST test accuracy, %), None where it states no figure.
-CLAIMS: dict[str, float | None] = {"seed-convnet": 99.18, "seed-torch": 98.0, "seed-keras": 99.0, "seed-dense128": None}
+# What each article claims for its recipe (MNIST test accuracy, %), None where it states no figure; CLAIM_CONTEXT
+# says how the article frames it, ASSUMED what an article recipe here takes without the article saying it.
+CLAIMS: dict[str, float | None] = {
+    "seed-convnet": 99.18, "seed-convnet-bn": 99.18, "seed-torch": 98.0, "seed-keras": 99.0, "seed-dense128": None,
+}
+CLAIM_CONTEXT: dict[str, str] = {
+    "seed-convnet": "article 000 frames its 99.18% as hypothetical, not as a measured result",
+    "seed-convnet-bn": "article 000 frames its 99.18% as hypothetical, not as a measured result",
+    "seed-torch": "article 003's printed log cannot come from its code: it shows mini-batches 2,000 to 10,000 of an "
+                  "epoch that has 600 (60,000 images in batches of 100)",
+    "seed-keras": "article 002 claims over 99% after 10 epochs",
+    "seed-dense128": "article 004 states no accuracy",
+}
+ASSUMED: dict[str, str] = {
+    "seed-dense128": "article 004 gives no recipe and no filter count: Adam lr 0.001, batches of 32 (Keras's fit() "
+                     "default), 10 epochs, inputs / 255, glorot-uniform initialisation and 32 filters are assumed",
+}
 
 
 def recipe_for(arch: str, recipe: str = "ours", dataset: str = "mnist") -> TrainConfig:

@@ -15,12 +15,13 @@ import torch
 import torch.nn.functional as F
 
 from .augment import AugmentConfig, augment
-from .data import Split
+from .data import Split, get_spec
 from .device import resolve_device, synchronize
-from .evaluate import evaluate
+from .evaluate import EvalResult, evaluate_steps
 from .inference import to_input
-from .models import MNIST_MEAN_STD, ConvNet, build, get_arch
+from .models import MNIST_MEAN_STD, ArchConfig, ConvNet, build, get_arch, init_weights, with_overrides
 from .progress import Progress
+from .steps import drive
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,16 @@ class TrainConfig:
     dataset: str = "mnist"
     epochs: int = 15
     batch_size: int = 128  # images per step
-    optimizer: str = "adamw"  # adam | adamw | sgd (with momentum)
+    optimizer: str = "adamw"  # one of OPTIMIZERS: adamw | adam | sgd (with momentum) | rmsprop | adagrad | adadelta
     lr: float = 4e-3  # peak learning rate
     momentum: float = 0.9  # SGD momentum
+    nesterov: bool = False  # SGD's Nesterov momentum
     betas: tuple[float, float] = (0.9, 0.999)  # Adam's and AdamW's; short runs learn faster with lower ones
     fused: bool = False  # Adam's and AdamW's fused implementation: one kernel for all weights (about 10% on a CPU)
-    weight_decay: float = 5e-4  # decoupled for adamw, L2 for adam and sgd
-    schedule: str = "onecycle"  # onecycle (linear warm-up then linear decay to 0) | step | constant
+    weight_decay: float = 5e-4  # decoupled for adamw, L2 for the others
+    l1: float = 0.0  # L1 penalty: this times the sum of |w| over the conv and linear weights, added to the loss
+    # onecycle (linear warm-up then linear decay to 0) | step | cosine (from the peak down to 0) | constant
+    schedule: str = "onecycle"
     warmup: float = 0.2  # onecycle: fraction of the steps spent warming up
     step_size: int = 5  # step schedule: epochs between decays
     gamma: float = 0.1  # step schedule: factor at each decay
@@ -48,9 +52,16 @@ class TrainConfig:
     negatives: int = 0
     outlier_weight: float = 0.5
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    normalize: tuple[float, float] = MNIST_MEAN_STD  # input mean and std on a 0..1 scale
+    normalize: tuple[float, float] = MNIST_MEAN_STD  # input mean and std on a 0..1 scale; (0, 1): pixels / 255
+    init: str = "torch"  # initial weights (models.INITS): torch's own, or glorot (Keras's: glorot-uniform, zero biases)
     val_size: int = 5000  # images held out of the training set for validation each epoch
-    early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0 = off)
+    # Stop after this many epochs without a better validation accuracy, and keep the best epoch's weights (0 = off).
+    early_stopping: int = 0
+    # The architecture with a technique changed (None or (): as the architecture has it): the dropout rate, batchnorm
+    # on or off, the conv strides (one for every conv layer, or one per layer). See models.with_overrides.
+    dropout: float | None = None
+    batchnorm: bool | None = None
+    stride: tuple[int, ...] = ()
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     amp: bool = True  # bfloat16 autocast on CUDA
@@ -68,8 +79,20 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a whole number >= 1, not {getattr(self, name)!r}")
         if not isinstance(self.val_size, int) or self.val_size < 0:
             raise ValueError(f"val_size must be a whole number >= 0, not {self.val_size!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr >= 0):
-            raise ValueError(f"lr must be a number >= 0, not {self.lr!r}")
+        for name in ("lr", "weight_decay", "l1"):
+            if not (isinstance(getattr(self, name), (int, float)) and math.isfinite(getattr(self, name))
+                    and getattr(self, name) >= 0):
+                raise ValueError(f"{name} must be a number >= 0, not {getattr(self, name)!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}: {' | '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}: {' | '.join(SCHEDULES)}")
+        if self.nesterov and not (self.optimizer == "sgd" and self.momentum > 0):
+            raise ValueError("Nesterov momentum is SGD's, and needs a momentum above 0")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be a probability in [0, 1), not {self.dropout!r}")
+        if self.early_stopping and not self.val_size:
+            raise ValueError("early stopping watches the validation images: it needs val_size > 0")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,9 +102,18 @@ class TrainConfig:
         d = dict(d)
         d["augment"] = AugmentConfig(**d.get("augment", {}))
         d["normalize"] = tuple(d.get("normalize", MNIST_MEAN_STD))
-        if "betas" in d:
-            d["betas"] = tuple(d["betas"])
+        for name in ("betas", "stride"):
+            if name in d:
+                d[name] = tuple(d[name])
         return cls(**d)
+
+    def arch_config(self) -> ArchConfig:
+        """The architecture this recipe trains: ``arch`` with the recipe's dropout, batchnorm and strides."""
+        return with_overrides(get_arch(self.arch), self.dropout, self.batchnorm, self.stride)
+
+
+OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop", "adagrad", "adadelta")
+SCHEDULES = ("onecycle", "step", "cosine", "constant")
 
 
 def lr_factor(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int) -> float:
@@ -93,6 +125,8 @@ def lr_factor(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int) -> 
     if cfg.schedule == "onecycle":
         warm = max(1, int(cfg.warmup * total))
         return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
+    if cfg.schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * min(step, total) / max(1, total)))
     raise ValueError(f"unknown schedule {cfg.schedule!r}")
 
 
@@ -114,8 +148,10 @@ def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, **fused)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, nesterov=True)
-    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                               nesterov=cfg.nesterov)
+    others = {"rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adadelta": torch.optim.Adadelta}
+    return others[cfg.optimizer](params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def with_drawings(train: Split, cfg: TrainConfig) -> Split:
@@ -153,8 +189,11 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.train_data = with_drawings(train, cfg).to(self.device)
         self.val_data = val.to(self.device) if val is not None else None
-        net = model if model is not None else build(get_arch(cfg.arch), cfg.normalize)
+        if cfg.early_stopping and val is None:
+            raise ValueError("early stopping watches the validation images: none were given")
+        net = model if model is not None else init_weights(build(cfg.arch_config(), cfg.normalize), cfg.init)
         self.net = net.to(self.device).to(memory_format=torch.channels_last)
+        self._l1_weights = [p for p in self.net.parameters() if p.dim() > 1]  # conv and linear weights, not biases
         self.ema = (
             torch.optim.swa_utils.AveragedModel(
                 self.net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema), use_buffers=True
@@ -163,6 +202,9 @@ class Trainer:
             else None
         )
         self.history: list[Progress] = []
+        self.best: Progress | None = None  # with early stopping: the epoch whose weights the model keeps
+        self.val_result: EvalResult | None = None  # the last epoch's validation (confusion matrix included)
+        self._best_state: dict[str, torch.Tensor] | None = None
 
     @property
     def model(self) -> ConvNet:
@@ -229,6 +271,8 @@ class Trainer:
             best, stale = self._patience(best, stale)
             if cfg.early_stopping and stale >= cfg.early_stopping:
                 break
+        if self._best_state is not None:
+            self.model.load_state_dict(self._best_state)
         self.model.eval()
 
     def _step(self, x: torch.Tensor, y: torch.Tensor, opt: torch.optim.Optimizer,
@@ -237,6 +281,8 @@ class Trainer:
         with self._autocast():
             logits = self.net(x)
             loss = self._loss(logits.float(), y)
+        if self.cfg.l1:
+            loss = loss + self.cfg.l1 * torch.stack([w.abs().sum() for w in self._l1_weights]).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -255,20 +301,27 @@ class Trainer:
         return torch.where(digit, ce, self.cfg.outlier_weight * flat).mean()
 
     def _patience(self, best: float, stale: int) -> tuple[float, int]:
-        """(best validation accuracy so far, epochs since it improved) after the epoch just ended."""
+        """(best validation accuracy so far, epochs since it improved) after the epoch just ended; with early
+        stopping, a better epoch's weights are kept (:attr:`best`) to be restored at the end."""
         val = self.history[-1].val_accuracy if self.history else None
         if val is None:
             return best, stale
-        return (val, 0) if val > best else (best, stale + 1)
+        if val <= best:
+            return best, stale + 1
+        if self.cfg.early_stopping:
+            self.best = self.history[-1]
+            self._best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        return val, 0
 
     def _end_of_epoch(self, report: Progress) -> Progress:
         if self.val_data is None:
             return replace(report, kind="epoch")
         model = self.model
-        rep = evaluate(model, self.val_data)
+        self.val_result = drive(evaluate_steps(model, self.val_data, get_spec(self.cfg.dataset).classes, self.device,
+                                               2000, "torch"))
         with torch.inference_mode():
             model.eval()
             logits = model(to_input(self.val_data.images[:2000]))
             val_loss = float(F.cross_entropy(logits.float(), self.val_data.labels[:2000]))
         self.net.train()
-        return replace(report, kind="epoch", val_accuracy=rep.accuracy, val_loss=val_loss)
+        return replace(report, kind="epoch", val_accuracy=self.val_result.report.accuracy, val_loss=val_loss)
