@@ -65,13 +65,60 @@ def _add_dataset_arg(p: argparse.ArgumentParser) -> None:
 def _add_weights_arg(p: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
     p.add_argument(
         "--weights", default=default, help="the model to use: a checkpoint file (.safetensors) or a model's name as "
-        "the window lists it (default, small, or one of yours); default: the shipped 'default' model"
+        "the window lists it (default, small, or one of yours); default: the shipped 'default' model. Models of "
+        "other tools too: .onnx, PyTorch .pth/.pt and Keras .h5/.keras files (docs/foreign-models.md)"
+    )
+
+
+INPUT_NORMS = ("unit", "mnist", "symmetric")  # core.foreign.INPUT_NORMS (not imported here: it imports torch)
+
+
+def _add_input_norm_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input-norm", choices=INPUT_NORMS, help="for a model of another tool: the input scaling it was trained "
+        "with, unit (0..1), mnist (MNIST mean/std) or symmetric (-1..1); kept beside the file for next time "
+        "(default: that, else guessed from the file)"
     )
 
 
 def _add_device_arg(p: argparse.ArgumentParser, default: str = argparse.SUPPRESS,
                     auto: str = "CUDA when present") -> None:
     p.add_argument("--device", default=default, help=f"auto | cpu | cuda (default: auto, {auto})")
+
+
+def _strides(text: str) -> tuple[int, ...]:
+    """An argparse type: one stride, or one per conv layer separated by commas, each a whole number >= 1."""
+    return tuple(_POSITIVE(part) for part in text.split(","))
+
+
+def _add_technique_args(p: argparse.ArgumentParser) -> None:
+    """train's techniques (README, "Training techniques"); each one not given is the recipe's."""
+    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta"),
+                   help="the optimizer (default: the recipe's)")
+    p.add_argument("--momentum", type=_number(float, 0, high=1), help="SGD's momentum (default 0.9)")
+    p.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
+    p.add_argument("--l1", type=_number(float, 0), help="L1 penalty on the conv and linear weights, added to the loss "
+                   "(default 0)")
+    p.add_argument("--l2", type=_number(float, 0), help="weight decay: L2 for sgd, adam, rmsprop, adagrad, adadelta; "
+                   "decoupled for adamw (default: the recipe's)")
+    p.add_argument("--dropout", type=_number(float, 0, high=1), help="dropout rate before the linear layers "
+                   "(default: the architecture's)")
+    p.add_argument("--batchnorm", choices=("on", "off"), help="batchnorm in every conv block, or nowhere "
+                   "(default: as the architecture has it)")
+    p.add_argument("--stride", type=_strides, help="conv stride: one for every conv layer, or one per layer as "
+                   "1,2,... (default: the architecture's)")
+    p.add_argument("--init", choices=("torch", "glorot"), help="initial weights: torch's own, or Keras's "
+                   "glorot-uniform with zero biases (default: the recipe's)")
+    p.add_argument("--schedule", choices=("constant", "step", "cosine", "onecycle"), help="learning-rate schedule: "
+                   "constant, step (x0.1 every 5 epochs), cosine (down to 0), onecycle (warm-up, then down to 0) "
+                   "(default: the recipe's)")
+    p.add_argument("--augment", help="augmentation switches, comma-separated: none, affine, shift, or FIELD=VALUE for "
+                   "rotate, scale, shear, translate, elastic, elastic_smooth, shift (e.g. affine,elastic=2.5) "
+                   "(default: the recipe's)")
+    p.add_argument("--patience", type=_POSITIVE, help="early stopping: stop after N epochs without a better "
+                   "validation accuracy, and keep the best epoch's weights")
+    p.add_argument("--logdir", help="write TensorBoard logs into this folder (curves, weight histograms, confusion "
+                   "matrix, filters, graph; 'tensorboard --logdir DIR' shows them), and the curves as curves.csv")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,11 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate (default: the recipe's)")
     p.add_argument("--limit", type=_POSITIVE, help="train on only the first N training images (quick tries)")
     p.add_argument("--val-size", type=_COUNT, help="training images held out for validation (default 5000)")
+    _add_technique_args(p)
     _add_device_arg(p)
     _add_data_args(p)
 
     p = sub.add_parser("eval", help="evaluate a checkpoint on a test set")
     _add_weights_arg(p)
+    _add_input_norm_arg(p)
     _add_device_arg(p)
     _add_data_args(p)
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -111,11 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a checkpoint to ONNX")
     _add_weights_arg(p)
+    _add_input_norm_arg(p)
     p.add_argument("--onnx", required=True, help="output .onnx file")
 
     p = sub.add_parser("predict", help="read digits from image files")
     p.add_argument("images", nargs="+", help="PNG/JPEG files, any size, either polarity")
     _add_weights_arg(p)
+    _add_input_norm_arg(p)
     _add_device_arg(p, auto="the CPU, which reads one image faster than a GPU launch")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--number", action="store_true", help="read several digits side by side (a number), from a "
@@ -125,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("finetune", help="fine-tune a checkpoint on your own labelled drawings")
     p.add_argument("--samples", required=True, help="folder of <label>/*.png [+ manifest.json], or a sample store")
     _add_weights_arg(p)
+    _add_input_norm_arg(p)
     p.add_argument("--out", required=True, help="checkpoint to write (.safetensors); never the base")
     p.add_argument("--layers", help="top | head | all | all-bn-frozen (default: top, the benchmark's best)")
     p.add_argument("--steps", type=_POSITIVE, help="optimizer steps")

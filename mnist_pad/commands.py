@@ -41,12 +41,44 @@ def _weights_path(weights: str | None) -> Path:
     return shipped_weights("default") if weights is None else resolve_model(weights)
 
 
-def _load_model(path: Path, device: str = "cpu"):
+def _load_model(path: Path, device: str = "cpu", input_norm: str | None = None, what: str = "used here"):
+    """The checkpoint at ``path``; a PyTorch or Keras model is converted (:mod:`mnist_pad.core.foreign`), an
+    ONNX model refused before it is read: it cannot be ``what``."""
+    from .core.foreign import FORMATS
+
+    if FORMATS.get(path.suffix.lower()) == "onnx":
+        raise ValueError(f"{path}: an ONNX model cannot be {what}; give a checkpoint, or a PyTorch or Keras file")
+    return _open_model(path, device, input_norm)
+
+
+def _open_model(path: Path, device: str = "cpu", input_norm: str | None = None):
+    """The model at ``path``: a checkpoint, or a model of another tool as :func:`mnist_pad.core.foreign.open_model`
+    gives it (an ONNX model runs on the CPU). A guessed input scaling is said on stderr; a chosen one is kept
+    beside the file for next time."""
+    from .core import foreign
     from .core.checkpoint import load
     from .core.device import resolve_device
+    from .core.files import WriteFailed
 
     dev = resolve_device(device)  # a wrong device is refused before the file is read
-    return load(path, dev)
+    if not foreign.is_foreign(path):
+        if input_norm is not None:
+            raise ValueError(f"--input-norm is for models of other tools ({', '.join(foreign.FORMATS)}); "
+                             f"{path} carries its own normalisation")
+        return load(path, dev)
+    if foreign.FORMATS[path.suffix.lower()] == "onnx" and device not in ("auto", "cpu"):
+        raise ValueError(f"--device {device}: an ONNX model runs on the CPU (ONNX Runtime)")
+    guess = None if input_norm else foreign.guess_input_norm(path)
+    model = foreign.open_model(path, input_norm or guess.name, dev)
+    if guess is not None:
+        print(f"{path}: input scaling {guess.name} ({foreign.NORM_TEXT[guess.name]}): {guess.reason} "
+              "(--input-norm chooses another)", file=sys.stderr)
+    elif foreign.saved_input_norm(path) != input_norm:
+        try:
+            foreign.remember_input_norm(path, input_norm)
+        except WriteFailed as exc:  # the model is fine: only the choice is not kept
+            print(f"note: {exc}", file=sys.stderr)
+    return model
 
 
 def _check_out(path: str, what: str, size_hint: int = 0, inputs: tuple = ()) -> Path:
@@ -73,15 +105,42 @@ def _data_folder(dataset: str, data_dir: str | None, allow_download: bool) -> Pa
     return folder
 
 
-def _model_size(arch: str) -> int:
-    """Bytes the checkpoint of ``arch`` will take (its model built on the meta device: no memory)."""
+def _model_size(arch) -> int:
+    """Bytes the checkpoint of ``arch`` (a name or an ArchConfig) will take (built on the meta device: no memory)."""
     import torch
 
     from .core.checkpoint import size_estimate
-    from .core.models import build, get_arch
+    from .core.models import build
 
     with torch.device("meta"):
-        return size_estimate(build(get_arch(arch)))
+        return size_estimate(build(arch))
+
+
+def _techniques(args, optimizer: str) -> dict:
+    """The TrainConfig fields that train's technique options ask for (README, "Training techniques"); a bad
+    combination refused, naming the options. ``optimizer``: the recipe's."""
+    from .core.augment import parse_augment
+
+    chosen = {k: getattr(args, k) for k in ("optimizer", "momentum", "l1", "dropout", "stride", "init", "schedule")
+              if getattr(args, k) is not None}
+    if (args.momentum is not None or args.nesterov) and chosen.get("optimizer", optimizer) != "sgd":
+        raise ValueError(f"--momentum and --nesterov are SGD's; the optimizer is {chosen.get('optimizer', optimizer)}")
+    if args.patience and args.val_size == 0:
+        raise ValueError("--patience watches the validation images; --val-size 0 leaves none")
+    if args.nesterov:
+        chosen["nesterov"] = True
+    if args.l2 is not None:
+        chosen["weight_decay"] = args.l2
+    if args.batchnorm is not None:
+        chosen["batchnorm"] = args.batchnorm == "on"
+    if args.patience:
+        chosen["early_stopping"] = args.patience
+    if args.augment is not None:
+        try:
+            chosen["augment"] = parse_augment(args.augment)
+        except ValueError as exc:
+            raise ValueError(f"--augment {args.augment}: {exc}") from None
+    return chosen
 
 
 def cmd_archs(args) -> int:
@@ -93,20 +152,24 @@ def cmd_archs(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from .core.checkpoint import Checkpoint
     from .core.data import get_spec
     from .core.download import load_or_download
     from .core.evaluate import evaluate
     from .core.files import dumps_json
 
     spec = get_spec(args.dataset)
-    ckpt = _load_model(_weights_path(args.weights), args.device)
+    model = _open_model(_weights_path(args.weights), args.device, args.input_norm)
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
-    rep = evaluate(ckpt.model, test, spec.classes)
+    if isinstance(model, Checkpoint):
+        rep = evaluate(model.model, test, spec.classes)
+    else:  # an ONNX model of another tool
+        rep = model.evaluate(test, spec.classes)
     if args.json:
-        print(dumps_json({"weights": str(ckpt.path), "dataset": args.dataset, **rep.to_dict()}))
+        print(dumps_json({"weights": str(model.path), "dataset": args.dataset, **rep.to_dict()}))
     else:
-        print(f"{ckpt.path} on {args.dataset} test")
+        print(f"{model.path} on {args.dataset} test")
         print(rep.format())
     return 0
 
@@ -122,11 +185,10 @@ def cmd_train(args) -> int:
     from .core.evaluate import evaluate
     from .core.jobs import trained_meta
     from .core.recipes import recipe_for
-    from .core.steps import drive
     from .core.train import Trainer, split_validation
 
     cfg = recipe_for(args.arch, args.recipe or "ours", args.dataset)
-    overrides = {"seed": args.seed, "device": args.device}
+    overrides = {"seed": args.seed, "device": args.device, **_techniques(args, cfg.optimizer)}
     for key in ("epochs", "batch_size", "lr", "val_size"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
@@ -134,7 +196,7 @@ def cmd_train(args) -> int:
     spec = get_spec(args.dataset)
     resolve_device(cfg.device)
     stem = f"{cfg.arch}-{cfg.dataset}"  # without --out: a new model in the models folder, named as the window does
-    out = _check_out(args.out or new_model_path(stem), "--out", _model_size(cfg.arch))
+    out = _check_train_outputs(args, cfg, args.out or new_model_path(stem))
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     train_full = load_or_download(args.dataset, "train", args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
@@ -146,8 +208,7 @@ def cmd_train(args) -> int:
     trainer = Trainer(cfg, train, val)
     print(f"training {cfg.arch} on {args.dataset} ({len(train)} images, {len(val) if val else 0} validation) "
           f"on {describe(trainer.device)}", file=sys.stderr)
-    with _bar(len(train) // cfg.batch_size * cfg.epochs, "training") as show:
-        drive(trainer.run(), show)
+    _run_training(trainer, len(train) // cfg.batch_size * cfg.epochs, args.logdir)
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
     if not args.out and out.exists():  # a run beside this one took the name meanwhile: never write over it
         out = new_model_path(stem)
@@ -157,20 +218,54 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _check_train_outputs(args, cfg, out: str | Path) -> Path:
+    """train's checkpoint path and --logdir checked before any work (with the net the options ask for)."""
+    try:
+        arch = cfg.arch_config()
+    except ValueError as exc:  # only strides can ask for a net whose feature maps vanish
+        raise ValueError(f"--stride {','.join(map(str, args.stride))}: {exc}") from None
+    if args.logdir is not None:
+        from .core.tensorboard_log import CSV_NAME
+
+        if Path(args.logdir).exists() and not Path(args.logdir).is_dir():
+            raise ValueError(f"--logdir {args.logdir}: is a file, not a folder")
+        _check_out(Path(args.logdir) / CSV_NAME, "--logdir")
+    return _check_out(out, "--out", _model_size(arch))
+
+
+def _run_training(trainer, steps: int, logdir: str | None) -> None:
+    """``trainer``'s run with a progress bar, and its TensorBoard log in ``logdir`` when one is given."""
+    from .core.steps import drive
+
+    with _bar(steps, "training") as show:
+        if logdir is None:
+            drive(trainer.run(), show)
+        else:
+            from .core.tensorboard_log import TrainingLog
+
+            with TrainingLog(logdir, trainer) as log:
+                drive(trainer.run(), lambda p: (show(p), log.add(p)))
+    if logdir is not None:
+        print(f"TensorBoard log in {logdir}: tensorboard --logdir {logdir}", file=sys.stderr)
+    if trainer.best is not None and trainer.best is not trainer.history[-1]:
+        print(f"early stopping: kept epoch {trainer.best.epoch}'s weights (validation "
+              f"{trainer.best.val_accuracy * 100:.2f}%)", file=sys.stderr)
+
+
 def cmd_export(args) -> int:
     from .core.export import export_onnx
 
     source = _weights_path(args.weights)
     out = _check_out(args.onnx, "--onnx", inputs=(source,))
-    ckpt = _load_model(source)
+    ckpt = _load_model(source, input_norm=args.input_norm, what="exported (it is ONNX already)")
     export_onnx(ckpt.model, out)
     print(f"wrote {out}")
     return 0
 
 
 def cmd_predict(args) -> int:
-    from .core.explain import Predictor
     from .core.files import check_input_file, dumps_json
+    from .core.foreign import predictor_for
     from .core.number import read_number
     from .core.photo import load_photo
     from .core.preprocess import PreprocessError, load_image
@@ -182,7 +277,7 @@ def cmd_predict(args) -> int:
     # A number is read by the reader unless told otherwise: cutting touching digits needs a model that answers
     # flatly on two digits side by side, and numbers come in the world's styles (docs/numbers.md).
     weights = args.weights or ("reader" if args.number else None)
-    predictor = Predictor.for_checkpoint(_load_model(_weights_path(weights), device))
+    predictor = predictor_for(_open_model(_weights_path(weights), device, args.input_norm))
     failures = 0
     for path in args.images:
         try:
@@ -263,7 +358,7 @@ def cmd_finetune(args) -> int:
             overrides[key] = getattr(args, key)
     cfg = replace(FinetuneConfig(), **overrides)
     resolve_device(cfg.device)
-    ckpt = _load_model(base)
+    ckpt = _load_model(base, input_norm=args.input_norm, what="fine-tuned (ONNX Runtime has no gradients)")
     if Path(args.out).exists() and Path(args.out).resolve() == base.resolve():
         raise ValueError(f"--out {args.out} is the base checkpoint; fine-tuning never overwrites it")
     out = _check_out(args.out, "--out", size_estimate(ckpt.model))

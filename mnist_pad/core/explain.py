@@ -47,6 +47,8 @@ class Predictor:
     Runtime engine when a background thread has built it (an export takes up to a second, too long to
     block a window for)."""
 
+    gradients = True  # its model is a torch ConvNet: saliency and Grad-CAM can be had (not so for ONNX models)
+
     def __init__(self, model: ConvNet, backend: str = "auto", background: bool = False, graph: bytes | None = None,
                  reading: Reading = Reading()) -> None:
         """``graph``: the model's ONNX graph for the pad (:class:`mnist_pad.core.jobs.SavedModel`) when it was
@@ -101,6 +103,26 @@ def saliency(model: ConvNet, image: np.ndarray, target: int) -> np.ndarray:
     model(x)[0, target].backward()
     s = (x.grad * x).abs()[0, 0]
     return (s / s.max().clamp_min(1e-12)).detach().cpu().numpy()
+
+
+def occlusion(predictor: Predictor, image: np.ndarray, target: int, patch: int = 4, stride: int = 2) -> np.ndarray:
+    """Occlusion (Zeiler & Fergus 2014): how far the probability of ``target`` falls when a ``patch`` x
+    ``patch`` square of the input is blanked, averaged over the squares covering each pixel; (28, 28), 0..1.
+    Forward passes only (one batch through the predictor's engine): the attribution of models without
+    gradients (ONNX, :mod:`mnist_pad.core.foreign_onnx`), and of any other."""
+    x = np.ascontiguousarray(image, np.float32).reshape(28, 28)
+    starts = range(0, 28 - patch + 1, stride)
+    squares = [(r, c) for r in starts for c in starts]
+    batch = np.repeat(x[None], len(squares) + 1, 0)
+    for i, (r, c) in enumerate(squares, 1):
+        batch[i, r : r + patch, c : c + patch] = 0
+    p = predictor.reading.probabilities(predictor.engine(batch[:, None])[0])[:, target]
+    total, count = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
+    for fall, (r, c) in zip(p[0] - p[1:], squares):
+        total[r : r + patch, c : c + patch] += fall
+        count[r : r + patch, c : c + patch] += 1
+    heat = np.clip(total / np.maximum(count, 1), 0, None)
+    return heat / max(float(heat.max()), 1e-12)
 
 
 def gradcam(model: ConvNet, image: np.ndarray, target: int, layer: str | None = None) -> np.ndarray:

@@ -65,20 +65,26 @@ class OnnxEngine:
         cores: batches). Without activations only the logits are computed and returned (evaluation).
         ``graph``: the model's ONNX export with these outputs, when it was made elsewhere (the job process
         makes it for the models it saves: :class:`mnist_pad.core.jobs.SavedModel`); else it is made here."""
-        import onnxruntime as ort
-
         from .export import onnx_bytes
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         self.layers = list(model.conv_layers()) if with_activations else []
         data = graph if graph is not None else onnx_bytes(model, with_activations=with_activations)
-        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(data, threads)
 
     def __call__(self, x: np.ndarray) -> Outputs:
         logits, *maps = self.session.run(None, {"image": np.ascontiguousarray(x, np.float32)})
         return logits, dict(zip(self.layers, maps))
+
+
+def onnx_session(graph: bytes, threads: int = 1):
+    """An ONNX Runtime session of ``graph`` on the CPU with ``threads`` threads (0: ONNX Runtime's choice)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # fatal only: a failure is raised to the caller, which says it once (not twice)
+    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 def make_engine(model: ConvNet, backend: str = "auto", graph: bytes | None = None) -> TorchEngine | OnnxEngine:

@@ -20,3 +20,10 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     """A line of text from the user, or None when they cancelled."""
     value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
     return value if ok else None
+
+
+def ask_choice(parent: QWidget | None, title: str, label: str, options: dict[str, str], current: str) -> str | None:
+    """One of ``options`` (key -> what the user reads), ``current`` preselected; None when they cancelled."""
+    keys, texts = list(options), list(options.values())
+    text, ok = QInputDialog.getItem(parent, title, label, texts, keys.index(current), False)
+    return keys[texts.index(text)] if ok else None

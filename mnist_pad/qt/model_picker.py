@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from ..core import foreign
 from ..core.catalog import ModelEntry, delete_model, list_models, rename_model
 from ..core.data import dataset_title
 from ..core.checkpoint import Checkpoint, CheckpointError, load
@@ -170,21 +171,51 @@ class ModelPicker(QWidget):
         self.message.emit(self.tr("Deleted {0}; now using {1}.").format(entry.name, fallback.name))
 
     def open_file(self, path: str | None = None) -> bool:
-        """Use a checkpoint file from anywhere (asked for when ``path`` is None); True when it is in use."""
+        """Use a model file from anywhere (asked for when ``path`` is None); True when it is in use. A PyTorch or
+        Keras file (core.foreign) is imported into the models folder first, with the input scaling the user
+        confirms, so that it fine-tunes and evaluates like the app's own models."""
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a model"), "",
-                                                  self.tr("mnist-pad models (*.safetensors)"))
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a model"), "", ";;".join(
+                (self.tr("Models (*.safetensors *.pth *.pt *.h5 *.keras)"), self.tr("mnist-pad models (*.safetensors)"),
+                 self.tr("PyTorch state dicts (*.pth *.pt)"), self.tr("Keras weights (*.h5 *.keras)"))))
             if not path:
                 return False
         try:
+            if foreign.is_foreign(path):
+                imported = self._import(path)
+                if imported is None:
+                    return False
+                path = imported
             ckpt = load(path, self.app.device)
-        except CheckpointError as exc:
+        except (BadInput, CheckpointError, *FILE_ERRORS) as exc:
             self.error.emit(str(exc))
             return False
         self.app.set_checkpoint(ckpt)
         self.refresh()
         self.opened.emit(str(Path(path).resolve()))
         return True
+
+    def _import(self, path: str) -> Path | None:
+        """A PyTorch or Keras model as a new checkpoint in the models folder, after the user chose its input
+        scaling (the guess preselected, the choice kept beside the file); None when they cancelled."""
+        if foreign.FORMATS[Path(path).suffix.lower()] == "onnx":
+            raise BadInput(self.tr("{0}: ONNX models are read by mnist-pad predict and eval (--weights FILE); "
+                                   "the window opens PyTorch and Keras models").format(path))
+        guess = foreign.guess_input_norm(path)
+        options = {name: self.tr("{0} (pixels as {1})").format(name, foreign.NORM_TEXT[name]) for name in foreign.INPUT_NORMS}
+        choice = dialogs.ask_choice(self, self.tr("Input scaling"), self.tr(
+            "How did this model see its input when it was trained?\nGuess: {0} ({1})").format(guess.name, guess.reason),
+            options, guess.name)
+        if choice is None:
+            return None
+        try:
+            foreign.remember_input_norm(path, choice)
+        except FILE_ERRORS:  # a read-only folder: the model still opens, the choice is asked again next time
+            pass
+        out = foreign.import_model(path, choice)
+        self.message.emit(self.tr("Imported {0} as the model {1} (input {2}).").format(
+            Path(path).name, out.stem, foreign.NORM_TEXT[choice]))
+        return out
 
     def _choose(self, row: int) -> None:
         path = Path(self.combo.itemData(row))
