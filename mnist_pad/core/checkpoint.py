@@ -24,6 +24,7 @@ from .files import BadInput, check_input_file, dumps_json, loads_json, write_ato
 from .models import MNIST_MEAN_STD, ArchConfig, ConvNet
 
 META_KEY = "mnist_pad"
+FOREIGN_SUFFIXES = (".onnx", ".pth", ".pt", ".h5", ".keras")  # the formats of core.foreign
 FORMAT_VERSION = 1
 MAX_HEADER = 100_000_000  # bytes of safetensors header we are willing to parse
 
@@ -34,7 +35,7 @@ class CheckpointError(RuntimeError):
 
 @dataclass
 class Checkpoint:
-    model: ConvNet
+    model: ConvNet  # or, for an ONNX model of another tool, its core.foreign_onnx.OnnxClassifier (no training)
     meta: dict  # arch, dataset, classes, normalize, accuracies, recipe, version, created, ...
     path: Path | None = None
 
@@ -155,8 +156,17 @@ def from_state(meta: dict, state: dict[str, torch.Tensor], path: Path | None = N
 
 def load(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint, refusing with a :class:`CheckpointError` that names the file anything that is not
-    a whole mnist-pad checkpoint with finite weights that fit the architecture it describes."""
+    a whole mnist-pad checkpoint with finite weights that fit the architecture it describes. A model file of
+    another tool (``.onnx``, ``.pth``, ``.h5``, ...) is opened by :func:`mnist_pad.core.foreign.open_checkpoint`
+    with the input scaling kept beside it (or guessed), so that every place that loads models takes them."""
     path = Path(path)
+    if path.suffix.lower() in FOREIGN_SUFFIXES:
+        from .foreign import open_checkpoint
+
+        try:
+            return open_checkpoint(path, device)
+        except BadInput as exc:
+            raise CheckpointError(str(exc)) from None
     try:
         shapes, meta = _read_header(path)
     except BadInput as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
@@ -67,7 +68,11 @@ class Predictor:
     @classmethod
     def for_checkpoint(cls, checkpoint, **options) -> "Predictor":
         """A predictor for a loaded :class:`~mnist_pad.core.checkpoint.Checkpoint`, with the reading its
-        metadata carries."""
+        metadata carries (an ONNX model of another tool gets its ONNX Runtime predictor)."""
+        if not isinstance(checkpoint.model, nn.Module):
+            from .foreign_onnx import OnnxPredictor
+
+            return OnnxPredictor(checkpoint.model, Reading.from_meta(checkpoint.meta))
         return cls(checkpoint.model, reading=Reading.from_meta(checkpoint.meta), **options)
 
     def _build(self, backend: str, graph: bytes | None) -> None:
@@ -91,7 +96,10 @@ class Predictor:
 
 
 def filters(model: ConvNet) -> dict[str, np.ndarray]:
-    """Each conv layer's kernels, (out_channels, in_channels, k, k) float32."""
+    """Each conv layer's kernels, (out_channels, in_channels, k, k) float32 (an ONNX model's: those its graph
+    holds)."""
+    if not isinstance(model, nn.Module):
+        return model.filters()
     return {name: conv.weight.detach().float().cpu().numpy() for name, conv in model.conv_layers().items()}
 
 

@@ -136,7 +136,28 @@ def predictor_for(model: Checkpoint | OnnxClassifier, **options) -> Predictor:
         return Predictor.for_checkpoint(model, **options)
     from .foreign_onnx import OnnxPredictor
 
-    return OnnxPredictor(model)
+    return OnnxPredictor(model)  # an OnnxClassifier as open_model gives it
+
+
+def open_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu",
+                    input_norm: str | None = None) -> Checkpoint:
+    """The model in ``path`` as the window and the jobs hold a model (:func:`mnist_pad.core.checkpoint.load`
+    comes here for these formats): a converted PyTorch or Keras model as :func:`open_model` gives it, or an
+    ONNX model as a Checkpoint whose ``model`` is the :class:`~mnist_pad.core.foreign_onnx.OnnxClassifier`
+    (predicted, evaluated and looked into by occlusion; not trained)."""
+    model = open_model(path, input_norm, device)
+    if isinstance(model, Checkpoint):
+        return model
+    path = Path(path)
+    name = norm_of(*model.normalize)
+    meta = {"name": path.stem, "arch": {"name": "onnx"}, "dataset": "mnist", "classes": list(DIGITS),
+            "source": {"file": str(path.resolve()), "format": "onnx", "input_norm": name}}
+    return Checkpoint(model, meta, path)
+
+
+def is_trainable(checkpoint: Checkpoint) -> bool:
+    """Whether the model is a torch net (ours, or converted): not an ONNX model run as it is."""
+    return isinstance(checkpoint.model, torch.nn.Module)
 
 
 def import_model(path: str | os.PathLike, input_norm: str | None = None) -> Path:

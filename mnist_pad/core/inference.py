@@ -138,6 +138,11 @@ def engine(model: ConvNet, device: torch.device | str = "cpu", backend: str = "a
     logits, class probabilities or, with ``head="embedding"``, unit-length penultimate features. On the CPU,
     ``auto`` (and ``onnxruntime``) run ONNX Runtime on torch's thread count (the window leaves a core to its UI
     thread, and so does this), falling back to torch if it cannot be had; ``torch`` forces torch."""
+    if not isinstance(model, nn.Module):  # an ONNX model of another tool (core.foreign_onnx): it is its engine
+        if head != "probabilities":
+            raise ValueError(f"{model.path.name}: an ONNX model gives its class scores only, not the {head} asked "
+                             "for (the nearest neighbours need a model of mnist-pad's own)")
+        return model.name, model.forward
     device = torch.device(device)
     if device.type != "cpu" or backend == "torch":
         net = HEADS[head](model.fused().to(device)).eval()

@@ -5,6 +5,7 @@ connects one tab to another (napari's views take a model; Anki's change hooks af
 
 from __future__ import annotations
 
+import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 
 from ..core.checkpoint import Checkpoint
@@ -86,8 +87,9 @@ class AppState(QObject):
 
     @property
     def device(self):
-        """Where the model in use lives (the pad's device)."""
-        return next(self._checkpoint.model.parameters()).device
+        """Where the model in use lives (the pad's device; the CPU for an ONNX model of another tool)."""
+        model = self._checkpoint.model
+        return next(model.parameters()).device if isinstance(model, torch.nn.Module) else torch.device("cpu")
 
     def start_jobs(self) -> None:
         """Start the job process if it is not running: it imports torch and loads the MNIST training images

@@ -8,6 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ..core.checkpoint import Checkpoint
+from ..core.foreign import NORM_TEXT, is_trainable
 from ..core.models import parameter_count
 from ..core.data import dataset_title
 from ..core.reading import Reading
@@ -61,9 +62,15 @@ class HelpPanel(QTextBrowser):
 
     def show_model(self, ckpt: Checkpoint) -> None:
         meta = ckpt.meta
+        trainable = is_trainable(ckpt)
         rows = [(self.tr("name"), ckpt.name),
-                (self.tr("architecture"), f"{meta['arch']['name']}: {meta['arch'].get('description', '')}"),
-                (self.tr("parameters"), f"{parameter_count(ckpt.model):,d}")]
+                (self.tr("architecture"), f"{meta['arch']['name']}: {meta['arch'].get('description', '')}" if trainable
+                 else self.tr("an ONNX model run by ONNX Runtime (no gradients: occlusion shows the evidence; "
+                              "it cannot be fine-tuned)")),
+                (self.tr("parameters"), f"{parameter_count(ckpt.model):,d}" if trainable else "-")]
+        norm = (meta.get("source") or {}).get("input_norm")
+        if norm:
+            rows.append((self.tr("input scaling"), NORM_TEXT.get(norm, norm)))
         if meta.get("test_accuracy") is not None:
             rows.append((self.tr("{0} test accuracy").format(dataset_title(meta.get("dataset", "mnist"))),
                          f"{meta['test_accuracy'] * 100:.2f}%"))

@@ -176,31 +176,28 @@ class ModelPicker(QWidget):
         confirms, so that it fine-tunes and evaluates like the app's own models."""
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a model"), "", ";;".join(
-                (self.tr("Models (*.safetensors *.pth *.pt *.h5 *.keras)"), self.tr("mnist-pad models (*.safetensors)"),
+                (self.tr("Models (*.safetensors *.onnx *.pth *.pt *.h5 *.keras)"),
+                 self.tr("mnist-pad models (*.safetensors)"), self.tr("ONNX models (*.onnx)"),
                  self.tr("PyTorch state dicts (*.pth *.pt)"), self.tr("Keras weights (*.h5 *.keras)"))))
             if not path:
                 return False
         try:
-            if foreign.is_foreign(path):
-                imported = self._import(path)
-                if imported is None:
-                    return False
-                path = imported
-            ckpt = load(path, self.app.device)
+            ckpt = self._open_foreign(path) if foreign.is_foreign(path) else load(path, self.app.device)
+            if ckpt is None:
+                return False
         except (BadInput, CheckpointError, *FILE_ERRORS) as exc:
             self.error.emit(str(exc))
             return False
         self.app.set_checkpoint(ckpt)
         self.refresh()
-        self.opened.emit(str(Path(path).resolve()))
+        self.opened.emit(str(Path(ckpt.path).resolve()))
         return True
 
-    def _import(self, path: str) -> Path | None:
-        """A PyTorch or Keras model as a new checkpoint in the models folder, after the user chose its input
-        scaling (the guess preselected, the choice kept beside the file); None when they cancelled."""
-        if foreign.FORMATS[Path(path).suffix.lower()] == "onnx":
-            raise BadInput(self.tr("{0}: ONNX models are read by mnist-pad predict and eval (--weights FILE); "
-                                   "the window opens PyTorch and Keras models").format(path))
+    def _open_foreign(self, path: str) -> Checkpoint | None:
+        """A model of another tool, after the user chose its input scaling (the guess preselected, the choice
+        kept beside the file); None when they cancelled. A PyTorch or Keras model is imported as a new
+        checkpoint in the models folder (it then fine-tunes and evaluates like the app's own); an ONNX model is
+        run as it is."""
         guess = foreign.guess_input_norm(path)
         options = {name: self.tr("{0} (pixels as {1})").format(name, foreign.NORM_TEXT[name]) for name in foreign.INPUT_NORMS}
         choice = dialogs.ask_choice(self, self.tr("Input scaling"), self.tr(
@@ -212,10 +209,15 @@ class ModelPicker(QWidget):
             foreign.remember_input_norm(path, choice)
         except FILE_ERRORS:  # a read-only folder: the model still opens, the choice is asked again next time
             pass
+        if foreign.FORMATS[Path(path).suffix.lower()] == "onnx":
+            ckpt = foreign.open_checkpoint(path, input_norm=choice)
+            self.message.emit(self.tr("Opened the ONNX model {0} (input {1}): it predicts and is evaluated here; "
+                                      "it cannot be fine-tuned.").format(Path(path).name, foreign.NORM_TEXT[choice]))
+            return ckpt
         out = foreign.import_model(path, choice)
         self.message.emit(self.tr("Imported {0} as the model {1} (input {2}).").format(
             Path(path).name, out.stem, foreign.NORM_TEXT[choice]))
-        return out
+        return load(out, self.app.device)
 
     def _choose(self, row: int) -> None:
         path = Path(self.combo.itemData(row))

@@ -434,7 +434,7 @@ class PadTab(QWidget):
 
     def _update_saliency(self) -> None:
         if self.shown is not None:
-            self.saliency.show_for(self.app.checkpoint.model, self.shown)
+            self.saliency.show_for(self.app.predictor, self.shown)
 
     def _model_changed(self) -> None:
         """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so

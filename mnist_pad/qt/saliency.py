@@ -11,8 +11,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.data import DIGITS
-from ..core.explain import Prediction, gradcam, saliency
-from ..core.models import ConvNet
+from ..core.explain import Prediction, Predictor, gradcam, occlusion, saliency
 from .i18n import translate
 from .images import ImagePanel, colormap
 
@@ -58,7 +57,9 @@ class SaliencyView(QWidget):
         self.class_box.currentIndexChanged.connect(lambda _: self.target_changed.emit())
         self.target: int | None = None
 
-    def show_for(self, model: ConvNet, pred: Prediction) -> None:
+    def show_for(self, predictor: Predictor, pred: Prediction) -> None:
+        """The chosen method's map for ``pred`` (made by ``predictor``); a model without gradients (an ONNX
+        model of another tool) gets occlusion, which needs forward passes only."""
         image = pred.pre.image
         if pred.top is None:
             self.target = None
@@ -68,9 +69,12 @@ class SaliencyView(QWidget):
         picked = self.class_box.currentData()
         self.target = pred.top if picked is None or picked < 0 else int(picked)
         method = self.method_box.currentData() or next(iter(METHODS))
+        self.method_box.setEnabled(predictor.gradients)
         # On the UI thread with torch's thread count as the app set it (all cores but one): changing that count
         # here would change it under a worker running torch at the same moment (the count is process-wide).
-        heat = METHODS[method](model, image, self.target)
+        if predictor.gradients:
+            heat, name = METHODS[method](predictor.model, image, self.target), self.method_box.currentText()
+        else:
+            heat, name = occlusion(predictor, image, self.target), self.tr("occlusion (no gradients in this model)")
         self.panel.set_image(overlay(image, heat))
-        self.caption.setText(self.tr("{0} for {1}: bright = pushes towards {1}").format(
-            self.method_box.currentText(), self.target))
+        self.caption.setText(self.tr("{0} for {1}: bright = pushes towards {1}").format(name, self.target))

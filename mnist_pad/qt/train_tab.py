@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.foreign import is_trainable
 from ..core.data import dataset_title
 from ..core.catalog import new_model_path, tuned_stem
 from ..core.device import resolve_device
@@ -147,6 +148,10 @@ class TrainTab(QWidget):
             self._show_error(self.tr("No samples yet: draw a few digits, label them and press Add first."))
             return
         base, samples, data = self.app.checkpoint, self.store.as_split(), self.app.data_source()
+        if not is_trainable(base):
+            self._show_error(self.tr("{0} is an ONNX model: ONNX Runtime runs it but cannot train it. Fine-tune one "
+                                     "of mnist-pad's models, or open the PyTorch or Keras file it came from.").format(base.name))
+            return
         out = self._new_model_path(tuned_stem(base.name))
         if out is None:
             return

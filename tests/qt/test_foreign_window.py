@@ -9,11 +9,15 @@ import torch
 
 from mnist_pad.core import foreign
 from mnist_pad.core.checkpoint import load
+from mnist_pad.core.eval_jobs import DatasetChoice, evaluation_job
+from mnist_pad.core.explain import Predictor
+from mnist_pad.core.steps import drive
 from mnist_pad.core.paths import models_dir, shipped_weights
 from mnist_pad.qt import dialogs
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.window import MainWindow
 from test_foreign import ArticleNet
+from test_pad import SEVEN, draw
 
 
 @pytest.fixture
@@ -75,3 +79,52 @@ def test_a_broken_model_file_is_a_message_in_the_window(window, tmp_path, monkey
     before = window.app.checkpoint
     assert not window.train.picker.open_file(str(bad))
     assert window.app.checkpoint is before and len(errors) == 1 and "broken.pth" in errors[0]
+
+
+@pytest.fixture(scope="module")
+def default_onnx(tmp_path_factory):
+    """The shipped default model exported as a plain ONNX classifier: a model "made elsewhere" that reads."""
+    from mnist_pad.core.export import export_onnx
+
+    path = tmp_path_factory.mktemp("onnx") / "digits.onnx"
+    return export_onnx(load(shipped_weights("default")).model, path)
+
+
+def test_an_onnx_model_runs_the_pad_and_the_evaluation_and_refuses_fine_tuning(qtbot, window, default_onnx,
+                                                                              monkeypatch, mnist_test):
+
+    guesses = []
+
+    def take_the_guess(parent, title, label, options, current):
+        guesses.append(current)
+        return current
+
+    monkeypatch.setattr(dialogs, "ask_choice", take_the_guess)
+    messages = []
+    window.train.picker.message.connect(messages.append)
+    assert window.train.picker.open_file(str(default_onnx))
+    ckpt = window.app.checkpoint
+    assert guesses == ["unit"]  # an mnist-pad export normalises inside its graph: it takes 0..1
+    assert not foreign.is_trainable(ckpt) and ckpt.path == default_onnx and "ONNX model digits.onnx" in messages[0]
+    assert not window.app.predictor.gradients and window.app.device.type == "cpu"
+    window.show()
+    qtbot.waitExposed(window)
+    pad = window.pad
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        draw(qtbot, pad.canvas, SEVEN)
+    native = load(shipped_weights("default"))
+    expected = Predictor(native.model, backend="torch").predict(pad.canvas.image())
+    np.testing.assert_allclose(pad.prediction.probabilities, expected.probabilities, atol=1e-4)
+    assert pad.prediction.activations  # the conv nodes' feature maps
+    assert set(pad.filters._kernels) and pad.filters.layer() is not None  # the filters the graph holds
+    pad._update_slow_views()  # the saliency falls back to occlusion: no gradients in ONNX Runtime
+    assert "occlusion" in pad.saliency.caption.text() and not pad.saliency.method_box.isEnabled()
+    assert "ONNX Runtime" in pad.help.toPlainText()
+    # the Evaluate tab's job loads it by its path in the job process: run that job here
+    evaluated = drive(evaluation_job(ckpt.path, DatasetChoice("MNIST test", "mnist"),
+                                     lambda dataset, split: mnist_test, None, "cpu"))
+    assert evaluated.model == "digits" and evaluated.result.report.accuracy == pytest.approx(0.9972, abs=0.0005)
+    # fine-tuning needs gradients: refused in the window's words, nothing started
+    window.app.samples.add(7, pad.canvas.image(), pad.canvas.strokes())
+    window.train.start_finetune()
+    assert not window.train.runner.is_running() and "digits is an ONNX model" in window.train.status.text()

@@ -106,6 +106,81 @@ The window still works; the details were printed to the terminal, for a bug repo
     </message>
 </context>
 <context>
+    <name>AttributionView</name>
+    <message>
+        <source>integrated gradients</source>
+        <translation>积分梯度</translation>
+    </message>
+    <message>
+        <source>SmoothGrad</source>
+        <translation>平滑梯度</translation>
+    </message>
+    <message>
+        <source>occlusion</source>
+        <translation>遮挡</translation>
+    </message>
+    <message>
+        <source>gradient x input</source>
+        <translation>梯度 × 输入</translation>
+    </message>
+    <message>
+        <source>Where the chosen layer&apos;s features that raise the class&apos;s score are active: coarse regions, at that layer&apos;s resolution.</source>
+        <translation>所选层中提高该类别得分的特征在哪里被激活：以该层的分辨率显示的粗略区域。</translation>
+    </message>
+    <message>
+        <source>Grad-CAM that lets every part of the digit that raises the score count, not only the strongest one.</source>
+        <translation>改进的 Grad-CAM：数字中每个提高得分的部分都会计入，而不只是最强的那一处。</translation>
+    </message>
+    <message>
+        <source>Each pixel&apos;s share of the score&apos;s rise from a blank image to this drawing; the shares add up to the rise.</source>
+        <translation>从空白图像到这幅画，得分的上升中每个像素所占的份额；各份额之和等于上升量。</translation>
+    </message>
+    <message>
+        <source>Gradient x input averaged over noisy copies of the drawing: the same question with less speckle.</source>
+        <translation>在这幅画的多个加噪副本上平均的梯度 × 输入：问的是同一个问题，斑点更少。</translation>
+    </message>
+    <message>
+        <source>How much the score falls when a small square around each pixel is blanked: slow, but needs no gradients.</source>
+        <translation>把每个像素周围的小方块涂空后得分下降多少：较慢，但不需要梯度。</translation>
+    </message>
+    <message>
+        <source>Ink pixels whose change would move the score most: one backward pass, fast and noisy.</source>
+        <translation>哪些墨迹像素的变化最能改变得分：一次反向传播，快但噪声多。</translation>
+    </message>
+    <message>
+        <source>Methods</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>predicted</source>
+        <translation>预测类别</translation>
+    </message>
+    <message>
+        <source>the conv layer of the Grad-CAM maps</source>
+        <translation>Grad-CAM 图所用的卷积层</translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation>针对</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>{0} at {1}</source>
+        <translation>{1} 层的 {0}</translation>
+    </message>
+    <message>
+        <source>{0} for {1}</source>
+        <translation>{0}（类别 {1}）</translation>
+    </message>
+    <message>
+        <source>{0}: needs a PyTorch model (gradients)</source>
+        <translation>{0}：需要 PyTorch 模型（梯度）</translation>
+    </message>
+</context>
+<context>
     <name>Canvas</name>
     <message>
         <source>Draw a digit. Ctrl+Z: undo the last stroke, Esc: clear</source>
@@ -226,6 +301,45 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>Folder with the {name} files</source>
         <translation>存放 {name} 文件的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>DreamView</name>
+    <message>
+        <source>what to dream: an image that each class&apos;s score, or each channel of a conv layer, likes most</source>
+        <translation>梦见什么：每个类别的得分或某个卷积层的每个通道最喜欢的图像</translation>
+    </message>
+    <message>
+        <source>Dream</source>
+        <translation>梦见</translation>
+    </message>
+    <message>
+        <source>each class</source>
+        <translation>每个类别</translation>
+    </message>
+    <message>
+        <source>each channel of {0}</source>
+        <translation>{0} 的每个通道</translation>
+    </message>
+    <message>
+        <source>Another job is running; the dreams follow when it has ended.</source>
+        <translation>另一个任务正在运行；它结束后再生成梦境图像。</translation>
+    </message>
+    <message>
+        <source>dreaming {0} images…</source>
+        <translation>正在生成 {0} 幅梦境图像…</translation>
+    </message>
+    <message>
+        <source>dreaming… {0:.0%}</source>
+        <translation>正在生成梦境图像… {0:.0%}</translation>
+    </message>
+    <message>
+        <source>0-4 above, 5-9 below: the image each class&apos;s score likes most (it rose by {0:.1f} on average from the start noise)</source>
+        <translation>上排 0-4，下排 5-9：每个类别的得分最喜欢的图像（相对起始噪声平均上升 {0:.1f}）</translation>
+    </message>
+    <message>
+        <source>{0} channels of {1}, row by row: the image each likes most (its mean rose by {2:.1f} on average)</source>
+        <translation>{1} 的 {0} 个通道，逐行排列：每个通道最喜欢的图像（其均值平均上升 {2:.1f}）</translation>
     </message>
 </context>
 <context>
@@ -665,6 +779,14 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>当最可能的两个类别合计低于 {0:.0%} 时，画板会说这不是数字。</translation>
     </message>
     <message>
+        <source>an ONNX model run by ONNX Runtime (no gradients: occlusion shows the evidence; it cannot be fine-tuned)</source>
+        <translation>由 ONNX Runtime 运行的 ONNX 模型（没有梯度：用遮挡法显示依据；不能微调）</translation>
+    </message>
+    <message>
+        <source>input scaling</source>
+        <translation>输入缩放</translation>
+    </message>
+    <message>
         <source>{0} test accuracy</source>
         <translation>{0} 测试集准确率</translation>
     </message>
@@ -1037,8 +1159,46 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>打开模型</translation>
     </message>
     <message>
+        <source>Models (*.safetensors *.onnx *.pth *.pt *.h5 *.keras)</source>
+        <translation>模型 (*.safetensors *.onnx *.pth *.pt *.h5 *.keras)</translation>
+    </message>
+    <message>
         <source>mnist-pad models (*.safetensors)</source>
         <translation>mnist-pad 模型 (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <source>PyTorch state dicts (*.pth *.pt)</source>
+        <translation>PyTorch 状态字典 (*.pth *.pt)</translation>
+    </message>
+    <message>
+        <source>Keras weights (*.h5 *.keras)</source>
+        <translation>Keras 权重 (*.h5 *.keras)</translation>
+    </message>
+    <message>
+        <source>{0} (pixels as {1})</source>
+        <translation>{0}（像素取 {1}）</translation>
+    </message>
+    <message>
+        <source>Input scaling</source>
+        <translation>输入缩放</translation>
+    </message>
+    <message>
+        <source>How did this model see its input when it was trained?
+Guess: {0} ({1})</source>
+        <translation>这个模型训练时看到的输入是怎样缩放的？
+猜测：{0}（{1}）</translation>
+    </message>
+    <message>
+        <source>Opened the ONNX model {0} (input {1}): it predicts and is evaluated here; it cannot be fine-tuned.</source>
+        <translation>已打开 ONNX 模型 {0}（输入 {1}）：可以在这里预测和评估，但不能微调。</translation>
+    </message>
+    <message>
+        <source>Imported {0} as the model {1} (input {2}).</source>
+        <translation>已将 {0} 导入为模型 {1}（输入 {2}）。</translation>
     </message>
     <message>
         <source>Use {0} again</source>
@@ -1282,6 +1442,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>针对</translation>
     </message>
     <message>
+        <source>occlusion (no gradients in this model)</source>
+        <translation>遮挡法（此模型没有梯度）</translation>
+    </message>
+    <message>
         <source>{0} for {1}: bright = pushes towards {1}</source>
         <translation>{0}（针对 {1}）：亮处 = 推向 {1}</translation>
     </message>
@@ -1395,6 +1559,10 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>No samples yet: draw a few digits, label them and press Add first.</source>
         <translation>还没有样本：请先写几个数字，标注后按“添加”。</translation>
+    </message>
+    <message>
+        <source>{0} is an ONNX model: ONNX Runtime runs it but cannot train it. Fine-tune one of mnist-pad&apos;s models, or open the PyTorch or Keras file it came from.</source>
+        <translation>{0} 是 ONNX 模型：ONNX Runtime 可以运行它，但不能训练它。请微调 mnist-pad 的模型，或打开它所来自的 PyTorch 或 Keras 文件。</translation>
     </message>
     <message>
         <source>Fine-tuning {0} on {1} samples ({2} steps)...</source>
