@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_pad.core.explain import Predictor, filters, gradcam, saliency
+from mnist_pad.core.attribution import gradcam, gradient_x_input, to_unit
+from mnist_pad.core.explain import Predictor, filters
 from mnist_pad.core.models import build
 from mnist_pad.core.inference import OnnxEngine, TorchEngine, make_engine
 
@@ -64,11 +65,11 @@ def test_empty_drawing_gives_no_prediction(model):
     assert pred.probabilities is None and pred.top is None and not pred.confident
 
 
-def test_saliency_and_gradcam_are_normalised_maps_on_the_ink(model, drawing):
+def test_gradient_x_input_and_gradcam_are_maps_on_the_ink(model, drawing):
     pre = Predictor(model, "torch").predict(drawing).pre
-    for m in (saliency(model, pre.image, 1), gradcam(model, pre.image, 1)):
+    for m in (gradient_x_input(model, pre.image, 1), to_unit(gradcam(model, pre.image, 1))):
         assert m.shape == (28, 28) and m.min() >= 0 and m.max() == pytest.approx(1.0)
-    s = saliency(model, pre.image, 1)
+    s = gradient_x_input(model, pre.image, 1)
     assert s[pre.image == 0].max() == 0  # gradient x input: no saliency off the ink
 
 

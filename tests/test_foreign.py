@@ -22,7 +22,7 @@ from mnist_pad import cli
 from mnist_pad.cli import run
 from mnist_pad.core import foreign
 from mnist_pad.core.checkpoint import Checkpoint, load
-from mnist_pad.core.explain import occlusion
+from mnist_pad.core.attribution import model_of, occlusion, to_unit
 from mnist_pad.core.export import export_onnx
 from mnist_pad.core.foreign_onnx import OnnxClassifier, OnnxPredictor
 from mnist_pad.core.models import ARCHS, MNIST_MEAN_STD, build
@@ -146,7 +146,7 @@ def test_occlusion_finds_the_only_pixel_an_onnx_model_looks_at(tmp_path):
         net.weight.zero_(), net.bias.zero_()
         net.weight[3, 10 * 28 + 12] = 20.0  # class 3 is read from pixel (10, 12) alone
     predictor = foreign.predictor_for(foreign.open_model(export(net, tmp_path / "pixel.onnx", (784,)), "unit"))
-    heat = occlusion(predictor, np.ones((28, 28), np.float32), 3)
+    heat = to_unit(occlusion(model_of(predictor), np.ones((28, 28), np.float32), 3))
     assert heat[10, 12] == 1.0
     assert heat[np.abs(np.arange(28) - 10) > 4].max() == 0 and heat[:, np.abs(np.arange(28) - 12) > 4].max() == 0
 

@@ -9,8 +9,6 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .models import ConvNet
@@ -101,48 +99,3 @@ def filters(model: ConvNet) -> dict[str, np.ndarray]:
     if not isinstance(model, nn.Module):
         return model.filters()
     return {name: conv.weight.detach().float().cpu().numpy() for name, conv in model.conv_layers().items()}
-
-
-def saliency(model: ConvNet, image: np.ndarray, target: int) -> np.ndarray:
-    """|d logit[target] / d input| * input: which ink pixels push the target class up. (28, 28), 0..1."""
-    x = torch.from_numpy(np.ascontiguousarray(image, np.float32)).view(1, 1, 28, 28).to(next(model.parameters()).device)
-    x.requires_grad_(True)
-    model.eval()
-    model(x)[0, target].backward()
-    s = (x.grad * x).abs()[0, 0]
-    return (s / s.max().clamp_min(1e-12)).detach().cpu().numpy()
-
-
-def occlusion(predictor: Predictor, image: np.ndarray, target: int, patch: int = 4, stride: int = 2) -> np.ndarray:
-    """Occlusion (Zeiler & Fergus 2014): how far the probability of ``target`` falls when a ``patch`` x
-    ``patch`` square of the input is blanked, averaged over the squares covering each pixel; (28, 28), 0..1.
-    Forward passes only (one batch through the predictor's engine): the attribution of models without
-    gradients (ONNX, :mod:`mnist_pad.core.foreign_onnx`), and of any other."""
-    x = np.ascontiguousarray(image, np.float32).reshape(28, 28)
-    starts = range(0, 28 - patch + 1, stride)
-    squares = [(r, c) for r in starts for c in starts]
-    batch = np.repeat(x[None], len(squares) + 1, 0)
-    for i, (r, c) in enumerate(squares, 1):
-        batch[i, r : r + patch, c : c + patch] = 0
-    p = predictor.reading.probabilities(predictor.engine(batch[:, None])[0])[:, target]
-    total, count = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
-    for fall, (r, c) in zip(p[0] - p[1:], squares):
-        total[r : r + patch, c : c + patch] += fall
-        count[r : r + patch, c : c + patch] += 1
-    heat = np.clip(total / np.maximum(count, 1), 0, None)
-    return heat / max(float(heat.max()), 1e-12)
-
-
-def gradcam(model: ConvNet, image: np.ndarray, target: int, layer: str | None = None) -> np.ndarray:
-    """Grad-CAM (Selvaraju et al. 2017) of ``layer`` (default: the last conv), upsampled to (28, 28), 0..1."""
-    model.eval()
-    x = torch.from_numpy(np.ascontiguousarray(image, np.float32)).view(1, 1, 28, 28).to(next(model.parameters()).device)
-    with torch.enable_grad():
-        logits, maps = model.forward_with_activations(x)
-        layer = layer or list(maps)[-1]
-        fmap = maps[layer]
-        (grad,) = torch.autograd.grad(logits[0, target], fmap)
-    weights = grad.mean((2, 3), keepdim=True)
-    cam = F.relu((weights * fmap).sum(1, keepdim=True))
-    cam = F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)[0, 0]
-    return (cam / cam.max().clamp_min(1e-12)).detach().cpu().numpy()

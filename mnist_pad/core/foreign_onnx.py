@@ -6,7 +6,7 @@ probabilities (told apart on a few probe images: rows of non-negative values sum
 probabilities, and their logarithm is read as logits, which softmax turns back into the same numbers).
 The feature maps shown are those of every ``Conv`` node of the graph, after the batchnorm and activation
 that follow it (as the pad shows its own models'), added to the graph as extra outputs. No gradients: the
-attribution is occlusion (:func:`mnist_pad.core.explain.occlusion`)."""
+attribution is occlusion (:func:`mnist_pad.core.attribution.occlusion`)."""
 
 from __future__ import annotations
 

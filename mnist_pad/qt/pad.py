@@ -31,7 +31,9 @@ from ..core.explain import Prediction
 from ..core.number import NumberReading, read_number
 from ..core.reading import NOT_A_DIGIT, OK, UNSURE
 from ..core.drawing import PEN_RANGE
+from .attribution_view import AttributionView
 from .canvas import WIDE_ASPECT, Canvas
+from .dream_view import DreamView
 from .help_panel import HelpPanel
 from .i18n import translate
 from .layers import FeatureMapsView, FiltersView
@@ -106,6 +108,8 @@ class PadTab(QWidget):
         self.feature_maps = FeatureMapsView()
         self.filters = FiltersView()
         self.timeline = Timeline()
+        self.attribution = AttributionView()  # the slower methods side by side: computed only while shown
+        self.dreams = DreamView(app)  # what each class and filter wants to see, dreamed in the job process
         self.help = HelpPanel()
         self._build_layout()
         self._build_shortcuts()
@@ -167,8 +171,11 @@ class PadTab(QWidget):
         middle.addWidget(self.saliency, 1)
 
         self.side_tabs = QTabWidget()
+        self.side_tabs.setUsesScrollButtons(True)
         self.side_tabs.addTab(self.feature_maps, self.tr("Feature maps"))
         self.side_tabs.addTab(self.filters, self.tr("Filters"))
+        self.side_tabs.addTab(self.attribution, self.tr("Attribution"))
+        self.side_tabs.addTab(self.dreams, self.tr("Dreams"))
         self.side_tabs.addTab(self.timeline, self.tr("Timeline"))
         self.side_tabs.addTab(self.help, self.tr("Keys && model"))
 
@@ -317,6 +324,7 @@ class PadTab(QWidget):
         self.shown = pred
         self.chart.set_probabilities(pred.probabilities, pred.confident)
         self.feature_maps.set_activations(pred.activations)
+        self.attribution.show_prediction(self.app.predictor, pred)  # only kept until its own timer fires
         if not self._slow_timer.isActive():
             self._slow_timer.start()
         self.predicted.emit(pred)

@@ -1,5 +1,6 @@
-"""Why the model answers what it does: a Grad-CAM or gradient-times-input map over the 28x28 input, for the
-top class or a class the user picks.
+"""Why the model answers what it does: a Grad-CAM, Grad-CAM++ or gradient-times-input map over the 28x28
+input (:mod:`mnist_pad.core.attribution`: the methods quick enough to follow the pen; the pad's Attribution
+tab puts the slower ones side by side), for the top class or a class the user picks.
 
 The pickers' items carry their keys as item data (a method's key in :data:`METHODS`, a class's number, -1
 for the top class): their texts are translated. Until there is ink, the map shows blank paper."""
@@ -11,12 +12,14 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.data import DIGITS
-from ..core.explain import Prediction, Predictor, gradcam, occlusion, saliency
+from ..core.attribution import attribute, model_of, to_unit
+from ..core.explain import Prediction, Predictor
 from .i18n import translate
 from .images import ImagePanel, colormap
 
-METHODS = {"Grad-CAM": gradcam, "gradient x input": saliency}  # key (the item data) -> method, in the box's order
+METHODS = ("Grad-CAM", "Grad-CAM++", "gradient x input")  # keys of core.attribution.METHODS, in the box's order
 METHOD_NAMES = {"gradient x input": QT_TRANSLATE_NOOP("SaliencyView", "gradient x input")}  # shown; Grad-CAM is a name
+NO_GRADIENTS = "occlusion"  # what a model without gradients (ONNX) gets, whatever the box says
 TOP_CLASS = QT_TRANSLATE_NOOP("SaliencyView", "top class")  # shown as the class box's first item (data -1)
 
 
@@ -68,13 +71,13 @@ class SaliencyView(QWidget):
             return
         picked = self.class_box.currentData()
         self.target = pred.top if picked is None or picked < 0 else int(picked)
-        method = self.method_box.currentData() or next(iter(METHODS))
         self.method_box.setEnabled(predictor.gradients)
+        if predictor.gradients:
+            method, name = self.method_box.currentData() or METHODS[0], self.method_box.currentText()
+        else:
+            method, name = NO_GRADIENTS, self.tr("occlusion (no gradients in this model)")
         # On the UI thread with torch's thread count as the app set it (all cores but one): changing that count
         # here would change it under a worker running torch at the same moment (the count is process-wide).
-        if predictor.gradients:
-            heat, name = METHODS[method](predictor.model, image, self.target), self.method_box.currentText()
-        else:
-            heat, name = occlusion(predictor, image, self.target), self.tr("occlusion (no gradients in this model)")
+        heat = to_unit(attribute(method, model_of(predictor), image, self.target))
         self.panel.set_image(overlay(image, heat))
         self.caption.setText(self.tr("{0} for {1}: bright = pushes towards {1}").format(name, self.target))

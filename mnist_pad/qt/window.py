@@ -59,9 +59,10 @@ class MainWindow(QMainWindow):
         # what the model list did, said where the user is (a menu action may come from any tab)
         self.train.picker.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.train.picker.error.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        # one job at a time in the session's job process: a tab's job greys out the other tab's start buttons
-        self.train.runner.running_changed.connect(self.evaluate.set_busy_elsewhere)
-        self.evaluate.runner.running_changed.connect(self.train.set_busy_elsewhere)
+        # one job at a time in the session's job process: a job greys out the other views' start buttons
+        self._job_views = [self.train, self.evaluate, self.pad.dreams]
+        for view in self._job_views:
+            view.runner.running_changed.connect(self._jobs_changed)
         for runner in (self.train.runner, self.evaluate.runner):  # a job may be reading the model's file
             runner.running_changed.connect(self.train.picker.set_busy)
 
@@ -168,6 +169,11 @@ class MainWindow(QMainWindow):
             menu.addAction(text, lambda d=drawing: self.show_drawing(recent.drawing_of(d)))
         if not drawings:
             menu.addAction(self.tr("(none yet: drawings you clear appear here)")).setEnabled(False)
+
+    def _jobs_changed(self) -> None:
+        """Each view that starts jobs waits while another view's job holds the job process."""
+        for view in self._job_views:
+            view.set_busy_elsewhere(any(other.runner.is_running() for other in self._job_views if other is not view))
 
     # --- actions -----------------------------------------------------------------------------------------
     def _keep_sample(self, label: int, strokes: list, image) -> None:
