@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import os
 import sys
 
 from . import __version__
@@ -52,12 +53,14 @@ _COUNT = _number(int, 0)
 
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     _add_dataset_arg(p)
-    p.add_argument("--data-dir", help="folder holding the four IDX files (else $MNIST_PAD_DATA, then the user cache)")
+    p.add_argument("--data-dir", help="folder holding the dataset's files: the four IDX files, or CIFAR-10's "
+                   "cifar-10-python.tar.gz or its batches (else $MNIST_PAD_DATA, then the user cache)")
     p.add_argument("--no-download", action="store_true", help="never download missing data")
 
 
 def _add_dataset_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist (default: mnist)")
+    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist | cifar10 (default: mnist; cifar10 "
+                   "is for the nets that take its 32x32 colour images: seed-cifar)")
 
 
 # Subcommands suppress their defaults for the options the main parser has too: argparse lets a subparser's
@@ -141,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "named <arch>-<dataset> (as the window names it)")
     p.add_argument("--recipe", help="ours (default; with the world's digit styles and non-digits), quick (short), "
                    "article (a seed article's own recipe) or mnist-only (ours on MNIST alone)")
-    p.add_argument("--batch-size", type=_POSITIVE, help="images per optimizer step (default: the recipe's)")
+    p.add_argument("--batch-size", type=_POSITIVE, help="images per optimizer step, over all the processes under "
+                   "torchrun (default: the recipe's)")
     p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate (default: the recipe's)")
     p.add_argument("--limit", type=_POSITIVE, help="train on only the first N training images (quick tries)")
     p.add_argument("--val-size", type=_COUNT, help="training images held out for validation (default 5000)")
@@ -162,6 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_weights_arg(p)
     _add_input_norm_arg(p)
     p.add_argument("--onnx", required=True, help="output .onnx file")
+    p.add_argument("--int8", action="store_true", help="quantise to int8 (ONNX Runtime, static QDQ, its ranges "
+                   "measured on 300 training images of --dataset): a quarter of the size, about twice as fast "
+                   "(docs/compression.md)")
+    _add_data_args(p)
+
+    p = sub.add_parser("prune", help="zero the smallest weights of a checkpoint, then fine-tune briefly to recover")
+    _add_weights_arg(p)
+    p.add_argument("--amount", type=_number(float, 0, low_ok=False, high=1), required=True,
+                   help="fraction of the conv and linear weights to zero, smallest first over the whole net (e.g. 0.5)")
+    p.add_argument("--out", required=True, help="checkpoint to write (.safetensors); never the base")
+    p.add_argument("--steps", type=_COUNT, default=300, help="fine-tuning steps of 128 training images after "
+                   "pruning, the zeros kept (default 300; 0: none)")
+    p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate of the fine-tune "
+                   "(default 3e-3)")
+    p.add_argument("--seed", type=_COUNT, default=0, help="random seed: the images and their augmentation (default 0)")
+    _add_device_arg(p)
+    _add_data_args(p)
 
     p = sub.add_parser("predict", help="read digits from image files")
     p.add_argument("images", nargs="+", help="PNG/JPEG files, any size, either polarity")
@@ -203,6 +224,8 @@ def run(argv: list[str]) -> int:
     Every refusal and failure is one line naming the file or argument, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if _refused_under_torchrun(args.command):
+        return 2
     if args.command is None:
         return _open_window(args.weights, args.device)
     from .commands import COMMANDS
@@ -228,6 +251,18 @@ def run(argv: list[str]) -> int:
     except RuntimeError as exc:
         _say(args.command, exc)
         return 1
+
+
+def _refused_under_torchrun(command: str | None) -> bool:
+    """Only train runs in several processes (core/distributed.py): another command, or the window, started by
+    torchrun is refused in one line by each process rather than run N times."""
+    size = os.environ.get("WORLD_SIZE", "1")
+    if command == "train" or not size.isdigit() or int(size) <= 1:
+        return False
+    what = f"mnist-pad {command}" if command else "mnist-pad"
+    print(f"{what}: error: only train runs in several processes (WORLD_SIZE={size}: torchrun); run "
+          f"{command or 'the window'} without torchrun", file=sys.stderr)
+    return True
 
 
 def _open_window(weights: str | None, device: str) -> int:

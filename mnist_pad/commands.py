@@ -96,7 +96,7 @@ def _data_folder(dataset: str, data_dir: str | None, allow_download: bool) -> Pa
     from .core.data import DataMissing, locate
 
     try:
-        folder = locate(dataset, data_dir)["test-images"].parent
+        folder = next(iter(locate(dataset, data_dir).values())).parent
     except DataMissing:
         if data_dir is not None or not allow_download:
             raise
@@ -157,9 +157,13 @@ def cmd_eval(args) -> int:
     from .core.download import load_or_download
     from .core.evaluate import evaluate
     from .core.files import dumps_json
+    from .core.models import ConvNet
+    from .core.recipes import check_fits
 
     spec = get_spec(args.dataset)
     model = _open_model(_weights_path(args.weights), args.device, args.input_norm)
+    if isinstance(getattr(model, "model", None), ConvNet):  # a net that cannot take the images: refused before reading
+        check_fits(model.model.cfg, args.dataset)
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
     if isinstance(model, Checkpoint):
@@ -175,12 +179,22 @@ def cmd_eval(args) -> int:
 
 
 def cmd_train(args) -> int:
+    """train, in every process torchrun started (or in this one alone): rank 0 alone prints and writes
+    (core/distributed.py; --batch-size is the global batch)."""
+    from .core.distributed import joined, world_from_env
+
+    world = world_from_env(args.device)  # a device that cannot give each process its own: refused before any work
+    with joined(world):
+        return _train(args, world)
+
+
+def _train(args, world) -> int:
     from dataclasses import replace
 
     from .core.catalog import new_model_path
     from .core.checkpoint import metadata, weights, write
     from .core.data import get_spec
-    from .core.device import describe, resolve_device
+    from .core.device import describe
     from .core.download import load_or_download
     from .core.evaluate import evaluate
     from .core.jobs import trained_meta
@@ -188,13 +202,13 @@ def cmd_train(args) -> int:
     from .core.train import Trainer, split_validation
 
     cfg = recipe_for(args.arch, args.recipe or "ours", args.dataset)
-    overrides = {"seed": args.seed, "device": args.device, **_techniques(args, cfg.optimizer)}
+    overrides = {"seed": args.seed, "device": world.device, **_techniques(args, cfg.optimizer)}
     for key in ("epochs", "batch_size", "lr", "val_size"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     cfg = replace(cfg, **overrides)
+    world.check_batch(cfg.batch_size)
     spec = get_spec(args.dataset)
-    resolve_device(cfg.device)
     stem = f"{cfg.arch}-{cfg.dataset}"  # without --out: a new model in the models folder, named as the window does
     out = _check_train_outputs(args, cfg, args.out or new_model_path(stem))
     _data_folder(args.dataset, args.data_dir, not args.no_download)
@@ -205,14 +219,18 @@ def cmd_train(args) -> int:
     train, val = split_validation(train_full, min(cfg.val_size, len(train_full) // 5), cfg.seed)
     if len(train) < cfg.batch_size:
         raise ValueError(f"--batch-size {cfg.batch_size} is more than the {len(train)} training images")
-    trainer = Trainer(cfg, train, val)
+    trainer = Trainer(cfg, train, val, world=world)
     print(f"training {cfg.arch} on {args.dataset} ({len(train)} images, {len(val) if val else 0} validation) "
-          f"on {describe(trainer.device)}", file=sys.stderr)
-    _run_training(trainer, len(train) // cfg.batch_size * cfg.epochs, args.logdir)
+          f"on {describe(trainer.device)}{world.describe()}", file=sys.stderr)
+    _run_training(trainer, len(train) // cfg.batch_size * cfg.epochs, args.logdir if world.is_main else None)
+    if not world.is_main:  # rank 0 tests and writes
+        return 0
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
     if not args.out and out.exists():  # a run beside this one took the name meanwhile: never write over it
         out = new_model_path(stem)
-    write(out, weights(trainer.model), metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc, val)))
+    processes = {"processes": world.size} if world.size > 1 else {}
+    write(out, weights(trainer.model),
+          metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc, val), **processes))
     named = "" if args.out else f" (model '{out.stem}')"
     print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}{named}")
     return 0
@@ -254,11 +272,64 @@ def _run_training(trainer, steps: int, logdir: str | None) -> None:
 
 def cmd_export(args) -> int:
     from .core.export import export_onnx
+    from .core.recipes import check_fits
 
+    if not args.int8 and (args.data_dir is not None or args.no_download or args.dataset != "mnist"):
+        raise ValueError("--dataset, --data-dir and --no-download choose the calibration images of --int8; "
+                         "without --int8 no data is read")
     source = _weights_path(args.weights)
     out = _check_out(args.onnx, "--onnx", inputs=(source,))
     ckpt = _load_model(source, input_norm=args.input_norm, what="exported (it is ONNX already)")
-    export_onnx(ckpt.model, out)
+    if args.int8:
+        from .core.compress import calibration_images, export_int8
+        from .core.download import load_or_download
+
+        check_fits(ckpt.model.cfg, args.dataset)  # the calibration images must be of the kind the model reads
+        _data_folder(args.dataset, args.data_dir, not args.no_download)
+        train = load_or_download(args.dataset, "train", args.data_dir, not args.no_download)
+        export_int8(ckpt.model, out, calibration_images(train))
+    else:
+        export_onnx(ckpt.model, out)
+    print(f"wrote {out}" + (" (int8)" if args.int8 else ""))
+    return 0
+
+
+def cmd_prune(args) -> int:
+    from .core.checkpoint import metadata, size_estimate, weights, write
+    from .core.compress import PruneConfig, prune, pruned_meta, sparsity
+    from .core.data import get_spec
+    from .core.device import resolve_device
+    from .core.download import load_or_download
+    from .core.evaluate import evaluate
+    from .core.recipes import check_fits
+    from .core.steps import drive
+
+    spec = get_spec(args.dataset)
+    cfg = PruneConfig(amount=args.amount, steps=args.steps, seed=args.seed, device=args.device,
+                      **({"lr": args.lr} if args.lr is not None else {}))
+    resolve_device(cfg.device)
+    base = _weights_path(args.weights)
+    ckpt = _load_model(base, what="pruned (ONNX Runtime has no gradients)")
+    check_fits(ckpt.model.cfg, args.dataset)
+    out = _check_out(args.out, "--out", size_estimate(ckpt.model), inputs=(base,))
+    _data_folder(args.dataset, args.data_dir, not args.no_download)
+    load = lambda split: load_or_download(args.dataset, split, args.data_dir, not args.no_download)
+    train = load("train") if cfg.steps else None
+    try:
+        steps = prune(ckpt.model, train, cfg)  # refuses too few training images for --steps
+    except ValueError as exc:
+        raise ValueError(f"--steps {cfg.steps}: {exc}") from None
+    test = load("test")
+    before = evaluate(ckpt.model, test, spec.classes, backend="auto").accuracy
+    if cfg.steps:
+        with _bar(cfg.steps, "fine-tuning") as show:
+            pruned = drive(steps, show)
+    else:
+        pruned = drive(steps)
+    after = evaluate(pruned, test, spec.classes, backend="auto").accuracy
+    write(out, weights(pruned), metadata(pruned, **pruned_meta(out, ckpt, cfg, pruned, after)))
+    print(f"{sparsity(pruned) * 100:.1f}% of the conv and linear weights are zero; {args.dataset} test accuracy "
+          f"{before * 100:.2f}% -> {after * 100:.2f}%")
     print(f"wrote {out}")
     return 0
 
@@ -328,7 +399,7 @@ def cmd_download(args) -> int:
     what = "--dest" if args.dest else "the download folder"
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"{what} {dest}: is a file, not a folder")
-    for name in spec.files.values():
+    for name in spec.downloads:
         _check_out(dest / name, what)
     t = time.perf_counter()
     folder = download(args.dataset, dest)
@@ -402,4 +473,4 @@ def _print_report(rep, out: Path) -> None:
 
 
 COMMANDS = {"archs": cmd_archs, "eval": cmd_eval, "train": cmd_train, "export": cmd_export, "predict": cmd_predict,
-            "download": cmd_download, "finetune": cmd_finetune}
+            "download": cmd_download, "finetune": cmd_finetune, "prune": cmd_prune}

@@ -19,7 +19,7 @@ def fc_params(n_in: int, n_out: int) -> int:
 
 def expected_parameters(cfg: ArchConfig) -> int:
     """The parameter count of ``cfg`` worked out from its layer sizes, independently of ConvNet."""
-    total, c_in, size = 0, 1, 28
+    total, c_in, size = 0, cfg.in_channels, cfg.in_size
     bias = cfg.conv_bias and not (cfg.batchnorm and not cfg.bn_after_pool)  # batchnorm right after: no bias
     for spec in cfg.convs:
         c_out = max(1, round(spec.channels * cfg.width))
@@ -65,7 +65,7 @@ def test_registry_has_the_seed_nets_and_ours():
 def test_output_shape_and_parameter_count(name):
     model = build(name).eval()
     with torch.no_grad():
-        out = model(torch.rand(3, 1, 28, 28))
+        out = model(torch.rand(3, *ARCHS[name].input_shape))
     assert out.shape == (3, 10) and torch.isfinite(out).all()
     assert parameter_count(model) == expected_parameters(ARCHS[name])
 
@@ -82,7 +82,7 @@ def test_small_is_under_100k_parameters():
 @pytest.mark.parametrize("name", list(ARCHS))
 def test_forward_with_activations_gives_one_map_per_conv(name):
     model = build(name).eval()
-    x = torch.rand(2, 1, 28, 28)
+    x = torch.rand(2, *ARCHS[name].input_shape)
     with torch.no_grad():
         logits, maps = model.forward_with_activations(x)
         assert torch.allclose(logits, model(x), atol=1e-5)

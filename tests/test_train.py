@@ -215,15 +215,16 @@ def test_sgd_has_nesterov_momentum_only_when_asked():
 
 
 def test_article_recipes_as_the_articles_write_them():
-    """Inputs / 255 for articles 000, 002, 004 and Normalize(0.5, 0.5) for 003; plain SGD for 003; Keras's batch
-    of 32 and glorot-uniform start for the Keras articles; what is assumed is said so, every claim has its context."""
+    """Inputs / 255 for articles 000, 001, 002, 004 and Normalize(0.5, 0.5) for 003; plain SGD for 003; Keras's
+    batch of 32 and glorot-uniform start for the Keras articles; what is assumed is said so, every claim has its
+    context."""
     article = {arch: recipe_for(arch, "article") for arch in ARTICLE}
     assert {a for a, r in article.items() if r.normalize == (0.0, 1.0)} == {
-        "seed-convnet", "seed-convnet-bn", "seed-keras", "seed-dense128"}
+        "seed-convnet", "seed-convnet-bn", "seed-keras", "seed-dense128", "seed-cifar"}
     assert article["seed-torch"].normalize == (0.5, 0.5)
     assert article["seed-torch"].optimizer == "sgd" and not article["seed-torch"].nesterov
     assert (article["seed-keras"].batch_size, article["seed-keras"].init) == (32, "glorot")
-    assert {a for a, r in article.items() if r.init == "glorot"} == {"seed-keras", "seed-dense128"}
+    assert {a for a, r in article.items() if r.init == "glorot"} == {"seed-keras", "seed-dense128", "seed-cifar"}
     assert set(ASSUMED) == {"seed-dense128"} and set(CLAIM_CONTEXT) == set(CLAIMS) == set(ARTICLE)
     assert all(r.augment == NO_AUGMENT and r.label_smoothing == 0 and r.schedule == "constant"
                for r in article.values())

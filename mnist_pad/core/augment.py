@@ -119,7 +119,8 @@ def random_shift(images: torch.Tensor, pixels: int, generator: torch.Generator |
 
 
 def augment(images: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Warp a float batch (n, 1, h, w) with ink as high values and 0 background."""
+    """Warp a float batch (n, c, h, w) with ink as high values and 0 background (colour images: every channel
+    alike, with black moved in at the edges)."""
     if cfg.warps:
         grid = random_affine_grid(len(images), images.shape[-1], cfg, images.device, generator)
         images = F.grid_sample(images, grid.to(images.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -1,5 +1,6 @@
-"""IDX datasets (MNIST, Fashion-MNIST, any 28x28 IDX set): locate, verify, load. (Downloading, and the
-loader jobs use, are :mod:`mnist_pad.core.download`.)
+"""Datasets: IDX sets (MNIST, Fashion-MNIST, any 28x28 IDX set) and CIFAR-10's python batches
+(:mod:`mnist_pad.core.cifar`): locate, verify, load. (Downloading, and the loader jobs use, are
+:mod:`mnist_pad.core.download`.)
 
 Files are searched in order: an explicit ``data_dir``, the ``MNIST_PAD_DATA`` environment variable
 (either the folder itself or a parent holding ``<dataset>/``), then the user cache directory. Known files
@@ -28,7 +29,7 @@ LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 
 def dataset_title(name: str) -> str:
     """How a dataset's name is written for people: ``mnist`` -> MNIST, ``fashion-mnist`` -> Fashion-MNIST."""
-    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(name, name)
+    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}.get(name, name)
 
 
 class DataError(RuntimeError):
@@ -65,6 +66,24 @@ class DatasetSpec:
     # File name -> md5 of the decompressed IDX bytes, checked on every load: it holds for the raw file and for
     # any re-compression of it (Debian's dataset-fashion-mnist ships re-gzipped files, for one).
     content_md5: dict[str, str] = field(default_factory=dict)
+    format: str = "idx"  # idx | cifar (CIFAR-10's python batches)
+    channels: int = 1  # colour planes of each image
+    size: int = 28  # side of the square images, pixels
+    # A set published as one archive (CIFAR-10's python version): its file name, and the folder in it that holds
+    # ``files``. It is found as that archive or with its files unpacked, alone or in that folder; downloading
+    # fetches the archive (its md5 in ``md5``), which is read as it is.
+    archive: str = ""
+    archive_folder: str = ""
+
+    @property
+    def downloads(self) -> tuple[str, ...]:
+        """The files :func:`mnist_pad.core.download.download` fetches from the mirrors."""
+        return (self.archive,) if self.archive else tuple(self.files.values())
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of one image as a network takes it."""
+        return self.channels, self.size, self.size
 
 
 _ROLES = ("train-images", "train-labels", "test-images", "test-labels")
@@ -118,6 +137,28 @@ DATASETS: dict[str, DatasetSpec] = {
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
         ),
     ),
+    # The python version of https://www.cs.toronto.edu/~kriz/cifar.html: 50,000 training images in five batches
+    # and 10,000 test images, 32x32 RGB; md5 sums as published there (the archive) and by torchvision (the batches).
+    "cifar10": DatasetSpec(
+        name="cifar10",
+        files={**{f"train-{i}": f"data_batch_{i}" for i in range(1, 6)}, "test": "test_batch"},
+        md5={"cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a"},
+        content_md5={
+            "data_batch_1": "c99cafc152244af753f735de768cd75f",
+            "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+            "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+            "data_batch_4": "634d18415352ddfa80567beed471001a",
+            "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+            "test_batch": "40351d587109b95175f43aff81a1287e",
+        },
+        mirrors=("https://www.cs.toronto.edu/~kriz/",),
+        classes=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        format="cifar",
+        channels=3,
+        size=32,
+        archive="cifar-10-python.tar.gz",
+        archive_folder="cifar-10-batches-py",
+    ),
 }
 
 # Folders where a system package may have put a dataset (Debian's dataset-fashion-mnist, for one).
@@ -126,7 +167,8 @@ _SYSTEM_DIRS = {"fashion-mnist": (Path("/usr/share/datasets/fashion-mnist"),)}
 
 @dataclass(frozen=True)
 class Split:
-    """One split of a dataset: ``images`` uint8 (N, 28, 28), ``labels`` int64 (N,)."""
+    """One split of a dataset: ``images`` uint8 (N, 28, 28) for a grey set, (N, channels, size, size) for a colour
+    one (CIFAR-10: (N, 3, 32, 32)); ``labels`` int64 (N,)."""
 
     images: torch.Tensor
     labels: torch.Tensor
@@ -170,8 +212,22 @@ def _find(folder: Path, name: str) -> Path | None:
     return None
 
 
+def _found(spec: DatasetSpec, folder: Path) -> dict[str, Path] | None:
+    """The path of each of ``spec``'s files in ``folder`` (for a set published as an archive: unpacked in its
+    folder, unpacked here, or the archive itself for every file), or None when some are not there."""
+    places = (folder / spec.archive_folder, folder) if spec.archive_folder else (folder,)
+    for place in places:
+        found = {role: _find(place, name) for role, name in spec.files.items()}
+        if all(found.values()):
+            return found  # type: ignore[return-value]
+    if spec.archive and (folder / spec.archive).is_file():
+        return dict.fromkeys(spec.files, folder / spec.archive)
+    return None
+
+
 def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Paths of the four files of ``dataset``; raises :class:`DataError` saying what to put where."""
+    """Paths of the files of ``dataset`` (role -> path; for a set read from its archive, the archive for every
+    role); raises :class:`DataError` saying what to put where."""
     spec = get_spec(dataset)
     if data_dir is not None and not Path(data_dir).is_dir():
         what = "is not a folder" if Path(data_dir).exists() else "no such folder"
@@ -179,12 +235,13 @@ def locate(dataset: str = "mnist", data_dir: str | os.PathLike | None = None) ->
     dirs = candidate_dirs(dataset, data_dir)
     others = []
     for folder in dirs:
-        found = {role: _find(folder, name) for role, name in spec.files.items()}
-        if all(found.values()):
-            if _is_other_dataset(spec, found["test-labels"]):  # type: ignore[arg-type]
-                others.append(folder)
-                continue
-            return found  # type: ignore[return-value]
+        found = _found(spec, folder)
+        if found is None:
+            continue
+        if spec.format == "idx" and _is_other_dataset(spec, found["test-labels"]):
+            others.append(folder)
+            continue
+        return found
     message = missing_message(spec, dirs, explicit=data_dir is not None)
     if others:
         message += "\n(" + ", ".join(map(str, others)) + f" hold files of these names, but of another data set than {spec.name})"
@@ -204,13 +261,19 @@ def _is_other_dataset(spec: DatasetSpec, test_labels: Path) -> bool:
 
 
 def missing_message(spec: DatasetSpec, dirs: list[Path], explicit: bool = False) -> str:
-    names = "\n".join(f"  {name}" for name in spec.files.values())
     where = "\n".join(f"  {d}" for d in dirs)
+    if spec.archive:
+        needed = f"{spec.archive}, or its files {', '.join(spec.files.values())}, alone or in {spec.archive_folder}/"
+        md5 = f" (md5 {spec.md5[spec.archive]})" if spec.archive in spec.md5 else ""
+        put = f"Put {spec.mirrors[0] if spec.mirrors else ''}{spec.archive}{md5}, as it is or unpacked,"
+    else:
+        needed = f"{', '.join(spec.files.values())}, gzipped or not"
+        names = "\n".join(f"  {name}" for name in spec.files.values())
+        put = f"Put these four files (gzipped or not):\n{names}"
     if explicit:
-        return (f"{dirs[0]}: the {spec.name} files are not there, nor in {dirs[1].name}/ inside it "
-                f"(needed: {', '.join(spec.files.values())}, gzipped or not)")
+        return f"{dirs[0]}: the {spec.name} files are not there, nor in {dirs[1].name}/ inside it (needed: {needed})"
     return (
-        f"{spec.name} data not found. Put these four files (gzipped or not):\n{names}\n"
+        f"{spec.name} data not found. {put}\n"
         f"into one of these folders (searched in this order):\n{where}\n"
         f"or pass --data-dir DIR, or set {ENV_VAR}=DIR, "
         f"or run 'mnist-pad download --dataset {spec.name}' on a machine with internet."
@@ -234,14 +297,19 @@ def _read_bytes(path: Path) -> bytes:
         raise DataError(f"{path}: cannot be read ({exc}); the file is truncated or corrupt") from exc
 
 
+def check_md5(raw: bytes, where: str | os.PathLike, expect_md5: str | None) -> None:
+    """Refuse ``raw``, the contents of the file ``where`` names, when its published md5 is known and differs."""
+    if expect_md5 and hashlib.md5(raw).hexdigest() != expect_md5:
+        raise DataError(f"{where}: md5 checksum of its contents does not match the published data ({expect_md5}); "
+                        "the file is corrupt or another data set's")
+
+
 def read_idx(path: str | os.PathLike, expect_magic: int | None = None, expect_md5: str | None = None) -> np.ndarray:
     """Parse one IDX file (raw or .gz) of unsigned bytes, checking magic, length and, if given, the md5 of
     the decompressed bytes."""
     path = Path(path)
     raw = _read_bytes(path)
-    if expect_md5 and hashlib.md5(raw).hexdigest() != expect_md5:
-        raise DataError(f"{path}: md5 checksum of its contents does not match the published data ({expect_md5}); "
-                        "the file is corrupt or another data set's")
+    check_md5(raw, path, expect_md5)
     if len(raw) < 4:
         raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
     magic = struct.unpack(">I", raw[:4])[0]
@@ -262,20 +330,36 @@ def read_idx(path: str | os.PathLike, expect_magic: int | None = None, expect_md
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+def check_labels(labels: np.ndarray, classes: tuple[str, ...], where: str | os.PathLike) -> None:
+    """Refuse labels out of range for ``classes``, naming the file ``where`` they came from."""
+    if labels.size and (labels.min() < 0 or labels.max() >= len(classes)):
+        bad = labels.max() if labels.max() >= len(classes) else labels.min()
+        raise DataError(f"{where}: label {bad} out of range for {len(classes)} classes")
+
+
 def load_split(dataset: str, split: str, data_dir: str | os.PathLike | None = None) -> Split:
     """Load ``split`` ("train" or "test") of ``dataset`` as CPU tensors, verified."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     spec = get_spec(dataset)
     paths = locate(dataset, data_dir)
+    if spec.format == "cifar":
+        from .cifar import read_split
+
+        images, labels = read_split(spec, paths, split)
+    else:
+        images, labels = _read_idx_split(spec, paths, split)
+    return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+
+
+def _read_idx_split(spec: DatasetSpec, paths: dict[str, Path], split: str) -> tuple[np.ndarray, np.ndarray]:
     img_path, lbl_path = paths[f"{split}-images"], paths[f"{split}-labels"]
     img_name, lbl_name = spec.files[f"{split}-images"], spec.files[f"{split}-labels"]
     images = read_idx(img_path, IMAGES_MAGIC, spec.content_md5.get(img_name))
     labels = read_idx(lbl_path, LABELS_MAGIC, spec.content_md5.get(lbl_name))
-    if images.shape[1:] != (28, 28):
-        raise DataError(f"{img_path}: images are {images.shape[1:]}, not 28x28")
+    if images.shape[1:] != (spec.size, spec.size):
+        raise DataError(f"{img_path}: images are {images.shape[1:]}, not {spec.size}x{spec.size}")
     if len(images) != len(labels):
         raise DataError(f"{img_path} has {len(images)} images but {lbl_path} has {len(labels)} labels")
-    if labels.size and labels.max() >= len(spec.classes):
-        raise DataError(f"{lbl_path}: label {labels.max()} out of range for {len(spec.classes)} classes")
-    return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+    check_labels(labels, spec.classes, lbl_path)
+    return images, labels

@@ -47,11 +47,12 @@ def _verified(spec: DatasetSpec, path: Path) -> bool:
 
 
 def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Fetch missing files of ``dataset`` from its mirrors into ``dest`` (default: the cache), verified."""
+    """Fetch missing files of ``dataset`` from its mirrors into ``dest`` (default: the cache), verified. When
+    none gives a file, the error says where to get it by other means and where to put it."""
     spec = get_spec(dataset)
     folder = Path(dest) if dest is not None else cache_dir() / dataset
     folder.mkdir(parents=True, exist_ok=True)
-    for name in spec.files.values():
+    for name in spec.downloads:
         target = folder / name
         if target.is_file() and _verified(spec, target):
             continue
@@ -65,8 +66,19 @@ def download(dataset: str = "mnist", dest: str | os.PathLike | None = None, prog
                 target.unlink(missing_ok=True)
                 errors.append(f"{mirror}: {exc}")
         else:
-            raise DownloadFailed(f"could not download {name}:\n  " + "\n  ".join(errors))
+            raise DownloadFailed(f"could not download {name}:\n  " + "\n  ".join(errors) + _by_hand(spec, folder))
     return folder
+
+
+def _by_hand(spec: DatasetSpec, folder: Path) -> str:
+    """What to do without a connection here: the exact addresses, and the folder to put the files in."""
+    if not spec.mirrors:
+        return ""
+    urls = "\n".join(f"  {spec.mirrors[0]}{name}" + (f" (md5 {spec.md5[name]})" if name in spec.md5 else "")
+                     for name in spec.downloads)
+    one = len(spec.downloads) == 1
+    return (f"\nWithout internet here, download {'this file' if one else 'these files'} on a machine that has it:\n"
+            f"{urls}\nand put {'it' if one else 'them'}, under {'that name' if one else 'those names'}, into {folder}")
 
 
 def _fetch(url: str, target: Path, progress: bool) -> None:

@@ -33,10 +33,12 @@ class _WithActivations(nn.Module):
         return (logits, *maps.values())
 
 
-def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
-    """The model as an ONNX graph taking float (batch, 1, 28, 28) in 0..1, giving logits (batch, classes)
-    and, with ``with_activations``, one output per conv layer named like the layer."""
+def onnx_bytes(model: nn.Module, with_activations: bool = False) -> bytes:
+    """The model (a :class:`ConvNet`, or a module around one) as an ONNX graph taking float (batch, channels,
+    size, size) in 0..1 as the net takes them (digits: (batch, 1, 28, 28)), giving logits (batch, classes) and,
+    with ``with_activations``, one output per conv layer named like the layer."""
     model = model.eval()
+    shape = next(m for m in model.modules() if isinstance(m, ConvNet)).cfg.input_shape
     device = next(model.parameters()).device
     # eval(): torch.onnx.export restores the wrapper's mode on every submodule, the model included.
     net = _WithActivations(model).eval() if with_activations else model
@@ -48,7 +50,7 @@ def onnx_bytes(model: ConvNet, with_activations: bool = False) -> bytes:
         with _EXPORT_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(
-                net, (torch.zeros(1, 1, 28, 28, device=device),), buf, input_names=["image"], output_names=outputs,
+                net, (torch.zeros(1, *shape, device=device),), buf, input_names=["image"], output_names=outputs,
                 dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]}, dynamo=False,
             )
     except ImportError as exc:

@@ -30,7 +30,7 @@ ONNX_FROM = 1000  # images: below this, exporting a model for ONNX Runtime costs
 # --- input ----------------------------------------------------------------------------------------------------
 def to_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 (n, 28, 28) or float (n, 28, 28) / (n, 1, 28, 28) -> float (n, 1, 28, 28) in 0..1: what every
-    model takes (it normalises by itself)."""
+    model takes (it normalises by itself); colour images (n, c, h, w) keep their shape."""
     x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
     return x.unsqueeze(1) if x.dim() == 3 else x
 
@@ -40,7 +40,7 @@ def to_array(images: torch.Tensor) -> np.ndarray:
     OpenMP threads would fight its threads for the cores)."""
     a = images.cpu().numpy()
     x = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32, copy=False)
-    return np.ascontiguousarray(x.reshape(len(x), 1, 28, 28))
+    return np.ascontiguousarray(x[:, None] if x.ndim == 3 else x)
 
 
 # --- single images with activations (the pad) ----------------------------------------------------------------

@@ -44,6 +44,13 @@ class ArchConfig:
     global_pool: bool = False  # average the last feature map to 1x1 before the classifier
     classes: int = 10
     description: str = ""
+    in_channels: int = 1  # colour planes of the input images (1: grey, as MNIST; 3: RGB, as CIFAR-10)
+    in_size: int = 28  # side of the square input images, pixels
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of one input image."""
+        return self.in_channels, self.in_size, self.in_size
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -84,10 +91,12 @@ class ConvBlock(nn.Module):
         return a, self.post_norm(self.pool(a))
 
 
-def feature_sizes(cfg: ArchConfig, in_size: int = 28) -> list[int]:
-    """The side of each conv block's output (after its pooling) for square inputs of ``in_size`` pixels; a
-    ValueError naming the first layer whose output would vanish (a kernel or stride too large for its input)."""
-    sizes, size = [], in_size
+def feature_sizes(cfg: ArchConfig) -> list[int]:
+    """The side of each conv block's output (after its pooling) for the config's square inputs; a ValueError
+    naming the first layer whose output would vanish (a kernel or stride too large for its input)."""
+    if cfg.in_channels < 1 or cfg.in_size < 1:
+        raise ValueError(f"inputs of {cfg.in_channels} channels of {cfg.in_size}x{cfg.in_size} pixels")
+    sizes, size = [], cfg.in_size
     for i, spec in enumerate(cfg.convs, 1):
         if spec.stride < 1 or spec.kernel < 1:
             raise ValueError(f"conv{i}: stride {spec.stride} and kernel {spec.kernel} must be at least 1")
@@ -105,24 +114,24 @@ MNIST_MEAN_STD = (0.1307, 0.3081)  # pixel mean and std of the MNIST training se
 
 
 class ConvNet(nn.Module):
-    """Takes images (n, 1, 28, 28) with values 0..1, ink high; normalises them itself, so that every
-    caller (training, the pad, ``predict``, ONNX) feeds the same thing and the statistics travel with
-    the weights."""
+    """Takes images (n, ``cfg.in_channels``, ``cfg.in_size``, ``cfg.in_size``) with values 0..1 (digits: (n, 1,
+    28, 28), ink high); normalises them itself, so that every caller (training, the pad, ``predict``, ONNX)
+    feeds the same thing and the statistics travel with the weights."""
 
-    def __init__(self, cfg: ArchConfig, normalize: tuple[float, float] = MNIST_MEAN_STD, in_size: int = 28) -> None:
+    def __init__(self, cfg: ArchConfig, normalize: tuple[float, float] = MNIST_MEAN_STD) -> None:
         super().__init__()
         self.cfg = cfg
         self.register_buffer("input_mean", torch.tensor(float(normalize[0])))
         self.register_buffer("input_std", torch.tensor(float(normalize[1])))
-        sizes = feature_sizes(cfg, in_size)  # refuses, naming the layer, a net whose feature maps would vanish
-        blocks, c = {}, 1
+        sizes = feature_sizes(cfg)  # refuses, naming the layer, a net whose feature maps would vanish
+        blocks, c = {}, cfg.in_channels
         for i, spec in enumerate(cfg.convs, 1):
             blocks[f"conv{i}"] = ConvBlock(cfg, c, spec)
             c = blocks[f"conv{i}"].conv.out_channels
         self.features = nn.ModuleDict(blocks)
         self.global_pool = cfg.global_pool
         layers: list[nn.Module] = []
-        size = sizes[-1] if sizes else in_size
+        size = sizes[-1] if sizes else cfg.in_size
         n = c if cfg.global_pool else c * size * size  # derived, never hard-coded (seed-torch's 64*5*5 was wrong)
         drop = cfg.dropout if cfg.dropout_features else 0.0
         for h in cfg.hidden:
@@ -261,6 +270,16 @@ ARCHS: dict[str, ArchConfig] = {
             hidden=(128,),
             batchnorm=False,
             description="article: conv3x3-maxpool-dense128-dense10 (32 filters assumed: the article gives none)",
+        ),
+        ArchConfig(
+            "seed-cifar",
+            (_c(32, 3, 0, True), _c(64, 3, 0, True), _c(64, 3, 0)),
+            hidden=(64,),
+            batchnorm=False,
+            in_channels=3,
+            in_size=32,
+            description="article 001 (CIFAR-10, 32x32 RGB): conv3x3x32-pool-conv3x3x64-pool-conv3x3x64-dense64-dense10 "
+                        "(valid padding)",
         ),
         ArchConfig(
             "lenet5",

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .augment import NO_AUGMENT, SHIFT_ONLY
-from .models import get_arch
+from .data import DATASETS, get_spec
+from .models import ARCHS, ArchConfig, get_arch
 from .train import TrainConfig
 
 # What makes the quick recipes quick on a CPU (docs/training-speed.md): batches of 256, bfloat16 autocast where
@@ -53,12 +54,15 @@ ARTICLE: dict[str, TrainConfig] = {
     "seed-keras": TrainConfig(arch="seed-keras", batch_size=32, init="glorot", **_ADAM_10),  # article 002
     # article 004 gives no recipe: ASSUMED says what is assumed
     "seed-dense128": TrainConfig(arch="seed-dense128", batch_size=32, init="glorot", **_ADAM_10),
+    # article 001, on CIFAR-10: TensorFlow's Keras CNN tutorial (compile with adam, fit for 10 epochs)
+    "seed-cifar": TrainConfig(arch="seed-cifar", dataset="cifar10", batch_size=32, init="glorot", **_ADAM_10),
 }
 
 # What each article claims for its recipe (MNIST test accuracy, %), None where it states no figure; CLAIM_CONTEXT
 # says how the article frames it, ASSUMED what an article recipe here takes without the article saying it.
 CLAIMS: dict[str, float | None] = {
     "seed-convnet": 99.18, "seed-convnet-bn": 99.18, "seed-torch": 98.0, "seed-keras": 99.0, "seed-dense128": None,
+    "seed-cifar": None,
 }
 CLAIM_CONTEXT: dict[str, str] = {
     "seed-convnet": "article 000 frames its 99.18% as hypothetical, not as a measured result",
@@ -67,6 +71,9 @@ CLAIM_CONTEXT: dict[str, str] = {
                   "epoch that has 600 (60,000 images in batches of 100)",
     "seed-keras": "article 002 claims over 99% after 10 epochs",
     "seed-dense128": "article 004 states no accuracy",
+    "seed-cifar": "article 001 reports its training accuracy as test accuracy, so no test figure is taken from it; "
+                  "its printed log shows 1,875 steps per epoch, which is MNIST's 60,000 images in batches of 32, not "
+                  "CIFAR-10's 50,000 (1,563 steps)",
 }
 ASSUMED: dict[str, str] = {
     "seed-dense128": "article 004 gives no recipe and no filter count: Adam lr 0.001, batches of 32 (Keras's fit() "
@@ -74,10 +81,35 @@ ASSUMED: dict[str, str] = {
 }
 
 
-def recipe_for(arch: str, recipe: str = "ours", dataset: str = "mnist") -> TrainConfig:
-    """The recipe for ``arch`` on ``dataset``; the digit styles and non-digits mix only into MNIST."""
+def recipe_for(arch: str, recipe: str = "ours", dataset: str | None = None) -> TrainConfig:
+    """The recipe for ``arch`` on ``dataset`` (default: the first dataset whose images the net takes: MNIST for the
+    digit nets, CIFAR-10 for seed-cifar); the digit styles and non-digits mix only into MNIST. A ValueError when
+    the net does not take ``dataset``'s images."""
+    dataset = dataset or (datasets_for(arch) or ["mnist"])[0]  # none: check_fits says why
+    check_fits(arch, dataset)
     cfg = _recipe(arch, recipe)
-    return cfg if dataset == "mnist" else replace(cfg, dataset=dataset, styles=0, negatives=0)
+    return cfg if cfg.dataset == dataset else replace(cfg, dataset=dataset, styles=0, negatives=0)
+
+
+def datasets_for(arch: ArchConfig | str) -> list[str]:
+    """The datasets whose images ``arch`` takes (channels and size)."""
+    shape = (get_arch(arch) if isinstance(arch, str) else arch).input_shape
+    return [name for name, spec in DATASETS.items() if spec.image_shape == shape]
+
+
+def check_fits(arch: ArchConfig | str, dataset: str) -> None:
+    """A ValueError, naming the nets that would do, when ``arch`` (a net or its name) does not take ``dataset``'s
+    images."""
+    cfg, spec = get_arch(arch) if isinstance(arch, str) else arch, get_spec(dataset)
+    if spec.image_shape != cfg.input_shape:
+        fits = [name for name, other in ARCHS.items() if other.input_shape == spec.image_shape]
+        raise ValueError(f"{cfg.name} takes {_shape(cfg.input_shape)} images, {dataset}'s are "
+                         f"{_shape(spec.image_shape)} (nets for {dataset}: {', '.join(fits) or 'none here'}; "
+                         f"{cfg.name} reads {' and '.join(datasets_for(cfg)) or 'none of the datasets here'})")
+
+
+def _shape(shape: tuple[int, int, int]) -> str:
+    return "x".join(map(str, shape))
 
 
 # MNIST alone, as the shipped default was trained (issue 2): it reads MNIST's own test best (99.72%), the world's

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from .augment import AugmentConfig, augment
 from .data import Split, get_spec
 from .device import resolve_device, synchronize
+from .distributed import World
 from .evaluate import EvalResult, evaluate_steps
 from .inference import to_input
 from .models import MNIST_MEAN_STD, ArchConfig, ConvNet, build, get_arch, init_weights, with_overrides
@@ -181,18 +182,23 @@ def split_validation(train: Split, val_size: int, seed: int = 0) -> tuple[Split,
 
 class Trainer:
     """Trains ``cfg.arch`` (or a given model) on ``train``; after :meth:`run`, :attr:`model` holds the
-    result (the EMA weights when EMA is on) and :attr:`history` the epoch reports."""
+    result (the EMA weights when EMA is on) and :attr:`history` the epoch reports. Among several processes
+    (``world``, core/distributed.py) each trains on its share of every batch and rank 0 alone validates."""
 
-    def __init__(self, cfg: TrainConfig, train: Split, val: Split | None = None, model: ConvNet | None = None) -> None:
+    def __init__(self, cfg: TrainConfig, train: Split, val: Split | None = None, model: ConvNet | None = None,
+                 world: World = World()) -> None:
         self.cfg = cfg
+        self.world = world
+        world.check_batch(cfg.batch_size)
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.train_data = with_drawings(train, cfg).to(self.device)
-        self.val_data = val.to(self.device) if val is not None else None
+        self.val_data = val.to(self.device) if val is not None and world.is_main else None
         if cfg.early_stopping and val is None:
             raise ValueError("early stopping watches the validation images: none were given")
         net = model if model is not None else init_weights(build(cfg.arch_config(), cfg.normalize), cfg.init)
         self.net = net.to(self.device).to(memory_format=torch.channels_last)
+        self._replica = world.wrap(self.net)  # what the steps run: the net, or DDP around it
         self._l1_weights = [p for p in self.net.parameters() if p.dim() > 1]  # conv and linear weights, not biases
         self.ema = (
             torch.optim.swa_utils.AveragedModel(
@@ -219,7 +225,8 @@ class Trainer:
 
     def run(self) -> Iterator[Progress]:
         cfg, data = self.cfg, self.train_data
-        gen = torch.Generator(self.device).manual_seed(cfg.seed)
+        order_gen = torch.Generator(self.device).manual_seed(cfg.seed)  # the batch order: the same in every process
+        gen = self.world.augment_generator(order_gen)
         n = len(data)
         steps_per_epoch = n // cfg.batch_size
         if steps_per_epoch == 0:
@@ -227,18 +234,17 @@ class Trainer:
         total = steps_per_epoch * cfg.epochs
         opt = make_optimizer(cfg, self.net.parameters())
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, total, steps_per_epoch))
-        step, seconds, best, stale = 0, 0.0, -1.0, 0
+        step, reported, seconds, best, stale = 0, 0, 0.0, -1.0, 0
         self.net.train()
         for epoch in range(1, cfg.epochs + 1):
             synchronize(self.device)
             t0 = time.perf_counter()
-            order = torch.randperm(n, device=self.device, generator=gen)
+            order = torch.randperm(n, device=self.device, generator=order_gen)
             loss_sum = torch.zeros((), device=self.device)
             correct = torch.zeros((), device=self.device)
             digits = torch.zeros((), device=self.device)  # the labelled ones: non-digits have no right answer
-            seen = 0
             for i in range(steps_per_epoch):
-                idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
+                idx = self.world.shard(order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
                 x = augment(to_input(data.images[idx]), cfg.augment, gen).contiguous(memory_format=torch.channels_last)
                 y = data.labels[idx]
                 loss, logits = self._step(x, y, opt, sched)
@@ -246,22 +252,22 @@ class Trainer:
                 loss_sum += loss.detach()
                 correct += (logits.argmax(1) == y).sum()
                 digits += (y >= 0).sum()
-                seen += len(y)
                 last = i == steps_per_epoch - 1
                 if step % cfg.log_every == 0 or last:
                     synchronize(self.device)
                     now = time.perf_counter()
                     seconds += now - t0
                     t0 = now
+                    # over all the processes: the losses summed (each its share's mean), the right answers
+                    losses, right, labelled = self.world.summed(torch.stack([loss_sum, correct, digits])).tolist()
                     report = Progress(
-                        "step", step, total, epoch, cfg.epochs, float(loss_sum) / max(1, seen / cfg.batch_size),
-                        float(correct) / max(1.0, float(digits)), sched.get_last_lr()[0], seconds,
-                        step * cfg.batch_size / seconds,
+                        "step", step, total, epoch, cfg.epochs, losses / self.world.size / (step - reported),
+                        right / max(1.0, labelled), sched.get_last_lr()[0], seconds, step * cfg.batch_size / seconds,
                     )
                     loss_sum.zero_()
                     correct.zero_()
                     digits.zero_()
-                    seen = 0
+                    reported = step
                     if last:
                         report = self._end_of_epoch(report)
                         self.history.append(report)
@@ -269,7 +275,7 @@ class Trainer:
                     synchronize(self.device)
                     t0 = time.perf_counter()
             best, stale = self._patience(best, stale)
-            if cfg.early_stopping and stale >= cfg.early_stopping:
+            if cfg.early_stopping and self.world.main_decides(stale >= cfg.early_stopping):
                 break
         if self._best_state is not None:
             self.model.load_state_dict(self._best_state)
@@ -279,7 +285,7 @@ class Trainer:
               sched: torch.optim.lr_scheduler.LRScheduler) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimizer step on a batch; (the loss, the logits)."""
         with self._autocast():
-            logits = self.net(x)
+            logits = self._replica(x)
             loss = self._loss(logits.float(), y)
         if self.cfg.l1:
             loss = loss + self.cfg.l1 * torch.stack([w.abs().sum() for w in self._l1_weights]).sum()
