@@ -24,7 +24,7 @@ from .download import SplitLoader
 from .evaluate import evaluate
 from .files import file_key
 from .finetune import FinetuneConfig, FinetuneReport, finetune, forgetting
-from .models import ConvNet
+from .models import ArchConfig, ConvNet, build, init_weights
 from .recipes import recipe_for
 from .progress import Progress
 from .train import TrainConfig, Trainer, split_validation
@@ -133,13 +133,32 @@ def _accuracy_key(path: Path, test: Split, n: int) -> tuple:
 
 
 def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path, device: str = "auto",
+              recipe: str = "ours", net: ArchConfig | None = None, logdir: Path | None = None,
               **overrides) -> Generator[Progress, None, SavedModel]:
-    """Train ``arch`` on ``dataset`` with our recipe (on CUDA when present) and save it at ``out``; yields
-    :class:`Progress` and returns the :class:`SavedModel`."""
-    cfg = replace(recipe_for(arch, dataset=dataset), epochs=epochs, device=device, **overrides)
+    """Train ``arch`` on ``dataset`` with its ``recipe`` (ours, quick or article: recipes.recipe_for; on CUDA when
+    present) changed by ``overrides`` (TrainConfig fields), and save it at ``out``; yields :class:`Progress` and
+    returns the :class:`SavedModel`. ``net``: a net of one's own (the Train tab's editor) trained in ``arch``'s
+    place with its recipe, the recipe then naming it; ``logdir``: a TensorBoard log of the run
+    (core.tensorboard_log)."""
+    cfg = replace(recipe_for(arch, recipe, dataset), epochs=epochs, device=device, **overrides)
+    model = None
+    if net is not None:
+        if cfg.dropout is not None or cfg.batchnorm is not None or cfg.stride:
+            raise ValueError("the dropout, batchnorm and stride of a net of one's own are the net's: change them there")
+        cfg = replace(cfg, arch=net.name)
+        torch.manual_seed(cfg.seed)  # the initial weights, as the Trainer draws them for a net of the registry
+        model = init_weights(build(net, cfg.normalize), cfg.init)
     full, test = data(dataset, "train"), data(dataset, "test")
     train, val = split_validation(full, min(cfg.val_size, len(full) // 5), cfg.seed)
-    trainer = Trainer(cfg, train, val)
-    yield from trainer.run()
+    trainer = Trainer(cfg, train, val, model)
+    if logdir is None:
+        yield from trainer.run()
+    else:
+        from .tensorboard_log import TrainingLog
+
+        with TrainingLog(logdir, trainer) as log:
+            for report in trainer.run():
+                log.add(report)
+                yield report
     test_acc = evaluate(trainer.model, test, get_spec(dataset).classes, backend="auto").accuracy
     return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc, val))

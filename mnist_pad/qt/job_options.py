@@ -3,27 +3,38 @@ holds its fields and the button that starts its job; the tab connects the button
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QWidget,
 )
 
-from ..core.data import DATASETS, ENV_VAR, DataError, locate
+from ..core.data import ENV_VAR, DataError, locate
 from ..core.device import resolve_device
 from ..core.finetune import LAYERS, FinetuneConfig
-from ..core.models import ARCHS
-from ..core.recipes import recipe_for
+from ..core.models import ArchConfig
+from ..core.paths import models_dir
+from ..core.recipes import datasets_for, recipe_for
+from ..core.train import TrainConfig
 from .app_state import AppState
+from .arch_editor import ArchEditor
 from .i18n import translate
+from .technique_options import TechniqueOptions
 
 LAYER_LABELS = {  # how the layer choices of core.finetune read in the menu (a new choice shows its key)
     "top": QT_TRANSLATE_NOOP("FinetuneOptions", "last conv block + classifier"),
@@ -63,20 +74,99 @@ class FinetuneOptions(QWidget):
 
 
 class ScratchOptions(QWidget):
+    """Train from scratch: the dataset, the epochs, the TensorBoard log and the button; the net (:attr:`editor`,
+    whose preset list is :attr:`arch`) and the techniques (:attr:`techniques`) need more room than this form
+    has, so the tab lays them out beside it."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.arch = QComboBox()
-        self.arch.addItems(list(ARCHS))
-        self.arch.setCurrentText("fast")
-        for i, name in enumerate(ARCHS):
-            self.arch.setItemData(i, ARCHS[name].description, Qt.ItemDataRole.ToolTipRole)
+        self.editor = ArchEditor("fast")
+        self.arch = self.editor.preset  # the net the editor starts from, whose recipe the techniques show
+        self.techniques = TechniqueOptions()
         self.dataset = QComboBox()
-        self.dataset.addItems(list(DATASETS))
         self.epochs = _spin(1, 200, recipe_for("fast").epochs, self.tr("passes over the training set"))
-        self.arch.currentTextChanged.connect(lambda arch: self.epochs.setValue(recipe_for(arch).epochs))
+        self.tensorboard = QCheckBox(self.tr("TensorBoard log"))
+        self.tensorboard.setToolTip(self.tr(
+            "Write the run for TensorBoard (loss, accuracy and learning rate; weight histograms, the validation "
+            "confusion matrix and the first conv layer's filters each epoch; the graph) and the curves as "
+            "curves.csv, in a folder named after the model, inside this one: tensorboard --logdir FOLDER"))
+        self.logdir = QLineEdit()
+        self.logdir.setPlaceholderText(str(runs_dir()))
+        self.logdir.setEnabled(False)
+        self.tensorboard.toggled.connect(self.logdir.setEnabled)
+        browse = QToolButton()
+        browse.setText(self.tr("..."))
+        browse.setToolTip(self.tr("Choose the folder of the TensorBoard logs"))
+        browse.clicked.connect(self._browse)
+        self.net = QLabel()
+        self.net.setWordWrap(True)
         self.button = QPushButton(self.tr("Train from scratch on {0}").format(resolve_device("auto").type))
-        _form(self, [(self.tr("Architecture"), self.arch), (self.tr("Dataset"), self.dataset), (self.tr("Epochs"), self.epochs)],
-              self.button)
+        self.techniques.recipe_loaded.connect(lambda cfg: self.epochs.setValue(cfg.epochs))
+        self.arch.currentTextChanged.connect(self._preset_chosen)
+        self.editor.changed.connect(self._show_net)
+        log = QHBoxLayout()
+        log.addWidget(self.tensorboard)
+        log.addWidget(self.logdir, 1)
+        log.addWidget(browse)
+        _form(self, [(self.tr("Dataset"), self.dataset), (self.tr("Epochs"), self.epochs)], self.button,
+              extra=[log, self.net])
+        self._preset_chosen(self.arch.currentText())
+        self._show_net()
+
+    def train_config(self, **overrides) -> TrainConfig:
+        """The recipe the job will train with (the chosen one, with the techniques changed and ``overrides``);
+        a ValueError says what does not go together."""
+        return replace(recipe_for(self.arch.currentText(), self.techniques.recipe_name(), self.dataset.currentText()),
+                       epochs=self.epochs.value(), **{**self.techniques.overrides(), **overrides})
+
+    def custom_net(self) -> ArchConfig | None:
+        """The edited net to train, or None for the preset as it is; a ValueError when it cannot be built."""
+        arch = self.editor.arch()
+        if arch is None:
+            raise ValueError(self.editor.summary().error)
+        return arch if self.editor.edited() else None
+
+    def log_folder(self, stem: str) -> Path | None:
+        """Where the run's TensorBoard log goes, a new folder named after its model (None: no log); a ValueError
+        when the chosen folder cannot hold it."""
+        if not self.tensorboard.isChecked():
+            return None
+        base = Path(self.logdir.text().strip() or runs_dir())
+        if base.exists() and not base.is_dir():
+            raise ValueError(self.tr("{0} is a file, not a folder").format(base))
+        folder, i = base / stem, 1
+        while folder.exists():
+            i += 1
+            folder = base / f"{stem}-{i}"
+        return folder
+
+    def _preset_chosen(self, arch: str) -> None:
+        """The datasets the net takes (the one chosen kept when it is among them), and its recipe (the epochs with
+        it)."""
+        chosen = self.dataset.currentText()
+        self.dataset.clear()
+        self.dataset.addItems(datasets_for(arch))
+        self.dataset.setCurrentText(chosen)
+        self.techniques.load(arch)
+
+    def _show_net(self) -> None:
+        arch, summary = self.editor.arch(), self.editor.summary()
+        if arch is None:
+            self.net.setText(self.tr("The net cannot be built: see the layers on the left."))
+        else:
+            self.net.setText(self.tr("Net: {0}, {1:,} parameters; its layers and the techniques are on the "
+                                     "left.").format(arch.name, summary.total))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of the TensorBoard logs"),
+                                                  self.logdir.text() or str(runs_dir()))
+        if folder:
+            self.logdir.setText(folder)
+
+
+def runs_dir() -> Path:
+    """Where TensorBoard logs go unless another folder is chosen: beside the models they trained."""
+    return models_dir() / "runs"
 
 
 class DataFolderRow(QWidget):
@@ -115,11 +205,14 @@ class DataFolderRow(QWidget):
             self.app.set_data_dir(folder)
 
 
-def _form(page: QWidget, rows: list[tuple[str, QWidget]], button: QPushButton) -> None:
-    """Labelled fields on ``page`` with the button that starts the job below them."""
+def _form(page: QWidget, rows: list[tuple[str, QWidget]], button: QPushButton,
+          extra: Sequence[QWidget | QLayout] = ()) -> None:
+    """Labelled fields on ``page``, then ``extra`` rows across, with the button that starts the job below them."""
     form = QFormLayout(page)
     for label, field in rows:
         form.addRow(label, field)
+    for row in extra:
+        form.addRow(row)
     form.addRow(button)
 
 

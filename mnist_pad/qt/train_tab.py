@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -116,17 +117,42 @@ class TrainTab(QWidget):
         QVBoxLayout(collect_box).addWidget(self.collect)
         gallery_box = QGroupBox(self.tr("Your samples"))
         QVBoxLayout(gallery_box).addWidget(self.gallery)
+        samples = QSplitter(Qt.Orientation.Horizontal)
+        samples.addWidget(collect_box)
+        samples.addWidget(gallery_box)
+        samples.setSizes([300, 420])
+        # The left side shows what the chosen job works on: the samples to fine-tune on, or the net to train
+        # from scratch and its techniques.
+        self.material = QStackedWidget()
+        self.material.addWidget(samples)
+        self.material.addWidget(self._net_page())
+        jobs.currentChanged.connect(self.material.setCurrentIndex)
+        self.scratch_options.editor.changed.connect(lambda: self._enable_starts(self.is_running()))
         split = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((collect_box, 1), (gallery_box, 1), (right, 1)):
+        for widget, stretch in ((self.material, 2), (right, 1)):
             split.addWidget(widget)
             split.setStretchFactor(split.count() - 1, stretch)
-        split.setSizes([300, 420, 560])
+        split.setSizes([720, 560])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(split)
 
         if self.picker.problems:  # found while the picker was built, before its error signal was connected
             self._show_error(skipped_models_message(self.picker.problems), "\n".join(self.picker.problems))
+
+    def _net_page(self) -> QWidget:
+        """The architecture editor and the techniques of Train from scratch."""
+        options = self.scratch_options
+        net_box = QGroupBox(self.tr("The net: layers"))
+        QVBoxLayout(net_box).addWidget(options.editor)
+        techniques_box = QGroupBox(self.tr("Techniques"))
+        QVBoxLayout(techniques_box).addWidget(options.techniques)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(net_box, 1)
+        layout.addWidget(techniques_box)
+        return page
 
     # --- samples -----------------------------------------------------------------------------------------
     def add_labelled(self, label: int, strokes: Sequence, image: np.ndarray) -> str | None:
@@ -162,14 +188,31 @@ class TrainTab(QWidget):
                     lambda: self.start_finetune(cfg))
 
     def start_training(self, **overrides) -> None:
+        """Train the editor's net with the recipe and techniques chosen (``overrides``: TrainConfig fields over
+        them, for tests and benchmarks) in the job process, with a TensorBoard log when asked."""
         options = self.scratch_options
         arch, dataset, epochs = options.arch.currentText(), options.dataset.currentText(), options.epochs.value()
-        data, out = self.app.data_source(), self._new_model_path(f"{arch}-{dataset}")
+        try:
+            net = options.custom_net()
+            options.train_config(**overrides)  # what does not go together is refused here, not in the job
+        except ValueError as exc:
+            self._show_error(self.tr("Cannot train: {0}").format(exc))
+            return
+        name = arch if net is None else net.name
+        data, out = self.app.data_source(), self._new_model_path(f"{name}-{dataset}")
         if out is None:
             return
+        try:
+            logdir = options.log_folder(out.stem)
+        except ValueError as exc:
+            self._show_error(self.tr("Cannot write the TensorBoard log: {0}").format(exc))
+            return
+        techniques = {"recipe": options.techniques.recipe_name(), "net": net, "logdir": logdir,
+                      **options.techniques.overrides(), **overrides}
         self.results.clear()
-        self._start(self.runner.in_process(train_job, arch, dataset, epochs, data, out, **overrides), self._trained,
-                    self.tr("Training {0} on {1} for {2} epoch(s) on {3}...").format(arch, dataset, epochs,
+        self._start(self.runner.in_process(train_job, arch, dataset, epochs, data, out, **techniques),
+                    lambda saved: self._trained(saved, logdir),
+                    self.tr("Training {0} on {1} for {2} epoch(s) on {3}...").format(name, dataset, epochs,
                                                                                  resolve_device("auto").type),
                     lambda: self.start_training(**overrides))
 
@@ -231,9 +274,9 @@ class TrainTab(QWidget):
         self.app.set_checkpoint(saved.checkpoint(self.app.device), saved.graph)
         self.picker.refresh()
 
-    def _trained(self, saved: SavedModel) -> None:
+    def _trained(self, saved: SavedModel, logdir: Path | None = None) -> None:
         """Use the new model, unless it reads the same test set worse than the model in use: then keep that
-        one and say so (the new one is a click away in the model list)."""
+        one and say so (the new one is a click away in the model list). Say where its TensorBoard log is."""
         current = self.app.checkpoint
         new, old = saved.meta.get("test_accuracy"), current.meta.get("test_accuracy")
         if (new is not None and old is not None and new < old
@@ -242,9 +285,12 @@ class TrainTab(QWidget):
             self._set_status(self.tr("Saved {0} ({1:.2%} on {2} test). Still using {3} ({4:.2%}), which reads it "
                                      "better: pick the new model in the Model list to use it anyway.").format(
                 saved.path.stem, new, dataset_title(saved.meta["dataset"]), current.name, old), str(saved.path))
-            return
-        self._use(saved)
-        self._say_saved(saved.path, saved.meta)
+        else:
+            self._use(saved)
+            self._say_saved(saved.path, saved.meta)
+        if logdir is not None:
+            self.status.setText(self.tr("{0} Its TensorBoard log: tensorboard --logdir {1}").format(
+                self.status.text(), logdir.parent))
 
     def _tuned(self, saved: SavedModel, base: Path, data) -> None:
         """The fine-tuned model is in use; now measure, in the job process, what it kept of MNIST."""
@@ -292,10 +338,15 @@ class TrainTab(QWidget):
         self._enable_starts(self.is_running())
 
     def _enable_starts(self, running: bool) -> None:
+        """The start buttons wait for a running job; Train from scratch also for a net that can be built."""
         waiting = self._busy_elsewhere and not running
-        for button in (self.finetune_options.button, self.scratch_options.button):
-            button.setEnabled(not running and not self._busy_elsewhere)
-            button.setToolTip(self.tr("An evaluation is running; this is available again when it has ended.") if waiting else "")
+        tip = self.tr("An evaluation is running; this is available again when it has ended.") if waiting else ""
+        problem = self.scratch_options.editor.summary().error
+        for button, ready, reason in ((self.finetune_options.button, True, ""),
+                                      (self.scratch_options.button, not problem,
+                                       self.tr("The net cannot be built: {0}").format(problem) if problem else "")):
+            button.setEnabled(not running and not self._busy_elsewhere and ready)
+            button.setToolTip(tip or reason)
 
     def _on_running(self, running: bool) -> None:
         self._enable_starts(running)
