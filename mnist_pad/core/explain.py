@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from .files import BadInput
 from .models import ConvNet
 from .preprocess import Preprocessed, preprocess
 from .inference import TorchEngine, make_engine
@@ -67,7 +68,12 @@ class Predictor:
     def for_checkpoint(cls, checkpoint, **options) -> "Predictor":
         """A predictor for a loaded :class:`~mnist_pad.core.checkpoint.Checkpoint`, with the reading its
         metadata carries (an ONNX model of another tool gets its ONNX Runtime predictor)."""
-        if not isinstance(checkpoint.model, nn.Module):
+        model = checkpoint.model
+        if isinstance(model, nn.Module) and model.cfg.input_shape != (1, 28, 28):
+            raise BadInput(f"{checkpoint.name} reads {'x'.join(map(str, model.cfg.input_shape))} images "
+                           f"({checkpoint.meta.get('dataset', '?')}); the pad draws 28x28 grey digits. Evaluate it "
+                           "with mnist-pad eval, or pick a digit model")
+        if not isinstance(model, nn.Module):
             from .foreign_onnx import OnnxPredictor
 
             return OnnxPredictor(checkpoint.model, Reading.from_meta(checkpoint.meta))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.checkpoint import Checkpoint, CheckpointError, load
 from ..core.device import DeviceError, DeviceMissing, describe, resolve_device
+from ..core.files import BadInput
 from ..core.paths import shipped_weights
 from .i18n import translate
 from .platform_check import platform_problem
@@ -153,7 +154,10 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
 
     theme = str(settings.value(THEME_KEY, "system") or "system")
     apply_theme(app, theme if theme in THEMES else "system")
-    state = AppState(ckpt, settings=settings)
+    try:
+        state = AppState(ckpt, settings=settings)
+    except BadInput as exc:  # a model the pad cannot read (a CIFAR-10 net)
+        return _refuse(translate("App", "Cannot show this model in the window:\n{0}").format(exc), str(exc))
     window = MainWindow(state, describe(dev))
     start = Path(weights) if weights else shipped_weights("default")
     if ckpt.path is None or Path(ckpt.path).resolve() != start.resolve():  # the model used last time

@@ -53,9 +53,11 @@ class AppState(QObject):
         return self._predictor
 
     def set_checkpoint(self, checkpoint: Checkpoint, graph: bytes | None = None) -> None:
-        """``graph``: the model's ONNX graph for the pad, when a job process has made it already."""
-        self._checkpoint = checkpoint
-        self._predictor = Predictor.for_checkpoint(checkpoint, background=True, graph=graph)
+        """``graph``: the model's ONNX graph for the pad, when a job process has made it already. A model the pad
+        cannot read (a CIFAR-10 net: colour images of another size) is refused with a BadInput saying so, and
+        the model in use stays."""
+        predictor = Predictor.for_checkpoint(checkpoint, background=True, graph=graph)
+        self._checkpoint, self._predictor = checkpoint, predictor
         self.model_changed.emit()
 
     def update_meta(self, **values) -> dict:

@@ -185,10 +185,10 @@ class ModelPicker(QWidget):
             ckpt = self._open_foreign(path) if foreign.is_foreign(path) else load(path, self.app.device)
             if ckpt is None:
                 return False
+            self.app.set_checkpoint(ckpt)
         except (BadInput, CheckpointError, *FILE_ERRORS) as exc:
             self.error.emit(str(exc))
             return False
-        self.app.set_checkpoint(ckpt)
         self.refresh()
         self.opened.emit(str(Path(ckpt.path).resolve()))
         return True
@@ -228,7 +228,7 @@ class ModelPicker(QWidget):
             return
         try:
             self.app.set_checkpoint(load(path, self.app.device))
-        except CheckpointError as exc:
+        except (BadInput, CheckpointError) as exc:
             self.error.emit(str(exc))
             self._select_current()
 

@@ -61,8 +61,10 @@ class MainWindow(QMainWindow):
         self.train.picker.error.connect(lambda text: self.statusBar().showMessage(text, 15000))
         # one job at a time in the session's job process: a job greys out the other views' start buttons
         self._job_views = [self.train, self.evaluate, self.pad.dreams]
+        self._running: dict[QWidget, bool] = {}  # as each view's runner last said (it says so before it starts)
+        self._busy_elsewhere: dict[QWidget, bool] = {}
         for view in self._job_views:
-            view.runner.running_changed.connect(self._jobs_changed)
+            view.runner.running_changed.connect(lambda running, view=view: self._jobs_changed(view, running))
         for runner in (self.train.runner, self.evaluate.runner):  # a job may be reading the model's file
             runner.running_changed.connect(self.train.picker.set_busy)
 
@@ -170,10 +172,17 @@ class MainWindow(QMainWindow):
         if not drawings:
             menu.addAction(self.tr("(none yet: drawings you clear appear here)")).setEnabled(False)
 
-    def _jobs_changed(self) -> None:
-        """Each view that starts jobs waits while another view's job holds the job process."""
-        for view in self._job_views:
-            view.set_busy_elsewhere(any(other.runner.is_running() for other in self._job_views if other is not view))
+    def _jobs_changed(self, changed: QWidget | None = None, running: bool = False) -> None:
+        """Each view that starts jobs waits while another view's job holds the job process; told only when that
+        changes (a view told the process is free may start a job at once, which calls this again)."""
+        if changed is not None:
+            self._running[changed] = running
+        busy = {view: any(self._running.get(other, False) for other in self._job_views if other is not view)
+                for view in self._job_views}
+        for view, elsewhere in busy.items():
+            if self._busy_elsewhere.get(view) != elsewhere:
+                self._busy_elsewhere[view] = elsewhere
+                view.set_busy_elsewhere(elsewhere)
 
     # --- actions -----------------------------------------------------------------------------------------
     def _keep_sample(self, label: int, strokes: list, image) -> None:

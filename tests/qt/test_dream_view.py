@@ -93,3 +93,29 @@ def test_a_model_without_gradients_does_not_dream(qtbot, view, app, monkeypatch)
     qtbot.waitExposed(view)
     assert view.choice.count() == 0 and not view.choice.isEnabled()
     assert view.runner.worker is None and "gradients" in view.status.text()
+
+
+def test_in_the_window_dreaming_makes_the_other_tabs_wait_and_ends(qtbot, monkeypatch):
+    """The Dreams tab is one of the views that share the job process: while it dreams, Train and Evaluate wait,
+    and when it ends they are free again (telling a view the process is free may start its job at once: the
+    window must not tell it again and again)."""
+    from mnist_pad.qt.window import MainWindow
+
+    state = AppState(_checkpoint(0))
+    monkeypatch.setattr(state, "start_jobs", lambda: None)
+    state.predictor.wait_ready()
+    window = MainWindow(state)
+    qtbot.addWidget(window)
+    dreams = window.pad.dreams
+    dreams.runner.in_process = lambda fn, *args: (lambda: fn(*args, QUICK))
+    told = []
+    original = window.train.set_busy_elsewhere
+    monkeypatch.setattr(window.train, "set_busy_elsewhere", lambda busy: (told.append(busy), original(busy)))
+    window._jobs_changed()  # nothing runs yet
+    window.show()
+    window.pad.side_tabs.setCurrentWidget(dreams)
+    with qtbot.waitSignal(dreams.dreamed, timeout=30_000):
+        qtbot.waitUntil(lambda: dreams.runner.is_running() or bool(dreams.dreams), timeout=10_000)
+    qtbot.waitUntil(lambda: not dreams.runner.is_running(), timeout=10_000)
+    assert told == [False, True, False] and sorted(dreams.dreams) == list(range(10))
+    assert window.evaluate.evaluate_button.isEnabled()

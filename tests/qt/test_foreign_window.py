@@ -128,3 +128,23 @@ def test_an_onnx_model_runs_the_pad_and_the_evaluation_and_refuses_fine_tuning(q
     window.app.samples.add(7, pad.canvas.image(), pad.canvas.strokes())
     window.train.start_finetune()
     assert not window.train.runner.is_running() and "digits is an ONNX model" in window.train.status.text()
+
+
+def test_a_cifar_model_is_not_put_on_the_pad(window, tmp_path, monkeypatch):
+    """A net for CIFAR-10's 3x32x32 colour images cannot read the pad's drawings: refused in the window's
+    words, at the start and when picked, and the model in use stays."""
+    from mnist_pad.core.checkpoint import save
+    from mnist_pad.core.models import build
+    from mnist_pad.qt import app
+
+    path = save(tmp_path / "colour.safetensors", build("seed-cifar"), dataset="cifar10")
+    errors = []
+    window.train.picker.error.connect(errors.append)
+    before = window.app.checkpoint
+    assert not window.train.picker.open_file(str(path))
+    assert window.app.checkpoint is before and len(errors) == 1
+    assert "colour reads 3x32x32 images (cifar10); the pad draws 28x28 grey digits" in errors[0]
+    shown = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    assert app.launch(str(path), "cpu") == 2
+    assert shown and "3x32x32" in shown[0]
