@@ -232,9 +232,11 @@ def test_train_and_eval_on_cifar_end_to_end(cifar, tmp_path, capsys):
     out = tmp_path / "cifar.safetensors"
     code, stdout, err = cli(capsys, "train", "--dataset", "cifar10", "--arch", "seed-cifar", "--recipe", "article",
                             "--epochs", "1", "--limit", "50", "--val-size", "10", "--batch-size", "8", "--device",
-                            "cpu", "--data-dir", str(folder), "--no-download", "--out", str(out))
+                            "cpu", "--data-dir", str(folder), "--no-download", "--out", str(out),
+                            "--logdir", str(tmp_path / "logs"))
     assert code == 0, err
     assert f"cifar10 data: {folder / SPEC.archive_folder}" in err and "wrote" in stdout
+    assert list((tmp_path / "logs").glob("events.out.tfevents.*"))  # the graph traced on a colour image
     code, stdout, err = cli(capsys, "eval", "--dataset", "cifar10", "--weights", str(out), "--data-dir", str(folder),
                             "--no-download", "--json")
     assert code == 0, err

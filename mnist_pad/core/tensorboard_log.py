@@ -92,7 +92,7 @@ class TrainingLog:
         try:
             with warnings.catch_warnings():  # torch deprecates the tracer TensorBoard's graph is made with
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self.writer.add_graph(net, torch.zeros(1, 1, 28, 28, device=self.trainer.device))
+                self.writer.add_graph(net, torch.zeros(1, *net.cfg.input_shape, device=self.trainer.device))
         finally:
             net.train(training)
 

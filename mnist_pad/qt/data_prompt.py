@@ -12,7 +12,7 @@ from ..core.data import DataMissing, dataset_title
 from .app_state import AppState
 from .i18n import translate
 
-DOWNLOAD_MB = {"mnist": 11, "fashion-mnist": 30}  # the four .gz files, rounded
+DOWNLOAD_MB = {"mnist": 11, "fashion-mnist": 30, "cifar10": 163}  # the .gz files, rounded
 
 
 def missing_text(missing: DataMissing) -> str:

@@ -33,7 +33,7 @@ from ..core.foreign import is_trainable
 from ..core.data import dataset_title
 from ..core.catalog import new_model_path, tuned_stem
 from ..core.device import resolve_device
-from ..core.files import FILE_ERRORS
+from ..core.files import FILE_ERRORS, BadInput
 from ..core.finetune import FinetuneConfig, FinetuneReport
 from ..core.jobs import SavedModel, finetune_job, forgetting_job, train_job
 from ..core.progress import Progress
@@ -286,7 +286,13 @@ class TrainTab(QWidget):
                                      "better: pick the new model in the Model list to use it anyway.").format(
                 saved.path.stem, new, dataset_title(saved.meta["dataset"]), current.name, old), str(saved.path))
         else:
-            self._use(saved)
+            try:
+                self._use(saved)
+            except BadInput as exc:  # a net for other images (CIFAR-10): saved and listed, not for the pad
+                self.picker.refresh()
+                self._set_status(self.tr("Saved {0}; still using {1}: {2}").format(saved.path.stem, current.name, exc),
+                                 str(saved.path))
+                return
             self._say_saved(saved.path, saved.meta)
         if logdir is not None:
             self.status.setText(self.tr("{0} Its TensorBoard log: tensorboard --logdir {1}").format(

@@ -148,3 +148,17 @@ def test_a_cifar_model_is_not_put_on_the_pad(window, tmp_path, monkeypatch):
     monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     assert app.launch(str(path), "cpu") == 2
     assert shown and "3x32x32" in shown[0]
+
+
+def test_a_cifar_net_trained_in_the_tab_is_saved_but_not_put_on_the_pad(window, tmp_path):
+    from mnist_pad.core.checkpoint import metadata, weights
+    from mnist_pad.core.jobs import SavedModel
+    from mnist_pad.core.models import build
+
+    net = build("seed-cifar")
+    saved = SavedModel(tmp_path / "seed-cifar-cifar10.safetensors", metadata(net, dataset="cifar10"), weights(net), None)
+    before = window.app.checkpoint
+    window.train._trained(saved)
+    assert window.app.checkpoint is before
+    assert window.train.status.text().startswith(f"Saved seed-cifar-cifar10; still using {before.name}: ")
+    assert "the pad draws 28x28 grey digits" in window.train.status.text()

@@ -104,6 +104,199 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>无法加载模型：
 {0}</translation>
     </message>
+    <message>
+        <source>Cannot show this model in the window:
+{0}</source>
+        <translation>无法在窗口中显示这个模型：
+{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ArchEditor</name>
+    <message>
+        <source>conv</source>
+        <translation>卷积</translation>
+    </message>
+    <message>
+        <source>activation</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>pooling 2x2</source>
+        <translation>池化 2x2</translation>
+    </message>
+    <message>
+        <source>batchnorm</source>
+        <translation>批归一化</translation>
+    </message>
+    <message>
+        <source>dropout</source>
+        <translation>随机失活</translation>
+    </message>
+    <message>
+        <source>flatten</source>
+        <translation>展平</translation>
+    </message>
+    <message>
+        <source>global avg pooling</source>
+        <translation>全局平均池化</translation>
+    </message>
+    <message>
+        <source>dense</source>
+        <translation>全连接</translation>
+    </message>
+    <message>
+        <source>relu</source>
+        <translation>ReLU</translation>
+    </message>
+    <message>
+        <source>tanh</source>
+        <translation>双曲正切</translation>
+    </message>
+    <message>
+        <source>sigmoid</source>
+        <translation>S 型</translation>
+    </message>
+    <message>
+        <source>max</source>
+        <translation>最大</translation>
+    </message>
+    <message>
+        <source>average</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <source>Start from a net of the registry: the seed articles&apos; and ours. Choosing one again undoes your changes.</source>
+        <translation>从登记的网络开始：种子文章的网络和我们的网络。再次选择同一个会撤销你的修改。</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Add a layer after the selected one; a conv or dense layer comes with its activation, at the end of the selected block</source>
+        <translation>在选中的层之后添加一层；卷积层或全连接层连同其激活一起添加，放在选中的块的末尾</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Move the selected layer up</source>
+        <translation>将选中的层上移</translation>
+    </message>
+    <message>
+        <source>Move the selected layer down</source>
+        <translation>将选中的层下移</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>The nets the core builds: conv blocks (conv, [batchnorm], activation, [pooling], [batchnorm]), then a flatten or a global average pooling, then dense blocks (dense, [batchnorm], activation, [batchnorm], [dropout]). One activation, pooling kind and dropout rate for the whole net; the output layer is last.</source>
+        <translation>核心能构建的网络：卷积块（卷积、[批归一化]、激活、[池化]、[批归一化]），然后是展平或全局平均池化，然后是全连接块（全连接、[批归一化]、激活、[批归一化]、[随机失活]）。整个网络只有一种激活、一种池化和一个失活率；输出层在最后。</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>dense {0}</source>
+        <translation>全连接 {0}</translation>
+    </message>
+    <message>
+        <source> ch</source>
+        <translation> 通道</translation>
+    </message>
+    <message>
+        <source>output channels (filters)</source>
+        <translation>输出通道数（滤波器个数）</translation>
+    </message>
+    <message>
+        <source>k </source>
+        <translation>核 </translation>
+    </message>
+    <message>
+        <source>kernel size, pixels</source>
+        <translation>卷积核大小（像素）</translation>
+    </message>
+    <message>
+        <source>s </source>
+        <translation>步 </translation>
+    </message>
+    <message>
+        <source>stride, pixels</source>
+        <translation>步长（像素）</translation>
+    </message>
+    <message>
+        <source>p </source>
+        <translation>补 </translation>
+    </message>
+    <message>
+        <source>zero padding, pixels</source>
+        <translation>零填充（像素）</translation>
+    </message>
+    <message>
+        <source> units</source>
+        <translation> 单元</translation>
+    </message>
+    <message>
+        <source>units (outputs)</source>
+        <translation>单元数（输出数）</translation>
+    </message>
+    <message>
+        <source>the activation of every layer of the net</source>
+        <translation>网络中每一层的激活函数</translation>
+    </message>
+    <message>
+        <source>max or average over 2x2 pixels, stride 2 (the whole net&apos;s kind)</source>
+        <translation>在 2x2 像素上取最大值或平均值，步长 2（整个网络同一种）</translation>
+    </message>
+    <message>
+        <source>the probability of zeroing each input while training (the whole net&apos;s rate)</source>
+        <translation>训练时把每个输入置零的概率（整个网络同一个失活率）</translation>
+    </message>
+    <message>
+        <source>Layer {0}: </source>
+        <translation>第 {0} 层：</translation>
+    </message>
+    <message>
+        <source>Cannot build this net. {0}{1}</source>
+        <translation>无法构建这个网络。{0}{1}</translation>
+    </message>
+    <message>
+        <source>{0}: {1} parameters</source>
+        <translation>{0}：{1} 个参数</translation>
+    </message>
+    <message>
+        <source>{0} ({1}: {2})</source>
+        <translation>{0}（{1}：{2}）</translation>
+    </message>
 </context>
 <context>
     <name>AttributionView</name>
@@ -322,6 +515,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>{0} 的每个通道</translation>
     </message>
     <message>
+        <source>Dreaming needs a PyTorch model&apos;s gradients; this model has none.</source>
+        <translation>生成梦境图像需要 PyTorch 模型的梯度；这个模型没有梯度。</translation>
+    </message>
+    <message>
         <source>Another job is running; the dreams follow when it has ended.</source>
         <translation>另一个任务正在运行；它结束后再生成梦境图像。</translation>
     </message>
@@ -340,6 +537,89 @@ The window still works; the details were printed to the terminal, for a bug repo
     <message>
         <source>{0} channels of {1}, row by row: the image each likes most (its mean rose by {2:.1f} on average)</source>
         <translation>{1} 的 {0} 个通道，逐行排列：每个通道最喜欢的图像（其均值平均上升 {2:.1f}）</translation>
+    </message>
+</context>
+<context>
+    <name>EmbeddingView</name>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Compute the map again (with your newest samples)</source>
+        <translation>重新计算地图（包含你最新的样本）</translation>
+    </message>
+    <message>
+        <source>Neighbours</source>
+        <translation>近邻</translation>
+    </message>
+    <message>
+        <source>The digits nearest to your drawing (or click the ring)</source>
+        <translation>离你的绘图最近的数字（或点击圆环）</translation>
+    </message>
+    <message>
+        <source>{0:,} MNIST test digits and {1:,} of your samples (stars), placed by {2}&apos;s penultimate layer with {3} in {4:.1f} s. Your drawing is the ring: click it for its nearest digits.</source>
+        <translation>{0:,} 个 MNIST 测试数字和你的 {1:,} 个样本（星形），按 {2} 的倒数第二层用 {3} 排布，用时 {4:.1f} 秒。你的绘图是圆环：点击它查看最近的数字。</translation>
+    </message>
+    <message>
+        <source>Click the ring of your drawing to see the digits nearest to it.</source>
+        <translation>点击你的绘图所在的圆环，查看离它最近的数字。</translation>
+    </message>
+    <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <source>PCA: the two directions the features vary most along; all 10,000 test digits in a second or two. t-SNE and UMAP keep neighbours together and show the classes as islands: seconds, on a subset of the digits. UMAP needs umap-learn, and its first map of a session compiles its code (about a minute).</source>
+        <translation>PCA：特征变化最大的两个方向；全部 10,000 个测试数字，一两秒完成。t-SNE 和 UMAP 让近邻聚在一起，各类显示为一个个岛：需要几秒，只用部分数字。UMAP 需要 umap-learn，每次会话的第一张图要先编译代码（约一分钟）。</translation>
+    </message>
+    <message>
+        <source>Draw a digit on the pad first: its nearest digits are listed here.</source>
+        <translation>请先在画板上画一个数字：离它最近的数字会列在这里。</translation>
+    </message>
+    <message>
+        <source>The map is not ready yet.</source>
+        <translation>地图尚未准备好。</translation>
+    </message>
+    <message>
+        <source>my sample</source>
+        <translation>我的样本</translation>
+    </message>
+    <message>
+        <source>my sample #{0}</source>
+        <translation>我的样本 #{0}</translation>
+    </message>
+    <message>
+        <source>MNIST test #{0}</source>
+        <translation>MNIST 测试集 #{0}</translation>
+    </message>
+    <message>
+        <source>{0}, label {1}, cosine distance {2:.4f}</source>
+        <translation>{0}，标签 {1}，余弦距离 {2:.4f}</translation>
+    </message>
+    <message>
+        <source>The {0} digits nearest to your drawing in {1}&apos;s penultimate layer (cosine distance); click one to open it in the pad</source>
+        <translation>在 {1} 的倒数第二层中离你的绘图最近的 {0} 个数字（余弦距离）；点击一个即可在画板中打开</translation>
+    </message>
+    <message>
+        <source>Your samples changed: Compute to show them on the map.</source>
+        <translation>你的样本有变化：点击“计算”以在地图上显示它们。</translation>
+    </message>
+    <message>
+        <source>{0} is an ONNX model of another tool: it gives its class scores only, and has no penultimate layer to map.</source>
+        <translation>{0} 是其他工具的 ONNX 模型：它只给出各类得分，没有可绘制地图的倒数第二层。</translation>
+    </message>
+    <message>
+        <source>Another job is running; the map follows when it has ended.</source>
+        <translation>另一个任务正在运行；它结束后再计算地图。</translation>
+    </message>
+    <message>
+        <source>computing the features of the test digits…</source>
+        <translation>正在计算测试数字的特征…</translation>
+    </message>
+    <message>
+        <source>projecting with {0}…</source>
+        <translation>正在用 {0} 投影…</translation>
     </message>
 </context>
 <context>
@@ -851,6 +1131,109 @@ The window still works; the details were printed to the terminal, for a bug repo
     </message>
 </context>
 <context>
+    <name>LayerList</name>
+    <message>
+        <source>one pooling per conv block, after its activation</source>
+        <translation>每个卷积块只有一个池化，放在其激活之后</translation>
+    </message>
+    <message>
+        <source>one batchnorm per conv block: right after the conv, or after its activation (and pooling)</source>
+        <translation>每个卷积块只有一个批归一化：紧跟在卷积之后，或在其激活（和池化）之后</translation>
+    </message>
+    <message>
+        <source>one activation per conv block</source>
+        <translation>每个卷积块只有一个激活</translation>
+    </message>
+    <message>
+        <source>dropout goes after the flatten: the net drops out only before dense layers</source>
+        <translation>随机失活放在展平之后：网络只在全连接层之前做随机失活</translation>
+    </message>
+    <message>
+        <source>dense layers come after a flatten or a global average pooling</source>
+        <translation>全连接层放在展平或全局平均池化之后</translation>
+    </message>
+    <message>
+        <source>conv layers come before the flatten</source>
+        <translation>卷积层放在展平之前</translation>
+    </message>
+    <message>
+        <source>pooling belongs in a conv block, before the flatten</source>
+        <translation>池化属于卷积块，放在展平之前</translation>
+    </message>
+    <message>
+        <source>one flatten or global average pooling, between the conv and the dense layers</source>
+        <translation>卷积层和全连接层之间只有一个展平或全局平均池化</translation>
+    </message>
+    <message>
+        <source>one batchnorm per dense block: right after the dense layer, or after its activation</source>
+        <translation>每个全连接块只有一个批归一化：紧跟在全连接层之后，或在其激活之后</translation>
+    </message>
+    <message>
+        <source>one activation per dense layer</source>
+        <translation>每个全连接层只有一个激活</translation>
+    </message>
+    <message>
+        <source>one dropout per dense block, after its activation (and batchnorm)</source>
+        <translation>每个全连接块只有一个随机失活，放在其激活（和批归一化）之后</translation>
+    </message>
+    <message>
+        <source>activation function</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>pooling kind</source>
+        <translation>池化方式</translation>
+    </message>
+    <message>
+        <source>dropout rate</source>
+        <translation>失活率</translation>
+    </message>
+    <message>
+        <source>not the {1} of layer {0}: the net has one {1} for all its layers</source>
+        <translation>与第 {0} 层的{1}不同：网络的所有层只有一种{1}</translation>
+    </message>
+    <message>
+        <source>{0} needs its activation next</source>
+        <translation>{0} 之后需要紧跟其激活</translation>
+    </message>
+    <message>
+        <source>the net starts with a conv layer</source>
+        <translation>网络以卷积层开始</translation>
+    </message>
+    <message>
+        <source>conv{0}</source>
+        <translation>conv{0}</translation>
+    </message>
+    <message>
+        <source>add a flatten (or a global average pooling) after the last conv block</source>
+        <translation>请在最后一个卷积块之后添加展平（或全局平均池化）</translation>
+    </message>
+    <message>
+        <source>dense layer {0}</source>
+        <translation>全连接层 {0}</translation>
+    </message>
+    <message>
+        <source>batchnorm goes in every conv block or in none, at one place</source>
+        <translation>批归一化要么每个卷积块都有，要么都没有，且位置相同</translation>
+    </message>
+    <message>
+        <source>batchnorm goes in every dense block or in none, at one place</source>
+        <translation>批归一化要么每个全连接块都有，要么都没有，且位置相同</translation>
+    </message>
+    <message>
+        <source>the dense blocks&apos; batchnorm goes where the conv blocks&apos; does (before or after the activation)</source>
+        <translation>全连接块的批归一化与卷积块的位置相同（在激活之前或之后）</translation>
+    </message>
+    <message>
+        <source>dropout goes after every dense block or none (and then it may go before the first dense layer too)</source>
+        <translation>随机失活要么每个全连接块之后都有，要么都没有（有时也可以放在第一个全连接层之前）</translation>
+    </message>
+    <message>
+        <source>the feature maps vanish: {0}</source>
+        <translation>特征图消失了：{0}</translation>
+    </message>
+</context>
+<context>
     <name>LiveCurves</name>
     <message>
         <source>train</source>
@@ -1276,6 +1659,14 @@ Guess: {0} ({1})</source>
         <translation>卷积核</translation>
     </message>
     <message>
+        <source>Attribution</source>
+        <translation>归因</translation>
+    </message>
+    <message>
+        <source>Dreams</source>
+        <translation>梦境</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -1468,12 +1859,40 @@ Guess: {0} ({1})</source>
         <translation>遍历训练集的轮数</translation>
     </message>
     <message>
+        <source>TensorBoard log</source>
+        <translation>张量板日志</translation>
+    </message>
+    <message>
+        <source>Write the run for TensorBoard (loss, accuracy and learning rate; weight histograms, the validation confusion matrix and the first conv layer&apos;s filters each epoch; the graph) and the curves as curves.csv, in a folder named after the model, inside this one: tensorboard --logdir FOLDER</source>
+        <translation>把这次训练写成张量板日志（损失、准确率和学习率；每轮的权重直方图、验证集混淆矩阵和第一个卷积层的滤波器；网络的计算图），并把曲线另存为表格文件，放在这个文件夹中以模型命名的子文件夹里；用张量板打开这个文件夹即可查看</translation>
+    </message>
+    <message>
+        <source>...</source>
+        <translation>...</translation>
+    </message>
+    <message>
+        <source>Choose the folder of the TensorBoard logs</source>
+        <translation>选择张量板日志的文件夹</translation>
+    </message>
+    <message>
         <source>Train from scratch on {0}</source>
         <translation>在 {0} 上从头训练</translation>
     </message>
     <message>
-        <source>Architecture</source>
-        <translation>架构</translation>
+        <source>{0} is a file, not a folder</source>
+        <translation>{0} 是文件，不是文件夹</translation>
+    </message>
+    <message>
+        <source>The net cannot be built: see the layers on the left.</source>
+        <translation>无法构建网络：请查看左侧的层。</translation>
+    </message>
+    <message>
+        <source>Net: {0}, {1:,} parameters; its layers and the techniques are on the left.</source>
+        <translation>网络：{0}，{1:,} 个参数；它的层和训练技巧在左侧。</translation>
+    </message>
+    <message>
+        <source>Folder of the TensorBoard logs</source>
+        <translation>张量板日志的文件夹</translation>
     </message>
     <message>
         <source>Dataset</source>
@@ -1509,6 +1928,189 @@ Guess: {0} ({1})</source>
     <message>
         <source>stroke width {0:.1f} px in the 20 px box, like MNIST&apos;s: kept</source>
         <translation>笔宽 {0:.1f} px（在 20 px 框内），与 MNIST 相当：保持不变</translation>
+    </message>
+</context>
+<context>
+    <name>TechniqueOptions</name>
+    <message>
+        <source>ours</source>
+        <translation>我们的</translation>
+    </message>
+    <message>
+        <source>quick</source>
+        <translation>快速</translation>
+    </message>
+    <message>
+        <source>the article&apos;s</source>
+        <translation>文章的</translation>
+    </message>
+    <message>
+        <source>AdamW</source>
+        <translation>自适应矩估计（解耦衰减）</translation>
+    </message>
+    <message>
+        <source>Adam</source>
+        <translation>自适应矩估计</translation>
+    </message>
+    <message>
+        <source>SGD</source>
+        <translation>随机梯度下降</translation>
+    </message>
+    <message>
+        <source>RMSprop</source>
+        <translation>均方根传播</translation>
+    </message>
+    <message>
+        <source>Adagrad</source>
+        <translation>自适应梯度</translation>
+    </message>
+    <message>
+        <source>Adadelta</source>
+        <translation>自适应增量</translation>
+    </message>
+    <message>
+        <source>one-cycle</source>
+        <translation>单周期</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>阶梯</translation>
+    </message>
+    <message>
+        <source>cosine</source>
+        <translation>余弦</translation>
+    </message>
+    <message>
+        <source>constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>PyTorch&apos;s</source>
+        <translation>PyTorch 的</translation>
+    </message>
+    <message>
+        <source>Glorot (Keras&apos;s)</source>
+        <translation>格洛罗均匀（Keras 的）</translation>
+    </message>
+    <message>
+        <source>Whose recipe the fields start from: ours, the quick one, or the seed article&apos;s own</source>
+        <translation>各项的初始值来自哪个配方：我们的、快速的，或种子文章自己的</translation>
+    </message>
+    <message>
+        <source>peak learning rate</source>
+        <translation>峰值学习率</translation>
+    </message>
+    <message>
+        <source>images per optimizer step</source>
+        <translation>每个优化步的图像数</translation>
+    </message>
+    <message>
+        <source>SGD&apos;s momentum</source>
+        <translation>随机梯度下降的动量</translation>
+    </message>
+    <message>
+        <source>Nesterov</source>
+        <translation>涅斯捷罗夫</translation>
+    </message>
+    <message>
+        <source>SGD&apos;s Nesterov momentum: the gradient taken a step ahead</source>
+        <translation>随机梯度下降的涅斯捷罗夫动量：在前方一步处求梯度</translation>
+    </message>
+    <message>
+        <source>weight decay: L2 for all but adamw, whose decay is decoupled</source>
+        <translation>权重衰减：除解耦衰减的自适应矩估计外都是 L2 正则</translation>
+    </message>
+    <message>
+        <source>L1 penalty: this times the sum of |w| of the conv and linear weights, added to the loss</source>
+        <translation>L1 惩罚：卷积层和线性层权重的 |w| 之和乘以此值，加到损失上</translation>
+    </message>
+    <message>
+        <source>the learning rate over the run: onecycle (warm-up, then down to 0), step (x0.1 every 5 epochs), cosine (down to 0), constant</source>
+        <translation>整个训练中学习率的变化：单周期（先预热，再降到 0）、阶梯（每 5 轮乘以 0.1）、余弦（降到 0）、恒定</translation>
+    </message>
+    <message>
+        <source>initial weights: PyTorch&apos;s, or Keras&apos;s glorot-uniform with zero biases</source>
+        <translation>初始权重：PyTorch 的，或 Keras 的格洛罗均匀分布（偏置为零）</translation>
+    </message>
+    <message>
+        <source>affine</source>
+        <translation>仿射</translation>
+    </message>
+    <message>
+        <source>shift</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <source>elastic</source>
+        <translation>弹性</translation>
+    </message>
+    <message>
+        <source>random rotation, zoom, shear and shift of each training image</source>
+        <translation>对每张训练图像随机旋转、缩放、剪切和平移</translation>
+    </message>
+    <message>
+        <source>random whole-pixel shifts of up to 2 pixels</source>
+        <translation>随机整像素平移，最多 2 像素</translation>
+    </message>
+    <message>
+        <source>random elastic distortion, {0} pixels</source>
+        <translation>随机弹性形变，{0} 像素</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source> epochs</source>
+        <translation> 轮</translation>
+    </message>
+    <message>
+        <source>early stopping: stop after this many epochs without a better validation accuracy, and keep the best epoch&apos;s weights</source>
+        <translation>提前停止：连续这么多轮验证准确率没有提高就停止，并保留最好一轮的权重</translation>
+    </message>
+    <message>
+        <source>Recipe</source>
+        <translation>配方</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>L2</source>
+        <translation>L2</translation>
+    </message>
+    <message>
+        <source>L1</source>
+        <translation>L1</translation>
+    </message>
+    <message>
+        <source>Init</source>
+        <translation>初始化</translation>
+    </message>
+    <message>
+        <source>Early stop</source>
+        <translation>提前停止</translation>
+    </message>
+    <message>
+        <source>Augment</source>
+        <translation>数据增强</translation>
     </message>
 </context>
 <context>
@@ -1549,6 +2151,14 @@ Guess: {0} ({1})</source>
         <translation>你的样本</translation>
     </message>
     <message>
+        <source>The net: layers</source>
+        <translation>网络：各层</translation>
+    </message>
+    <message>
+        <source>Techniques</source>
+        <translation>训练技巧</translation>
+    </message>
+    <message>
         <source>sample not kept: {0}</source>
         <translation>样本未保存：{0}</translation>
     </message>
@@ -1567,6 +2177,14 @@ Guess: {0} ({1})</source>
     <message>
         <source>Fine-tuning {0} on {1} samples ({2} steps)...</source>
         <translation>正在用 {1} 个样本微调 {0}（{2} 步）...</translation>
+    </message>
+    <message>
+        <source>Cannot train: {0}</source>
+        <translation>无法训练：{0}</translation>
+    </message>
+    <message>
+        <source>Cannot write the TensorBoard log: {0}</source>
+        <translation>无法写入张量板日志：{0}</translation>
     </message>
     <message>
         <source>Training {0} on {1} for {2} epoch(s) on {3}...</source>
@@ -1601,6 +2219,14 @@ Guess: {0} ({1})</source>
         <translation>已保存 {0}（在 {2} 测试集上准确率 {1:.2%}）。仍在使用 {3}（{4:.2%}），它在该测试集上表现更好：如仍要使用新模型，请在“模型”列表中选择它。</translation>
     </message>
     <message>
+        <source>Saved {0}; still using {1}: {2}</source>
+        <translation>已保存 {0}；仍在使用 {1}：{2}</translation>
+    </message>
+    <message>
+        <source>{0} Its TensorBoard log: tensorboard --logdir {1}</source>
+        <translation>{0} 它的张量板日志：tensorboard --logdir {1}</translation>
+    </message>
+    <message>
         <source>Saved {0} and switched to it; measuring what it kept of MNIST...</source>
         <translation>已保存 {0} 并切换到该模型；正在测量它保留了多少 MNIST 能力...</translation>
     </message>
@@ -1627,6 +2253,10 @@ Guess: {0} ({1})</source>
     <message>
         <source>An evaluation is running; this is available again when it has ended.</source>
         <translation>评估正在运行；结束后即可再用。</translation>
+    </message>
+    <message>
+        <source>The net cannot be built: {0}</source>
+        <translation>无法构建网络：{0}</translation>
     </message>
 </context>
 <context>
