@@ -67,7 +67,8 @@ _KEEP = 4
 _INDEX: dict[str, analysis.NeighbourIndex] = {}  # per device
 
 
-def _checkpoint(source: ModelSource, device: str) -> Checkpoint:
+def checkpoint_for(source: ModelSource, device: str) -> Checkpoint:
+    """The model of ``source`` in the job process, loaded once per file and version (the last few kept)."""
     if isinstance(source, tuple):
         return from_state(*source, None, device)
     key = (*file_key(source), device)
@@ -84,7 +85,7 @@ def evaluation_job(source: ModelSource, choice: DatasetChoice, data: SplitLoader
     """Evaluate a model on the test split of ``choice`` (or the user's ``samples``); the result keeps the
     images, so that a comparison runs the second model on exactly these."""
     split = samples if choice.dataset == SAMPLES else data(choice.dataset, "test")
-    ckpt = _checkpoint(source, device)
+    ckpt = checkpoint_for(source, device)
     result = yield from evaluate_steps(ckpt.model, split, choice.classes, device)
     return Evaluated(result, split, ckpt.name, choice.label, device, count_statuses(result, Reading.from_meta(ckpt.meta)))
 
@@ -103,7 +104,7 @@ def count_statuses(result: EvalResult, reading: Reading) -> dict[str, int]:
 def comparison_job(source: ModelSource, split: Split, classes: tuple[str, ...],
                    device: str) -> Generator[Progress, None, tuple[str, EvalResult]]:
     """The second model of a comparison on the images of the first evaluation: (its name, its result)."""
-    ckpt = _checkpoint(source, device)
+    ckpt = checkpoint_for(source, device)
     result = yield from evaluate_steps(ckpt.model, split, classes, device)
     return ckpt.name, result
 
@@ -112,7 +113,7 @@ def neighbours_job(source: ModelSource, image: np.ndarray, data: SplitLoader, sa
                    device: str, k: int) -> Generator[Progress, None, tuple[str, list[analysis.Neighbour]]]:
     """(the model's name, the ``k`` MNIST training images and user samples nearest to ``image`` in its
     penultimate layer), embedding the references once per model and sample set."""
-    ckpt = _checkpoint(source, device)
+    ckpt = checkpoint_for(source, device)
     refs = neighbour_refs(data, samples, samples_key)
     index = _INDEX.setdefault(device, analysis.NeighbourIndex(device))
     yield from index.build(ckpt.model, refs)

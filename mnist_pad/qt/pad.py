@@ -34,6 +34,7 @@ from ..core.drawing import PEN_RANGE
 from .attribution_view import AttributionView
 from .canvas import WIDE_ASPECT, Canvas
 from .dream_view import DreamView
+from .embedding_view import EmbeddingView
 from .help_panel import HelpPanel
 from .i18n import translate
 from .layers import FeatureMapsView, FiltersView
@@ -110,6 +111,7 @@ class PadTab(QWidget):
         self.timeline = Timeline()
         self.attribution = AttributionView()  # the slower methods side by side: computed only while shown
         self.dreams = DreamView(app)  # what each class and filter wants to see, dreamed in the job process
+        self.embedding = EmbeddingView(app)  # the test digits by their features, the drawing a ring among them
         self.help = HelpPanel()
         self._build_layout()
         self._build_shortcuts()
@@ -176,6 +178,7 @@ class PadTab(QWidget):
         self.side_tabs.addTab(self.filters, self.tr("Filters"))
         self.side_tabs.addTab(self.attribution, self.tr("Attribution"))
         self.side_tabs.addTab(self.dreams, self.tr("Dreams"))
+        self.side_tabs.addTab(self.embedding, self.tr("Map"))
         self.side_tabs.addTab(self.timeline, self.tr("Timeline"))
         self.side_tabs.addTab(self.help, self.tr("Keys && model"))
 
@@ -324,7 +327,8 @@ class PadTab(QWidget):
         self.shown = pred
         self.chart.set_probabilities(pred.probabilities, pred.confident)
         self.feature_maps.set_activations(pred.activations)
-        self.attribution.show_prediction(self.app.predictor, pred)  # only kept until its own timer fires
+        self.attribution.show_prediction(self.app.predictor, pred)  # both only kept until their own timers fire
+        self.embedding.show_drawing(None if pred.top is None else pred.pre.image)
         if not self._slow_timer.isActive():
             self._slow_timer.start()
         self.predicted.emit(pred)

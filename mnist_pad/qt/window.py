@@ -54,13 +54,14 @@ class MainWindow(QMainWindow):
         self.pad.drawing_cleared.connect(lambda strokes, label: recent.add_recent_drawing(
             app.settings, strokes, label, self.pad.canvas.aspect()))
         self.evaluate.image_opened.connect(self.open_in_pad)
+        self.pad.embedding.image_opened.connect(self.open_in_pad)
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
         self.train.picker.opened.connect(lambda path: recent.add_recent_model(app.settings, path))
         # what the model list did, said where the user is (a menu action may come from any tab)
         self.train.picker.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.train.picker.error.connect(lambda text: self.statusBar().showMessage(text, 15000))
         # one job at a time in the session's job process: a job greys out the other views' start buttons
-        self._job_views = [self.train, self.evaluate, self.pad.dreams]
+        self._job_views = [self.train, self.evaluate, self.pad.dreams, self.pad.embedding]
         self._running: dict[QWidget, bool] = {}  # as each view's runner last said (it says so before it starts)
         self._busy_elsewhere: dict[QWidget, bool] = {}
         for view in self._job_views:

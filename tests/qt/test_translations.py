@@ -37,7 +37,7 @@ spec.loader.exec_module(update_translations)
 # Words that stay as they are in any language: names of things, units, keys, and the architectures' names
 KEEP = {"mnist", "fashion", "onnx", "onnxruntime", "grad", "cam", "cpu", "cuda", "png", "json", "ctrl", "esc",
         "shift", "thread", "threads", "pytorch", "torch", "qt", "pyside", "numpy", "pyqtgraph", "english",
-        "safetensors", "relu", "conv", "gpu", "mps", "pad", "del", "enter"} | {
+        "safetensors", "relu", "conv", "gpu", "mps", "pad", "del", "enter", "pca", "sne", "umap", "learn"} | {
         word for name in (*ARCHS, *SHIPPED) for word in re.findall(r"[a-z]+", name.lower())}  # names stay names
 
 

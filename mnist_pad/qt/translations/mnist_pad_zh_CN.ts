@@ -1667,6 +1667,10 @@ Guess: {0} ({1})</source>
         <translation>梦境</translation>
     </message>
     <message>
+        <source>Map</source>
+        <translation>映射图</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
