@@ -106,7 +106,7 @@ def main() -> int:
     from mnist_pad.core.data import load_split
     from mnist_pad.core.explain import Predictor
     from mnist_pad.core.paths import shipped_weights
-    from mnist_pad.qt.canvas import render_strokes
+    from mnist_pad.qt.painting import render_strokes
 
     app = QGuiApplication.instance() or QGuiApplication([])  # QPainter on QImage needs a GUI application
     ckpt = load(args.weights or shipped_weights("default"), "cpu")

@@ -16,7 +16,7 @@ from .preprocess import preprocessed_uint8
 from .reading import Reading, choose
 from .styles import training_styles
 
-CANVAS = 280  # the pad's image side (mnist_pad.qt.canvas.IMAGE_SIZE)
+CANVAS = 280  # the pad's image height (mnist_pad.qt.painting.IMAGE_SIZE)
 VALIDATION_SEED = 7919  # added to the training seed: drawings the training never saw
 
 

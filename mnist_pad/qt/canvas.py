@@ -4,8 +4,8 @@ on its own); this widget turns pointer events into calls on it and paints it.
 
 Strokes are resolution-independent, in the core format (:mod:`mnist_pad.core.strokes`): x and y fractions
 (0..1) of the canvas square, the pen width a fraction of its side. So the same drawing renders identically
-whatever the widget size or the screen's device pixel ratio, and :func:`render_strokes` turns it into the
-fixed-size grayscale image (ink high) that the model path reads.
+whatever the widget size or the screen's device pixel ratio, and :func:`mnist_pad.qt.painting.render_strokes`
+turns it into the fixed-size grayscale image (ink high) that the model path reads, painted as the canvas paints.
 
 A wide canvas (:meth:`Canvas.set_aspect`, for a number) keeps the same units: x and y are fractions of the
 canvas *height* (x runs from 0 to the aspect ratio), so a digit has the same size and pen on either canvas.
@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -31,100 +30,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.drawing import DEFAULT_PEN, Drawing, Stroke, strokes_from
-from ..core.strokes import pen_scale
+from ..core.drawing import Drawing
+from .painting import IMAGE_SIZE, array_to_qimage, blank, paint_into, paint_strokes, paint_tail, qimage_to_array
 
-IMAGE_SIZE = 280  # side of the image handed to the model path, pixels (10x MNIST, like most draw-a-digit pads)
 PAPER = QColor("#fbfbf8")
 INK = QColor("#111111")
 BOX_COLOURS = {"ok": QColor("#2e8b57"), "unsure": QColor("#e08a00"), "not_a_digit": QColor("#c0392b")}
 WIDE_ASPECT = 4.0  # the wide canvas's width over its height: room for about eight digits side by side
-
-
-def _pressure_scale(pressure: float) -> float:
-    """The same law as core.strokes.render (:func:`~mnist_pad.core.strokes.pen_scale`)."""
-    return float(pen_scale(pressure))
-
-
-def _paint_stroke(painter: QPainter, stroke: Stroke, side: float, color: QColor, first_segment: int = 0) -> None:
-    """A round dot at the first point, then each segment from ``first_segment`` on as a line with round
-    caps, as wide as the pen at the pressure of its ends. Segment by segment, so that the stroke being drawn
-    can be painted incrementally and still come out pixel for pixel as a full repaint."""
-    pts = stroke.points
-    if not pts:
-        return
-    if first_segment == 0:
-        x, y, p = pts[0]
-        r = side * stroke.width * _pressure_scale(p) / 2
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawEllipse(QPointF(x * side, y * side), r, r)
-    pen = QPen(color, 1.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    for (x0, y0, p0), (x1, y1, p1) in zip(pts[first_segment:], pts[first_segment + 1 :]):
-        pen.setWidthF(side * stroke.width * _pressure_scale((p0 + p1) / 2))
-        painter.setPen(pen)
-        painter.drawLine(QPointF(x0 * side, y0 * side), QPointF(x1 * side, y1 * side))
-
-
-def paint_strokes(painter: QPainter, strokes: list[Stroke], side: float, color: QColor) -> None:
-    """Paint strokes at the painter's origin, antialiased; ``side`` is the canvas height in pixels (the unit of
-    the strokes' coordinates and pen)."""
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    for stroke in strokes:
-        _paint_stroke(painter, stroke, side, color)
-
-
-def _blank(width: int, height: int) -> QImage:
-    img = QImage(width, height, QImage.Format.Format_Grayscale8)
-    img.fill(0)
-    return img
-
-
-def _paint_into(img: QImage, strokes: list[Stroke]) -> None:
-    painter = QPainter(img)
-    paint_strokes(painter, strokes, img.height(), QColor(255, 255, 255))
-    painter.end()
-
-
-def _paint_tail(img: QImage, stroke: Stroke, first_segment: int) -> None:
-    """Paint only the part of ``stroke`` from ``first_segment`` on (0: the whole stroke, with its dot)."""
-    painter = QPainter(img)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    _paint_stroke(painter, stroke, img.height(), QColor(255, 255, 255), first_segment)
-    painter.end()
-
-
-def array_to_qimage(a: np.ndarray, width: int, height: int | None = None) -> QImage:
-    """A 2-D image (uint8 0..255 or float 0..1, ink high) fitted into a (width, height) Grayscale8 QImage (square
-    when ``height`` is None), its aspect ratio kept and centred (a photo of a number is not squeezed)."""
-    a = np.asarray(a)
-    a = a.astype(np.float32) / 255 if a.dtype == np.uint8 else a.astype(np.float32)
-    height = width if height is None else height
-    scale = min(width / a.shape[1], height / a.shape[0])
-    h, w = max(1, round(a.shape[0] * scale)), max(1, round(a.shape[1] * scale))
-    fitted = np.asarray(Image.fromarray(np.clip(a, 0, 1), mode="F").resize((w, h), Image.Resampling.BILINEAR))
-    frame = np.zeros((height, width), np.float32)
-    top, left = (height - h) // 2, (width - w) // 2
-    frame[top : top + h, left : left + w] = fitted
-    data = np.ascontiguousarray(frame * 255, dtype=np.uint8)
-    return QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8).copy()  # copy: owns its pixels
-
-
-def qimage_to_array(img: QImage) -> np.ndarray:
-    """A Grayscale8 QImage as float32 (h, w) in 0..1 (copied: the QImage may change afterwards)."""
-    h, w = img.height(), img.width()
-    buf = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, img.bytesPerLine())
-    return buf[:, :w].astype(np.float32) / 255.0
-
-
-def render_strokes(strokes: Sequence, size: int = IMAGE_SIZE, pen: float = DEFAULT_PEN,
-                   aspect: float = 1.0) -> np.ndarray:
-    """(N, 3) x, y, pressure strokes as a (size, round(size * aspect)) float32 image in 0..1, ink high on 0,
-    painted exactly as the canvas paints them: what the model path reads."""
-    img = _blank(round(size * aspect), size)
-    _paint_into(img, strokes_from(strokes, pen))
-    return qimage_to_array(img)
 
 
 class Canvas(QWidget):
@@ -144,7 +56,7 @@ class Canvas(QWidget):
         self.drawing = Drawing()  # the strokes and picture; this widget paints them and feeds it pointer events
         self._image_size = image_size  # the image's height; its width is this times the aspect
         self._aspect = 1.0
-        self._done = _blank(image_size, image_size)  # completed strokes, rendered once
+        self._done = blank(image_size, image_size)  # completed strokes, rendered once
         self._live: QImage | None = None  # _done plus the stroke in progress, painted a segment at a time
         self._boxes: list[tuple[tuple[int, int, int, int], str, str]] = []  # (box in image pixels, label, status)
         self._selected: int | None = None  # the box drawn bolder
@@ -202,7 +114,7 @@ class Canvas(QWidget):
 
     def _base(self) -> QImage:
         picture = self.drawing.picture
-        return _blank(*self.image_shape()[::-1]) if picture is None else picture.copy()
+        return blank(*self.image_shape()[::-1]) if picture is None else picture.copy()
 
     def image(self) -> np.ndarray:
         """The drawing as a float32 array of :meth:`image_shape` in 0..1, ink high."""
@@ -211,7 +123,7 @@ class Canvas(QWidget):
     def prefix_image(self, count: int) -> np.ndarray:
         """The image of only the first ``count`` completed strokes (how the drawing looked back then)."""
         img = self._base()
-        _paint_into(img, self.drawing.strokes[:count])
+        paint_into(img, self.drawing.strokes[:count])
         return qimage_to_array(img)
 
     def is_empty(self) -> bool:
@@ -268,7 +180,7 @@ class Canvas(QWidget):
     def _rerender(self) -> None:
         self._live = None
         self._done = self._base()
-        _paint_into(self._done, self.drawing.strokes)
+        paint_into(self._done, self.drawing.strokes)
         self.update()
         self.drawing_changed.emit()
 
@@ -298,7 +210,7 @@ class Canvas(QWidget):
     def _begin(self, pos: QPointF, pressure: float) -> None:
         self.drawing.begin(*self._to_unit(pos), pressure)
         self._live = self._done.copy()
-        _paint_tail(self._live, self.drawing.current, 0)
+        paint_tail(self._live, self.drawing.current, 0)
         self.update()
         self.drawing_changed.emit()
 
@@ -307,7 +219,7 @@ class Canvas(QWidget):
         if not self.drawing.extend(x, y, pressure):
             return
         stroke = self.drawing.current
-        _paint_tail(self._live, stroke, len(stroke.points) - 2)
+        paint_tail(self._live, stroke, len(stroke.points) - 2)
         self._update_around(stroke.points[-2], (x, y))
         self.drawing_changed.emit()
 

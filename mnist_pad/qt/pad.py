@@ -19,8 +19,6 @@ store, e.g. ``pad.sample_labelled.connect(lambda label, strokes, image: store.ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
@@ -41,6 +39,7 @@ from .layers import FeatureMapsView, FiltersView
 from .app_state import AppState
 from .probabilities import ProbabilityChart, Timeline
 from .saliency import SaliencyView
+from .stroke_history import StrokeHistory, marked_number
 from .steps import StepsView
 
 SLOW_INTERVAL_MS = 100  # steps and saliency: at most ten refreshes a second while drawing
@@ -50,24 +49,6 @@ def translated_status(status: str) -> str:
     """A reading's status (core.reading) in the window's words."""
     return {OK: translate("PadTab", "sure"), UNSURE: translate("PadTab", "unsure"),
             NOT_A_DIGIT: translate("PadTab", "not a digit")}[status]
-
-
-@dataclass(frozen=True)
-class _Step:
-    """What the pad read after one completed stroke: the whole drawing as one digit, and as a number."""
-
-    probabilities: np.ndarray  # (classes,), NaN when the stroke left no ink
-    number: NumberReading | None
-
-
-def _overlap(a: tuple, b: tuple) -> int:
-    """The area two boxes (x0, y0, x1, y1) share."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def marked_number(number: NumberReading) -> str:
-    """The digits read, a "?" after each one the reader is not sure of."""
-    return "".join(f"{d.prediction}{'' if d.status == OK else '?'}" for d in number.digits)
 
 
 def _section(text: str) -> QLabel:
@@ -91,8 +72,7 @@ class PadTab(QWidget):
         self.shown: Prediction | None = None  # what the views show: the drawing, or one digit of a number
         self.selected: int | None = None  # the digit of the number the user clicked, until the drawing changes
         self.updates = 0  # how many predictions ran (benchmarks and tests count coalescing with it)
-        self._history: list[_Step] = []  # what was read after each completed stroke
-        self._memo: dict = {}  # the digits already read by this model (core.number's memo)
+        self.history = StrokeHistory()  # what was read after each completed stroke: the timeline
         self._kept: str | None = None  # what the last digit key did, shown until the next stroke
 
         self.canvas = Canvas()
@@ -276,7 +256,7 @@ class PadTab(QWidget):
         pred = self.app.predictor.predict(image)
         self.prediction = pred
         drawing = self.canvas.is_drawing()  # touching digits are looked for when the pen lifts
-        self.number = (read_number(self.app.predictor, image, not drawing, self._memo) if pred.top is not None
+        self.number = (read_number(self.app.predictor, image, not drawing, self.history.memo) if pred.top is not None
                        else None)
         self.updates += 1
         self._show_answer(pred)
@@ -398,46 +378,15 @@ class PadTab(QWidget):
         return tip
 
     def _sync_timeline(self, pred: Prediction) -> None:
-        """Keep what was read after each completed stroke: pop on undo, append on a new stroke, and recompute
-        from the strokes when the drawing was replaced or the model changed. The plot is only touched when
-        the history changed (redrawing ten curves costs more than the prediction)."""
-        done = self.canvas.stroke_count()
-        before = len(self._history)
-        changed = before > done
-        del self._history[done:]
-        if len(self._history) == done - 1 and not self.canvas.is_drawing():  # the stroke just finished
-            self._history.append(self._step(pred, self.number))
-        else:
-            predictor = self.app.predictor
-            for k in range(len(self._history), done):
-                image = self.canvas.prefix_image(k + 1)
-                step = predictor.predict(image)
-                number = read_number(predictor, image, memo=self._memo) if step.top is not None else None
-                self._history.append(self._step(step, number))
-        if changed or len(self._history) != before or len(self.timeline.history) != len(self._history):
+        """The timeline follows the strokes; the plot is only touched when they changed (redrawing ten curves
+        costs more than the prediction)."""
+        if self.history.sync(self.canvas, self.app.predictor, pred, self.number) or (
+                len(self.timeline.history) != len(self.history.steps)):
             self._show_timeline()
 
-    @staticmethod
-    def _step(pred: Prediction, number: NumberReading | None) -> _Step:
-        probabilities = pred.probabilities if pred.probabilities is not None else np.full(10, np.nan, np.float32)
-        return _Step(probabilities, number)
-
     def _show_timeline(self) -> None:
-        """The drawing's probabilities after each stroke; for a number, the followed digit's (the digit that
-        most overlaps it in what each stroke left), each stroke labelled with the number read then."""
         index = self._followed()
-        if index is None:
-            self.timeline.set_history([s.probabilities for s in self._history])
-            return
-        box = self.number.digits[index].box
-        curves, labels = [], []
-        for step in self._history:
-            digits = step.number.digits if step.number is not None else []
-            best = max(digits, key=lambda d: _overlap(d.box, box), default=None)
-            found = best is not None and _overlap(best.box, box) > 0
-            curves.append(best.probabilities if found else np.full(10, np.nan, np.float32))
-            labels.append(marked_number(step.number) if step.number is not None else "")
-        self.timeline.set_history(curves, labels)
+        self.timeline.set_history(*self.history.curves(None if index is None else self.number.digits[index]))
 
     def _update_slow_views(self) -> None:
         if self.shown is not None:
@@ -451,8 +400,7 @@ class PadTab(QWidget):
     def _model_changed(self) -> None:
         """The new model's answer now; its saliency map a moment later (refresh starts the slow timer), so
         that the switch is two short turns of the event loop instead of one long one."""
-        self._history.clear()
-        self._memo.clear()
+        self.history.clear()
         self.filters.set_model(self.app.checkpoint.model)
         self.help.show_model(self.app.checkpoint)
         self.refresh()

@@ -23,7 +23,7 @@ from ..core.photo import load_photo, photo_ink
 from ..core.preprocess import PreprocessError
 from . import about, dialogs, i18n, recent, theme
 from .app_state import AppState
-from .canvas import array_to_qimage
+from .painting import array_to_qimage
 from .eval_tab import EvalTab
 from .help_panel import SHORTCUTS
 from .pad import PadTab

@@ -17,7 +17,8 @@ from mnist_pad.core.files import BadInput
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.canvas import WIDE_ASPECT
-from mnist_pad.qt.pad import PadTab, marked_number
+from mnist_pad.qt.pad import PadTab
+from mnist_pad.qt.stroke_history import marked_number
 from mnist_pad.qt.window import MainWindow
 
 from test_pad import draw

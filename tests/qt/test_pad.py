@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 from mnist_pad.core.checkpoint import Checkpoint, load, save
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import shipped_weights
-from mnist_pad.qt.canvas import Canvas, render_strokes
+from mnist_pad.qt.canvas import Canvas
+from mnist_pad.qt.painting import render_strokes
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.pad import PadTab
 from mnist_pad.qt.replay import canvas_point, send_mouse
