@@ -15,6 +15,19 @@ if os.environ.get("MNIST_PAD_DATA"):  # absolute: tests run subprocesses and sym
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Torch on one thread for a test module, as the window and its job process run it on the 2-core machine
+    (qt/app.py: all cores but one); the small batches of tests are faster so anyway. Modules ask for it with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_automatic_garbage_collection():
     """As the app does (mnist_pad/qt/app.py): the cyclic collector must never run in a background thread,

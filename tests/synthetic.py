@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import torch
 
+from mnist_pad.core.checkpoint import Checkpoint
 from mnist_pad.core.data import Split
+from mnist_pad.core.models import build
 
 
 def synthetic_split(n: int, seed: int = 0) -> Split:
@@ -63,3 +65,10 @@ class NoData:
         from mnist_pad.core.data import DataMissing
 
         raise DataMissing(self.message, dataset)
+
+
+def random_checkpoint(arch: str = "fast", seed: int = 0) -> Checkpoint:
+    """A freshly initialised model of ``arch`` (seeded), as a checkpoint without a file."""
+    torch.manual_seed(seed)
+    model = build(arch).eval()
+    return Checkpoint(model, {"arch": model.cfg.to_dict(), "name": f"random-{arch}-{seed}"}, None)

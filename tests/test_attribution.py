@@ -12,18 +12,10 @@ from mnist_pad.core.explain import Predictor
 from mnist_pad.core.models import ArchConfig, Conv, ConvNet, build
 from mnist_pad.core.reading import Reading
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 PIXEL = (11, 17)  # the one pixel the one-pixel model reads
 TARGET = 3
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """As the window runs torch on a 2-core machine (qt/app.py: all cores but one); batches this small are
-    faster on one thread anyway."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _pixel_model(bias: float = 0.0, classifier: torch.Tensor | None = None) -> ConvNet:

@@ -26,14 +26,6 @@ pytest.importorskip("onnxruntime.quantization", reason="int8 quantisation is ONN
 QUICK = PruneConfig(amount=0.6, steps=4, batch_size=16, device="cpu", log_every=2)
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny batches: faster on one thread of the shared 2-core machine
-    yield
-    torch.set_num_threads(threads)
-
-
 def zeros(model) -> list[torch.Tensor]:
     return [(module.weight == 0) for module, _ in prunable(model)]
 
@@ -53,7 +45,7 @@ def test_pruning_reaches_the_sparsity_asked_and_leaves_the_base_alone():
     assert logits.shape == (3, 10) and torch.isfinite(logits).all()
 
 
-def test_the_fine_tune_after_pruning_keeps_the_zeros_and_trains_the_rest(one_thread):
+def test_the_fine_tune_after_pruning_keeps_the_zeros_and_trains_the_rest(one_torch_thread):
     torch.manual_seed(0)
     base = build("fast").eval()
     train = synthetic_split(QUICK.steps * QUICK.batch_size)
@@ -125,7 +117,7 @@ def test_cli_export_int8_end_to_end(tmp_path, mnist_dir, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, weights.name]  # no temporary file left
 
 
-def test_cli_prune_writes_a_pruned_checkpoint(tmp_path, mnist_dir, capsys, one_thread):
+def test_cli_prune_writes_a_pruned_checkpoint(tmp_path, mnist_dir, capsys, one_torch_thread):
     weights = tiny_checkpoint(tmp_path / "tiny.safetensors")
     out = tmp_path / "pruned.safetensors"
     assert run(["prune", "--weights", str(weights), "--amount", "0.5", "--steps", "2", "--out", str(out),

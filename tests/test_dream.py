@@ -18,17 +18,9 @@ from mnist_pad.core.progress import Progress
 
 from synthetic import drain
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 QUICK = DreamConfig(steps=24)  # enough to test the caching; the rises are tested with the default steps
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """As the window runs torch on a 2-core machine (qt/app.py: all cores but one); batches this small are
-    faster on one thread anyway."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

@@ -19,17 +19,8 @@ from mnist_pad.core.export import export_onnx
 from mnist_pad.core.models import build
 from synthetic import NoData, Synthetic, drain, synthetic_split
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.timeout(60)]
 N_TEST, N_SAMPLES = 100, 7
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """As the job process runs on a 2-core machine (qt/app.py: all cores but one); t-SNE follows it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -18,17 +18,11 @@ from mnist_pad.core.data import load_split
 from mnist_pad.core.recipes import recipe_for
 from mnist_pad.core.train import OPTIMIZERS, TrainConfig, Trainer, lr_factor, make_optimizer
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 # One epoch of the 24k-parameter net on 320 images, batch 32, no augmentation: well under a second on one core.
 TINY = replace(recipe_for("fast"), epochs=1, batch_size=32, log_every=5, device="cpu", augment=NO_AUGMENT,
                val_size=0, cpu_bf16=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

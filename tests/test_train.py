@@ -22,19 +22,12 @@ from mnist_pad.core.train import (
     split_validation,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 # Two epochs of the 24k-parameter net on 2,000 images, batch 32, no augmentation: about 3 s on one core.
 QUICK = replace(
     recipe_for("fast"), epochs=2, batch_size=32, log_every=10, device="cpu", augment=NO_AUGMENT, val_size=500
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Batches this small train faster on one thread, and so does the shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

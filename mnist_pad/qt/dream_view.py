@@ -31,20 +31,16 @@ from ..core.models import ConvNet
 from ..core.progress import Progress
 from .app_state import AppState
 from .images import ImageGrid, mosaic
-from .job_runner import JobRunner
+from .job_view import JobView
 
 
-class DreamView(QWidget):
+class DreamView(JobView):
     dreamed = Signal(object)  # the layer whose grid is shown (None: the classes)
 
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        self.runner = JobRunner(self, app.jobs)
+        super().__init__(app, parent)
         self.dreams: dict[int, Dream] = {}
         self._known: dict[str | None, dict[int, Dream]] = {}  # the model in use's grids, by layer
-        self._failed: set[str | None] = set()  # choices whose job failed: not started again by themselves
-        self._busy_elsewhere = False
         self._running: str | None = None  # the layer of the last job started
         self.choice = QComboBox()
         self.choice.setToolTip(self.tr("what to dream: an image that each class's score, or each channel of a "
@@ -72,18 +68,6 @@ class DreamView(QWidget):
 
     def set_layer(self, layer: str | None) -> None:
         self.choice.setCurrentIndex(self.choice.findData(layer))
-
-    def set_busy_elsewhere(self, busy: bool) -> None:
-        """Another tab's job holds the job process: dream when it has ended."""
-        self._busy_elsewhere = busy
-        if not busy:
-            self._failed.clear()  # a job that failed while the process was busy may well work now
-            self._show()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        self.app.start_jobs()
-        self._show()
 
     def _model_changed(self) -> None:
         """Offer the new model's layers (keeping the choice when it has it); its dreams are not known yet. A model

@@ -51,7 +51,7 @@ from ..core.progress import Progress
 from .app_state import AppState
 from .data_prompt import offer_data
 from .eval_views import ImageList
-from .job_runner import JobRunner
+from .job_view import JobView
 from .probabilities import CLASS_COLOURS
 from .theme import FollowsPalette, error_colour, plot_colours, recolour_plot
 
@@ -116,23 +116,19 @@ def _colour(label: int, alpha: int = 255) -> QColor:
     return colour
 
 
-class EmbeddingView(QWidget):
+class EmbeddingView(JobView):
     map_shown = Signal(str)  # the method whose map is on screen
     dot_moved = Signal()  # the drawing's ring moved, appeared or went (view.dot)
     image_opened = Signal(object)  # a (28, 28) uint8 digit the user clicked in the neighbours' list
 
     def __init__(self, app: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
+        super().__init__(app, parent)
         self.device = str(resolve_device("auto"))
-        self.runner = JobRunner(self, app.jobs)
         self.map: EmbeddingMap | None = None
         self.dot: np.ndarray | None = None
         self.neighbours = np.zeros(0, np.int64)
         self._drawing: np.ndarray | None = None  # what show_drawing got last: an image or features
         self._maps: dict[str, EmbeddingMap] = {}  # the model in use's maps, by method
-        self._failed: set[str] = set()  # methods whose job failed: not started again by themselves
-        self._busy_elsewhere = False
         self._running: str | None = None  # the method of the last job started
         self._dot_timer = QTimer(self)
         self._dot_timer.setSingleShot(True)
@@ -236,18 +232,9 @@ class EmbeddingView(QWidget):
                                            len(found), m.model), m.images, found, caption, tooltip)
         self.plot.neighbours.setData(pos=m.points[found])
 
-    def set_busy_elsewhere(self, busy: bool) -> None:
-        """Another tab's job holds the job process: compute the map when it has ended."""
-        self._busy_elsewhere = busy
-        if not busy:
-            self._failed.clear()  # a job that failed while the process was busy may well work now
-            self._show()
-
     # --- the map -----------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        self.app.start_jobs()
-        self._show()
         self._move_dot()  # the drawing may have changed while the view was hidden
 
     def _model_changed(self) -> None:

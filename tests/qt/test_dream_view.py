@@ -5,36 +5,22 @@ another job holds the job process. Its jobs run in the runner's worker thread he
 from __future__ import annotations
 
 import pytest
-import torch
 
 from mnist_pad.core.checkpoint import Checkpoint
 from mnist_pad.core.dream import CLASSES, DreamConfig
-from mnist_pad.core.models import build
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.dream_view import DreamView
+from synthetic import random_checkpoint
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 QUICK = DreamConfig(steps=16)  # what is shown, not how well it is dreamed (tests/test_dream.py)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """As the window runs torch on a 2-core machine (qt/app.py: all cores but one)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def _checkpoint(seed: int) -> Checkpoint:
-    torch.manual_seed(seed)
-    model = build("fast").eval()
-    return Checkpoint(model, {"arch": model.cfg.to_dict(), "name": f"random-{seed}"}, None)
-
-
 @pytest.fixture
 def app(monkeypatch) -> AppState:
-    state = AppState(_checkpoint(0))
+    state = AppState(random_checkpoint(seed=0))
     monkeypatch.setattr(state, "start_jobs", lambda: None)
     state.predictor.wait_ready()  # its ONNX engine is built in a thread: none is left running at exit
     return state
@@ -70,7 +56,7 @@ def test_it_dreams_each_class_when_shown_then_a_layers_channels(qtbot, view):
 def test_a_new_model_is_dreamed_again(qtbot, view, app):
     _dreamed(qtbot, view, view.show, CLASSES)
     old = view.dreams[3].image
-    _dreamed(qtbot, view, lambda: app.set_checkpoint(_checkpoint(1)), CLASSES)
+    _dreamed(qtbot, view, lambda: app.set_checkpoint(random_checkpoint(seed=1)), CLASSES)
     app.predictor.wait_ready()
     assert not (view.dreams[3].image == old).all()
 
@@ -101,7 +87,7 @@ def test_in_the_window_dreaming_makes_the_other_tabs_wait_and_ends(qtbot, monkey
     window must not tell it again and again)."""
     from mnist_pad.qt.window import MainWindow
 
-    state = AppState(_checkpoint(0))
+    state = AppState(random_checkpoint(seed=0))
     monkeypatch.setattr(state, "start_jobs", lambda: None)
     state.predictor.wait_ready()
     window = MainWindow(state)

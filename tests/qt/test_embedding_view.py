@@ -8,43 +8,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from mnist_pad.core.checkpoint import Checkpoint, load
+from mnist_pad.core.checkpoint import load
 from mnist_pad.core.embedding_map import drawing_features
 from mnist_pad.core.export import export_onnx
 from mnist_pad.core.models import build
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.embedding_view import NEIGHBOURS, EmbeddingView
 from mnist_pad.qt.probabilities import CLASS_COLOURS
-from synthetic import Synthetic, synthetic_split
+from synthetic import Synthetic, random_checkpoint, synthetic_split
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.timeout(60)]
 N_TEST, N_SAMPLES = 120, 4
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """As the window runs torch on a 2-core machine (qt/app.py: all cores but one)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def _checkpoint(seed: int) -> Checkpoint:
-    torch.manual_seed(seed)
-    model = build("fast").eval()
-    return Checkpoint(model, {"arch": model.cfg.to_dict(), "name": f"random-{seed}"}, None)
 
 
 @pytest.fixture
 def app(monkeypatch) -> AppState:
-    state = AppState(_checkpoint(0))
+    state = AppState(random_checkpoint(seed=0))
     state.load_split = Synthetic(test=N_TEST)
     samples = synthetic_split(N_SAMPLES, seed=7)
     for image, label in zip(samples.images.numpy(), samples.labels.tolist()):
@@ -72,7 +56,7 @@ def test_it_maps_every_digit_in_its_class_colour_and_the_samples_as_stars(qtbot,
     assert view.map is None  # hidden: nothing computed
     _shown(qtbot, view, view.show)
     m = view.map
-    assert m.method == "pca" and len(m) == N_TEST + N_SAMPLES and m.model == "random-0"
+    assert m.method == "pca" and len(m) == N_TEST + N_SAMPLES and m.model == "random-fast-0"
     digits = ~m.is_sample
     assert sum(len(item.data) for item in view.plot.classes) == N_TEST
     for c, item in enumerate(view.plot.classes):
@@ -133,8 +117,8 @@ def test_a_click_on_the_ring_lists_the_nearest_digits_as_thumbnails(qtbot, view)
 def test_a_new_model_is_mapped_again_and_an_onnx_model_is_said(qtbot, view, app, tmp_path):
     _shown(qtbot, view, view.show)
     before = view.map.points
-    _shown(qtbot, view, lambda: app.set_checkpoint(_checkpoint(1)))
-    assert view.map.model == "random-1" and not np.allclose(view.map.points, before)
+    _shown(qtbot, view, lambda: app.set_checkpoint(random_checkpoint(seed=1)))
+    assert view.map.model == "random-fast-1" and not np.allclose(view.map.points, before)
     app.set_checkpoint(load(export_onnx(build("fast"), tmp_path / "theirs.onnx")))
     assert view.map is None and len(view.plot.classes[0].data) == 0
     assert "ONNX model of another tool" in view.status.text() and not view.runner.is_running()

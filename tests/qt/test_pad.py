@@ -19,19 +19,14 @@ from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.pad import PadTab
 from mnist_pad.qt.replay import canvas_point, send_mouse
 from mnist_pad.qt.window import MainWindow
-
-
-def _random_checkpoint(arch: str, seed: int = 0) -> Checkpoint:
-    torch.manual_seed(seed)
-    model = build(arch).eval()
-    return Checkpoint(model, {"arch": model.cfg.to_dict(), "name": f"random-{arch}"}, None)
+from synthetic import random_checkpoint
 
 
 @pytest.fixture(scope="module")
 def checkpoint() -> Checkpoint:
     """The shipped model when there is one; the UI does not need accuracy, so random weights otherwise."""
     path = shipped_weights("default")
-    return load(path) if path.is_file() else _random_checkpoint("small")
+    return load(path) if path.is_file() else random_checkpoint("small")
 
 
 @pytest.fixture
@@ -206,7 +201,7 @@ def test_the_feature_map_and_filter_views_show_one_image_per_channel(qtbot, pad)
 def test_a_new_model_is_used_at_once(qtbot, pad):
     draw(qtbot, pad.canvas, SEVEN)
     qtbot.waitUntil(lambda: pad.prediction.probabilities is not None, timeout=5000)
-    other = _random_checkpoint("fast", seed=1)
+    other = random_checkpoint("fast", seed=1)
     with qtbot.waitSignal(pad.predicted, timeout=5000):
         pad.app.set_checkpoint(other)
     expected = pad.app.predictor.predict(pad.canvas.image()).probabilities
