@@ -12,7 +12,7 @@ from PIL import Image
 from mnist_pad.core.calibrate import canvas_drawing
 from mnist_pad.core.checkpoint import load
 from mnist_pad.core.explain import Predictor
-from mnist_pad.core.number import DigitReading, NumberReading, read_number
+from mnist_pad.core.number import MEMO_SIZE, DigitReading, NumberReading, read_number
 from mnist_pad.core.paths import shipped_weights
 from mnist_pad.core.preprocess import INK_THRESHOLD, preprocess
 from mnist_pad.core.reading import NO_INK, NOT_A_DIGIT, OK, UNSURE
@@ -215,6 +215,10 @@ def test_a_memo_reads_only_the_digits_that_changed_and_the_same_way(predictor, d
     assert plain.number == first.number and batches[-1] == 4
     for a, b in zip(plain.digits, first.digits):
         np.testing.assert_array_equal(a.probabilities, b.probabilities)
+    # a memo full of other drawings' digits starts again, and the number reads the same
+    full = {("other", i): None for i in range(MEMO_SIZE - 2)}
+    full.update(memo)
+    assert read_number(predictor, image, memo=full).number == first.number and len(full) == 4
 
 
 def test_while_the_pen_is_down_touching_digits_are_not_looked_for(predictor, digits):

@@ -93,14 +93,14 @@ def _read(predictor, parts: list[Part], memo: Memo | None = None) -> list[_Read]
     and ink as before: the digits already written while the next is being drawn) are not read again."""
     memo = {} if memo is None else memo
     keys = [_key(p) for p in parts]
+    if len(memo) + len(keys) > MEMO_SIZE:  # full: start again (before looking: every key is then found or new)
+        memo.clear()
     new = [i for i, k in enumerate(keys) if k not in memo]
     if new:
         pres = [preprocess(parts[i].ink) for i in new]
         logits, _ = predictor.engine(np.stack([p.image for p in pres])[:, None])
         probs = predictor.reading.probabilities(logits)
         statuses = predictor.reading.statuses(probs)
-        if len(memo) + len(new) > MEMO_SIZE:
-            memo.clear()
         for i, pre, prob, status in zip(new, pres, probs, statuses):
             memo[keys[i]] = _Read(parts[i], pre, prob, str(status))
     return [memo[k] for k in keys]
