@@ -37,7 +37,10 @@ def check_strokes(strokes: Sequence) -> Strokes:
 
 
 def pen_scale(pressure: np.ndarray | float) -> np.ndarray | float:
-    """The pen width's factor at a pressure: proportional to it, never under :data:`MIN_PRESSURE`."""
+    """The pen width's factor at a pressure: proportional to it, never under :data:`MIN_PRESSURE`. (A plain
+    number is clamped without numpy: the canvas asks for every segment it paints.)"""
+    if isinstance(pressure, (float, int)):
+        return min(max(float(pressure), MIN_PRESSURE), 1.0)
     return np.clip(pressure, MIN_PRESSURE, 1.0)
 
 
