@@ -66,8 +66,8 @@ class JobRunner(QObject):
         worker.cancelled.connect(lambda: self.message.emit(cancelled, False))
         worker.stopped.connect(lambda: None if self.is_running() else self.running_changed.emit(False))
         self.message.emit(message, False)
-        self.running_changed.emit(True)
         worker.start()
+        self.running_changed.emit(True)  # after the start: listeners asking is_running() hear True
         return True
 
     def _failed(self, worker: Worker, text: str, retry: Callable[[], None] | None) -> None:

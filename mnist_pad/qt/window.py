@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         # one job at a time in the session's job process: a job greys out the other views' start buttons
         self._job_views = [self.train, self.evaluate, self.pad.dreams, self.pad.embedding]
         self._running: dict[QWidget, bool] = {}  # as each view's runner last said (it says so before it starts)
-        self._busy_elsewhere: dict[QWidget, bool] = {}
+        self._busy_elsewhere: dict[QWidget, bool] = {view: False for view in self._job_views}
         for view in self._job_views:
             view.runner.running_changed.connect(lambda running, view=view: self._jobs_changed(view, running))
         for runner in (self.train.runner, self.evaluate.runner):  # a job may be reading the model's file
@@ -175,7 +175,8 @@ class MainWindow(QMainWindow):
 
     def _jobs_changed(self, changed: QWidget | None = None, running: bool = False) -> None:
         """Each view that starts jobs waits while another view's job holds the job process; told only when that
-        changes (a view told the process is free may start a job at once, which calls this again)."""
+        changes (a view told the process is free may start a job at once, which calls this again; and a view
+        told again that the process is free would enable its start buttons under its own running job)."""
         if changed is not None:
             self._running[changed] = running
         busy = {view: any(self._running.get(other, False) for other in self._job_views if other is not view)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 
 import numpy as np
@@ -342,3 +343,22 @@ def test_a_digit_key_keeps_the_train_tabs_drawing_at_once_as_on_the_pad(tab, qtb
     canvas.set_strokes(a_stroke())
     qtbot.keyClick(canvas, Qt.Key.Key_7)
     assert tab.store.counts()[7] == 1 and canvas.is_empty() and tab.collect.label() == 7
+
+
+def test_the_start_buttons_stay_greyed_while_the_tabs_own_job_runs(qtbot, tab):
+    """The window tells each view whether another view's job holds the job process; the tab's own job must
+    keep its start buttons greyed whatever it hears (the tour saw Fine-tune enabled under a running fine-tune)."""
+    gate = threading.Event()
+
+    def job():
+        gate.wait(10)
+        yield from ()
+        return None
+
+    # as the window does: whoever hears that a job started may tell the tab the process is otherwise free
+    tab.runner.running_changed.connect(lambda running: tab.set_busy_elsewhere(False))
+    assert tab.runner.run(job(), lambda result: None, "waiting")
+    assert not tab.finetune_options.button.isEnabled() and not tab.scratch_options.button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: not tab.runner.is_running(), timeout=5000)
+    qtbot.waitUntil(tab.finetune_options.button.isEnabled, timeout=5000)
