@@ -425,6 +425,34 @@ def bad_file(kind: str, folder: Path) -> tuple[Path, str]:
     if kind == "text renamed h5":
         (folder / "weights.h5").write_text("not hdf5")
         return folder / "weights.h5", "not readable Keras weights"
+    if kind == "pth without input_std":
+        state = build("fast").state_dict()
+        del state["input_std"]
+        torch.save(state, folder / "half.pth")
+        return folder / "half.pth", "not a model mnist-pad can read"
+    if kind == "pth with a 1-D fc1":
+        state = ArticleNet().state_dict()
+        state["fc1.weight"] = torch.zeros(1024)
+        torch.save(state, folder / "flat.pth")
+        return folder / "flat.pth", "not a model mnist-pad can read"
+    if kind == "huge compressed h5 dataset":
+        import h5py
+
+        with h5py.File(folder / "bomb.h5", "w") as f:  # a few kB on disk, 256 MB of zeros unpacked
+            f.attrs["layer_names"] = [b"conv2d"]
+            group = f.create_group("conv2d")
+            group.attrs["weight_names"] = [b"kernel:0"]
+            group.create_dataset("kernel:0", shape=(8192, 8192), dtype="f4", compression="gzip", fillvalue=0.0)
+        return folder / "bomb.h5", "more than a digit classifier's layer"
+    if kind == "h5 linking another file":
+        import h5py
+
+        with h5py.File(folder / "link.h5", "w") as f:
+            f.attrs["layer_names"] = [b"conv2d"]
+            group = f.create_group("conv2d")
+            group.attrs["weight_names"] = [b"kernel:0"]
+            group["kernel:0"] = h5py.ExternalLink("/etc/secret.h5", "/data")
+        return folder / "link.h5", "a link to data elsewhere"
     if kind == "truncated keras":
         data = write_keras3(folder / "whole.keras", keras_net("seed-keras")).read_bytes()
         (folder / "cut.keras").write_bytes(data[: len(data) // 2])
@@ -435,7 +463,8 @@ def bad_file(kind: str, folder: Path) -> tuple[Path, str]:
 
 
 BAD = ["truncated onnx", "text renamed onnx", "wrong input shape", "12 outputs", "truncated pth", "pickled model",
-       "article's flatten slip", "text renamed h5", "truncated keras", "keras net of 12 classes"]
+       "article's flatten slip", "text renamed h5", "truncated keras", "keras net of 12 classes",
+       "pth without input_std", "pth with a 1-D fc1", "huge compressed h5 dataset", "h5 linking another file"]
 
 
 @pytest.mark.parametrize("kind", BAD)
@@ -447,3 +476,20 @@ def test_a_bad_model_file_is_one_line_naming_it_and_exit_2(tmp_path, capsys, ima
         line = one_error_line(err, command[0])
         assert line.startswith(f"mnist-pad {command[0]}: error: {path}: ") and says in line, line
         assert out == ""
+
+
+def test_a_colour_nets_state_dict_is_a_cifar10_model(tmp_path):
+    torch.save(build("seed-cifar").state_dict(), tmp_path / "cif.pt")
+    ckpt = foreign.open_model(tmp_path / "cif.pt", "unit")
+    assert ckpt.model.cfg.input_shape == (3, 32, 32) and ckpt.meta["dataset"] == "cifar10"
+    assert ckpt.meta["classes"][:2] == ["airplane", "automobile"]
+
+
+def test_the_job_process_reads_an_onnx_model_with_the_scaling_chosen_last(tmp_path):
+    from mnist_pad.core.eval_jobs import checkpoint_for
+
+    path = export(SmallNet(), tmp_path / "net.onnx", (1, 28, 28))
+    foreign.remember_input_norm(path, "unit")
+    assert checkpoint_for(path, "cpu").model.normalize == foreign.INPUT_NORMS["unit"]
+    foreign.remember_input_norm(path, "symmetric")  # opened again in the window with another choice
+    assert checkpoint_for(path, "cpu").model.normalize == foreign.INPUT_NORMS["symmetric"]

@@ -153,8 +153,8 @@ def gradient_x_input(model: ConvNet, image: np.ndarray, target: int, layer: str 
     x = _input(model, image).requires_grad_(True)
     model.eval()
     with torch.enable_grad():
-        model(x)[0, target].backward()
-    s = (x.grad * x).abs()[0, 0]
+        (grad,) = torch.autograd.grad(model(x)[0, target], x)  # not .backward(): the weights get no gradients
+    s = (grad * x).abs()[0, 0]
     return (s / s.max().clamp_min(1e-12)).detach().cpu().numpy()
 
 

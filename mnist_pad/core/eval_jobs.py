@@ -18,6 +18,7 @@ from .data import DIGITS, DataError, Split, get_spec, locate
 from .download import SplitLoader
 from .checkpoint import Checkpoint, from_state, load
 from .files import file_key
+from .foreign import is_foreign, saved_input_norm
 from .progress import Progress
 from .reading import OK, STATUSES, Reading
 from .sample_file import samples_to_split
@@ -68,10 +69,12 @@ _INDEX: dict[str, analysis.NeighbourIndex] = {}  # per device
 
 
 def checkpoint_for(source: ModelSource, device: str) -> Checkpoint:
-    """The model of ``source`` in the job process, loaded once per file and version (the last few kept)."""
+    """The model of ``source`` in the job process, loaded once per file and version (the last few kept). A
+    model of another tool is known by its input scaling too (kept beside it: the user may open it again with
+    another)."""
     if isinstance(source, tuple):
         return from_state(*source, None, device)
-    key = (*file_key(source), device)
+    key = (*file_key(source), device, saved_input_norm(source) if is_foreign(source) else None)
     if key not in _MODELS:
         _MODELS[key] = load(source, device)
         while len(_MODELS) > _KEEP:
@@ -86,8 +89,19 @@ def evaluation_job(source: ModelSource, choice: DatasetChoice, data: SplitLoader
     images, so that a comparison runs the second model on exactly these."""
     split = samples if choice.dataset == SAMPLES else data(choice.dataset, "test")
     ckpt = checkpoint_for(source, device)
+    _check_reads(ckpt, split)
     result = yield from evaluate_steps(ckpt.model, split, choice.classes, device)
     return Evaluated(result, split, ckpt.name, choice.label, device, count_statuses(result, Reading.from_meta(ckpt.meta)))
+
+
+def _check_reads(ckpt: Checkpoint, split: Split) -> None:
+    """A ValueError saying so when the model takes images of another shape than the split's (a CIFAR-10 net
+    asked to read MNIST), instead of the engine's own error halfway."""
+    shape = tuple(split.images.shape[1:]) if split.images.dim() == 4 else (1, *split.images.shape[1:])
+    wanted = getattr(getattr(ckpt.model, "cfg", None), "input_shape", (1, 28, 28))
+    if shape != tuple(wanted):
+        raise ValueError(f"{ckpt.name} reads {'x'.join(map(str, wanted))} images; these are "
+                         f"{'x'.join(map(str, shape))}")
 
 
 def count_statuses(result: EvalResult, reading: Reading) -> dict[str, int]:
@@ -105,6 +119,7 @@ def comparison_job(source: ModelSource, split: Split, classes: tuple[str, ...],
                    device: str) -> Generator[Progress, None, tuple[str, EvalResult]]:
     """The second model of a comparison on the images of the first evaluation: (its name, its result)."""
     ckpt = checkpoint_for(source, device)
+    _check_reads(ckpt, split)
     result = yield from evaluate_steps(ckpt.model, split, classes, device)
     return ckpt.name, result
 

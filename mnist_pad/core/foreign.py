@@ -16,6 +16,8 @@ guessed from the file where it can be (:func:`guess_input_norm`) and kept beside
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +25,11 @@ from typing import TYPE_CHECKING
 import torch
 
 from .checkpoint import Checkpoint, metadata, weights, write
-from .data import DIGITS
+from .data import DIGITS, get_spec
 from .explain import Predictor
 from .files import BadInput, check_input_file, dumps_json, loads_json, read_limited, write_atomic
 from .models import MNIST_MEAN_STD, ConvNet
+from .recipes import datasets_for
 
 if TYPE_CHECKING:
     from .foreign_onnx import OnnxClassifier
@@ -99,7 +102,21 @@ def guess_input_norm(path: str | os.PathLike) -> NormGuess:
         from .foreign_torch import guess_norm
     else:
         from .foreign_keras import guess_norm
-    return guess_norm(Path(path), data)
+    with _unexpected(path):
+        return guess_norm(Path(path), data)
+
+
+@contextmanager
+def _unexpected(path: str | os.PathLike) -> Iterator[None]:
+    """A file that parses but holds what the readers did not foresee (a tensor of another rank, a missing
+    entry, a group where a dataset should be) is refused as unreadable, naming it, not a traceback."""
+    try:
+        yield
+    except ForeignModelError:
+        raise
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as exc:
+        raise ForeignModelError(f"{path}: not a model mnist-pad can read ({type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0][:120] if str(exc) else 'unexpected contents'})") from None
 
 
 def open_model(path: str | os.PathLike, input_norm: str | None = None,
@@ -116,14 +133,17 @@ def open_model(path: str | os.PathLike, input_norm: str | None = None,
     if kind == "onnx":
         from .foreign_onnx import OnnxClassifier
 
-        return OnnxClassifier(path, data, INPUT_NORMS[name])
+        with _unexpected(path):
+            return OnnxClassifier(path, data, INPUT_NORMS[name])
     if kind == "torch":
         from .foreign_torch import read_state_dict as read
     else:
         from .foreign_keras import read_keras as read
-    model, source = read(path, data)
-    set_input_norm(model, name)
-    meta = metadata(model, name=path.stem, dataset="mnist", classes=list(DIGITS),
+    with _unexpected(path):
+        model, source = read(path, data)
+        set_input_norm(model, name)
+    spec = get_spec((datasets_for(model.cfg) or ["mnist"])[0])  # a colour net's state dict is a CIFAR-10 model
+    meta = metadata(model, name=path.stem, dataset=spec.name, classes=list(spec.classes),
                     source={"file": str(path.resolve()), "format": source, "input_norm": name})
     return Checkpoint(model.to(device).eval(), meta, path)
 

@@ -26,6 +26,7 @@ from .models import ConvNet
 
 KERAS_BN_EPS = 1e-3  # BatchNormalization's default epsilon
 WEIGHTS_IN_ZIP = "model.weights.h5"
+MAX_WEIGHTS = 16_000_000  # values in one weight array: seed-convnet's largest layer has 6.4 million
 _NUMBERED = re.compile(r"(.*?)(?:_(\d+))?$")
 
 
@@ -46,7 +47,7 @@ def read_keras(path: Path, data: bytes) -> tuple[ConvNet, str]:
         with h5py.File(io.BytesIO(data), "r") as f:
             keras3 = "layers" in f or "_layer_checkpoint_dependencies" in f
             named = _keras3_layers(f) if keras3 else _keras2_layers(f)
-    except (OSError, KeyError, ValueError, TypeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ForeignModelError(f"{path}: not readable Keras weights (truncated, damaged or of another kind: "
                                 f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
     layers = _layers(path, named)
@@ -68,6 +69,23 @@ def _weights_in_archive(path: Path, data: bytes) -> bytes:
     return weights
 
 
+def _array(group, name: str) -> np.ndarray:
+    """A weight of the file: a float dataset held in it (no link to another file, no virtual or external data:
+    h5py would open those files) of at most :data:`MAX_WEIGHTS` values (a small file can hold a compressed
+    dataset of gigabytes)."""
+    import h5py
+
+    link = group.get(name, getlink=True)
+    if not isinstance(link, h5py.HardLink):
+        raise ValueError(f"{name!r} is a link to data elsewhere")
+    ds = group[name]
+    if not isinstance(ds, h5py.Dataset) or ds.dtype.kind != "f" or ds.is_virtual or ds.external:
+        raise ValueError(f"{name!r} is not an array of numbers")
+    if ds.size > MAX_WEIGHTS:
+        raise ValueError(f"{name!r} holds {ds.size:,} values, more than a digit classifier's layer")
+    return np.asarray(ds)
+
+
 def _keras2_layers(f) -> list[tuple[str, list[np.ndarray]]]:
     root = f["model_weights"] if "model_weights" in f else f
     if "layer_names" not in root.attrs:
@@ -75,7 +93,7 @@ def _keras2_layers(f) -> list[tuple[str, list[np.ndarray]]]:
     out = []
     for name in map(_text, root.attrs["layer_names"]):
         group = root[name]
-        out.append((name, [np.asarray(group[_text(w)]) for w in group.attrs.get("weight_names", [])]))
+        out.append((name, [_array(group, _text(w)) for w in group.attrs.get("weight_names", [])]))
     return out
 
 
@@ -84,7 +102,7 @@ def _keras3_layers(f) -> list[tuple[str, list[np.ndarray]]]:
     out = []
     for name in sorted(root, key=_class_and_number):
         variables = root[name].get("vars", {})
-        out.append((name, [np.asarray(variables[k]) for k in sorted(variables, key=int)]))
+        out.append((name, [_array(variables, k) for k in sorted(variables, key=int)]))
     return out
 
 

@@ -48,7 +48,11 @@ class TrainingLog:
         self.trainer = trainer
         self.rows: list[dict] = []
         self.writer = SummaryWriter(str(self.folder))
-        self._graph()
+        try:
+            self._graph()
+        except BaseException:  # the writer's thread and file must not outlive a log that never started
+            self.writer.close()
+            raise
 
     def __enter__(self) -> "TrainingLog":
         return self

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QM
 from ..core import drawing_file
 from ..core.data import dataset_title
 from ..core.drawing_file import SavedDrawing
-from ..core.files import FILE_ERRORS, write_atomic
+from ..core.files import FILE_ERRORS, check_output, write_atomic
 from ..core.photo import load_photo, photo_ink
 from ..core.preprocess import PreprocessError
 from . import about, dialogs, i18n, recent, theme
@@ -66,8 +66,6 @@ class MainWindow(QMainWindow):
         self._busy_elsewhere: dict[QWidget, bool] = {view: False for view in self._job_views}
         for view in self._job_views:
             view.runner.running_changed.connect(lambda running, view=view: self._jobs_changed(view, running))
-        for runner in (self.train.runner, self.evaluate.runner):  # a job may be reading the model's file
-            runner.running_changed.connect(self.train.picker.set_busy)
 
         self.model_label = QLabel()
         self._device = device
@@ -179,6 +177,7 @@ class MainWindow(QMainWindow):
         told again that the process is free would enable its start buttons under its own running job)."""
         if changed is not None:
             self._running[changed] = running
+            self.train.picker.set_busy(any(self._running.values()))  # a job may be reading the model's file
         busy = {view: any(self._running.get(other, False) for other in self._job_views if other is not view)
                 for view in self._job_views}
         for view, elsewhere in busy.items():
@@ -248,12 +247,15 @@ class MainWindow(QMainWindow):
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
-        strokes = canvas.strokes()
+        strokes, beside = canvas.strokes(), drawing_file.drawing_path(path)
         try:
+            for out in (path, beside):  # both writable, before either is written
+                check_output(out, "file")
             write_atomic(Path(path), bytes(buffer.data()))
             if strokes:
-                drawing_file.save(drawing_file.drawing_path(path),
-                                  SavedDrawing(strokes, canvas.aspect(), canvas.pen_width()))
+                drawing_file.save(beside, SavedDrawing(strokes, canvas.aspect(), canvas.pen_width()))
+            else:  # a picture alone: strokes of an older drawing must not come back with Open
+                beside.unlink(missing_ok=True)
         except (ValueError, *FILE_ERRORS) as exc:
             QMessageBox.warning(self, self.tr("Cannot save the drawing"), str(exc))
             return False
@@ -387,6 +389,8 @@ class MainWindow(QMainWindow):
         self.app.close()  # first: a job waiting on the process ends as soon as the process has gone
         self.train.shutdown()
         self.evaluate.shutdown()
+        for view in (self.pad.dreams, self.pad.embedding):  # their worker threads must not outlive the window
+            view.runner.shutdown()
         super().closeEvent(event)
 
 

@@ -162,3 +162,13 @@ def test_a_cifar_net_trained_in_the_tab_is_saved_but_not_put_on_the_pad(window, 
     assert window.app.checkpoint is before
     assert window.train.status.text().startswith(f"Saved seed-cifar-cifar10; still using {before.name}: ")
     assert "the pad draws 28x28 grey digits" in window.train.status.text()
+
+
+def test_an_evaluation_of_a_cifar_net_on_mnist_says_why_not(tmp_path, mnist_test):
+    from mnist_pad.core.checkpoint import save
+    from mnist_pad.core.models import build
+
+    path = save(tmp_path / "colour.safetensors", build("seed-cifar"), dataset="cifar10")
+    with pytest.raises(ValueError, match="colour reads 3x32x32 images; these are 1x28x28"):
+        drive(evaluation_job(path, DatasetChoice("MNIST test", "mnist"), lambda dataset, split: mnist_test, None,
+                             "cpu"))

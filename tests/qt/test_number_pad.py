@@ -199,3 +199,14 @@ def test_drawing_files_are_checked_before_use(tmp_path):
         assert fault.lower() in str(caught.value).lower()
     with pytest.raises(BadInput, match="no such drawing file"):
         drawing_file.load(tmp_path / "missing.strokes.json")
+
+
+def test_saving_a_picture_over_a_drawing_leaves_no_old_strokes_beside_it(qtbot, window, tmp_path):
+    pad = window.pad
+    _write(qtbot, pad, [SEVEN], start=0.0)
+    out = tmp_path / "mine.png"
+    assert window.save_drawing(str(out)) and (tmp_path / "mine.strokes.json").exists()
+    pad.clear_drawing()
+    pad.show_image(np.pad(np.ones((10, 4), np.float32), 9))  # a picture, no strokes
+    assert window.save_drawing(str(out))
+    assert out.exists() and not (tmp_path / "mine.strokes.json").exists()
