@@ -1,6 +1,7 @@
 """Open the real window, draw a digit in it with mouse events and save a screenshot (docs/screenshot.png).
 
     python scripts/screenshot.py [--weights FILE] [--out docs/screenshot.png] [--size 1280x800]
+                                 [--side-tab Map] [--wait 20]
 
 Runs offscreen when there is no display (or under Xvfb: ``xvfb-run python scripts/screenshot.py``).
 """
@@ -43,6 +44,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshot.png"))
     parser.add_argument("--size", default="1280x800", help="window size, WxH")
     parser.add_argument("--side-tab", default="Feature maps", help="which side tab to show")
+    parser.add_argument("--wait", type=float, default=0.5, help="seconds to let the views catch up (Dreams and "
+                        "Map compute in the job process: about 20)")
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -67,7 +70,7 @@ def main() -> int:
     app.processEvents()
     replay(window.pad.canvas, [_points(s) for s in FIVE], after_move=app.processEvents)
     window.pad.feature_maps.set_layer("conv2")
-    deadline = time.monotonic() + 0.5  # let the throttled saliency map catch up
+    deadline = time.monotonic() + args.wait  # let the throttled views (and the job process's) catch up
     while time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
