@@ -51,6 +51,22 @@ _POSITIVE = _number(int, 1)
 _COUNT = _number(int, 0)
 
 
+def _snapshots(text: str) -> int | None:
+    """An argparse type: steps between snapshots, 0 for none, or 'auto' (None: core.snapshots chooses)."""
+    if text == "auto":
+        return None
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of steps nor 'auto'")
+    return int(text)
+
+
+def _add_snapshots_arg(p: argparse.ArgumentParser, auto: str) -> None:
+    p.add_argument("--snapshots", type=_snapshots, default=0, metavar="N|auto", help="keep a snapshot of the net "
+                   f"every N steps ('auto': {auto}) beside the checkpoint, as NAME.snapshots.npz: the first two conv "
+                   "layers' filters, a held-out digit's probabilities and feature maps, the confusion matrix on 256 "
+                   "held-out images; the window's Train tab replays them (docs/snapshots.md; default 0: none)")
+
+
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     _add_dataset_arg(p)
     p.add_argument("--data-dir", help="folder holding the dataset's files: the four IDX files, or CIFAR-10's "
@@ -149,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=_number(float, 0, low_ok=False), help="peak learning rate (default: the recipe's)")
     p.add_argument("--limit", type=_POSITIVE, help="train on only the first N training images (quick tries)")
     p.add_argument("--val-size", type=_COUNT, help="training images held out for validation (default 5000)")
+    _add_snapshots_arg(p, "about 64 in the run")
     _add_technique_args(p)
     _add_device_arg(p)
     _add_data_args(p)
@@ -210,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_POSITIVE, default=1, help="torch CPU threads (default 1: with small batches on "
                    "a shared 2-core CPU, more threads are far slower; see docs/finetune.md)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_snapshots_arg(p, "about 12; the held-out images are the test set's first")
     _add_device_arg(p)
     _add_data_args(p)
 

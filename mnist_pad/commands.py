@@ -192,13 +192,13 @@ def _train(args, world) -> int:
     from dataclasses import replace
 
     from .core.catalog import new_model_path
-    from .core.checkpoint import metadata, weights, write
     from .core.data import get_spec
     from .core.device import describe
     from .core.download import load_or_download
     from .core.evaluate import evaluate
     from .core.jobs import trained_meta
     from .core.recipes import recipe_for
+    from .core.snapshots import sidecar_path
     from .core.train import Trainer, split_validation
 
     cfg = recipe_for(args.arch, args.recipe or "ours", args.dataset)
@@ -211,6 +211,10 @@ def _train(args, world) -> int:
     spec = get_spec(args.dataset)
     stem = f"{cfg.arch}-{cfg.dataset}"  # without --out: a new model in the models folder, named as the window does
     out = _check_train_outputs(args, cfg, args.out or new_model_path(stem))
+    if args.snapshots != 0:
+        _check_out(sidecar_path(out), "--snapshots")
+        if not cfg.val_size:
+            raise ValueError("--snapshots: their confusion matrices need validation images, and --val-size is 0")
     _data_folder(args.dataset, args.data_dir, not args.no_download)
     train_full = load_or_download(args.dataset, "train", args.data_dir, not args.no_download)
     test = load_or_download(args.dataset, "test", args.data_dir, not args.no_download)
@@ -220,20 +224,46 @@ def _train(args, world) -> int:
     if len(train) < cfg.batch_size:
         raise ValueError(f"--batch-size {cfg.batch_size} is more than the {len(train)} training images")
     trainer = Trainer(cfg, train, val, world=world)
+    steps = len(trainer.train_data) // cfg.batch_size * cfg.epochs
+    recorder = _recorder(args.snapshots if world.is_main else 0, steps, trainer.net, val, spec.classes)
     print(f"training {cfg.arch} on {args.dataset} ({len(train)} images, {len(val) if val else 0} validation) "
           f"on {describe(trainer.device)}{world.describe()}", file=sys.stderr)
-    _run_training(trainer, len(train) // cfg.batch_size * cfg.epochs, args.logdir if world.is_main else None)
+    _run_training(trainer, steps, args.logdir if world.is_main else None, recorder)
     if not world.is_main:  # rank 0 tests and writes
         return 0
+    if recorder is not None:
+        recorder.take(trainer.model, trainer.history[-1].step, trainer.history[-1].epoch)
     test_acc = evaluate(trainer.model, test, spec.classes).accuracy
     if not args.out and out.exists():  # a run beside this one took the name meanwhile: never write over it
         out = new_model_path(stem)
     processes = {"processes": world.size} if world.size > 1 else {}
-    write(out, weights(trainer.model),
-          metadata(trainer.model, **trained_meta(out, cfg, trainer, test_acc, val), **processes))
+    _write_model(out, trainer.model, trained_meta(out, cfg, trainer, test_acc, val) | processes, recorder)
     named = "" if args.out else f" (model '{out.stem}')"
     print(f"test accuracy {test_acc * 100:.2f}%; wrote {out}{named}")
     return 0
+
+
+def _recorder(snapshots: int | None, steps: int, net, val, classes, target: int | None = None):
+    """The --snapshots recorder of a run of ``steps`` steps (None without it); a bad --snapshots is refused."""
+    from .core.snapshots import TARGET, start_recording
+
+    try:
+        return start_recording(snapshots, steps, net, val, classes=classes, target=target or TARGET)
+    except ValueError as exc:
+        raise ValueError(f"--snapshots {'auto' if snapshots is None else snapshots}: {exc}") from None
+
+
+def _write_model(out: Path, model, meta: dict, recorder) -> None:
+    """Write the checkpoint, and the recorder's snapshots beside it (saying where) when there is one."""
+    from .core.checkpoint import metadata, weights, write
+    from .core.snapshots import save_beside, sidecar_path
+
+    header = metadata(model, **meta)
+    if recorder is not None:
+        recording = save_beside(out, recorder.recording(), header)
+        print(f"{len(recording.snapshots)} snapshots in {sidecar_path(out)} "
+              f"({sidecar_path(out).stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    write(out, weights(model), header)
 
 
 def _check_train_outputs(args, cfg, out: str | Path) -> Path:
@@ -251,18 +281,19 @@ def _check_train_outputs(args, cfg, out: str | Path) -> Path:
     return _check_out(out, "--out", _model_size(arch))
 
 
-def _run_training(trainer, steps: int, logdir: str | None) -> None:
-    """``trainer``'s run with a progress bar, and its TensorBoard log in ``logdir`` when one is given."""
+def _run_training(trainer, steps: int, logdir: str | None, watch=None) -> None:
+    """``trainer``'s run with a progress bar (``watch``: see Trainer.run), and its TensorBoard log in ``logdir``
+    when one is given."""
     from .core.steps import drive
 
     with _bar(steps, "training") as show:
         if logdir is None:
-            drive(trainer.run(), show)
+            drive(trainer.run(watch), show)
         else:
             from .core.tensorboard_log import TrainingLog
 
             with TrainingLog(logdir, trainer) as log:
-                drive(trainer.run(), lambda p: (show(p), log.add(p)))
+                drive(trainer.run(watch), lambda p: (show(p), log.add(p)))
     if logdir is not None:
         print(f"TensorBoard log in {logdir}: tensorboard --logdir {logdir}", file=sys.stderr)
     if trainer.best is not None and trainer.best is not trainer.history[-1]:
@@ -410,7 +441,7 @@ def cmd_download(args) -> int:
 def cmd_finetune(args) -> int:
     from dataclasses import replace
 
-    from .core.checkpoint import metadata, size_estimate, weights, write
+    from .core.checkpoint import size_estimate
     from .core.data import get_spec
     from .core.device import resolve_device
     from .core.download import load_or_download
@@ -419,6 +450,7 @@ def cmd_finetune(args) -> int:
     from .core.finetune import FinetuneConfig, finetune, with_forgetting
     from .core.jobs import tuned_meta
     from .core.sample_file import samples_to_split
+    from .core.snapshots import FINETUNE_TARGET, sidecar_path
     from .core.steps import drive
 
     base = _weights_path(args.weights)
@@ -433,12 +465,14 @@ def cmd_finetune(args) -> int:
     if Path(args.out).exists() and Path(args.out).resolve() == base.resolve():
         raise ValueError(f"--out {args.out} is the base checkpoint; fine-tuning never overwrites it")
     out = _check_out(args.out, "--out", size_estimate(ckpt.model))
+    if args.snapshots != 0:
+        _check_out(sidecar_path(out), "--snapshots")
     samples, problems = read_folder(args.samples)
     for problem in problems:
         print(f"mnist-pad finetune: skipped {problem}", file=sys.stderr)
     if not samples:
         raise ValueError(f"{args.samples}: no readable samples")
-    if cfg.replay > 0 or cfg.mnist_eval > 0:
+    if cfg.replay > 0 or cfg.mnist_eval > 0 or args.snapshots != 0:
         _data_folder(args.dataset, args.data_dir, not args.no_download)
     if args.threads:
         import torch
@@ -446,11 +480,14 @@ def cmd_finetune(args) -> int:
         torch.set_num_threads(args.threads)
     load = lambda split: load_or_download(args.dataset, split, args.data_dir, not args.no_download)
     replay = load("train") if cfg.replay > 0 else None
-    test = load("test") if cfg.mnist_eval > 0 else None
+    test = load("test") if cfg.mnist_eval > 0 or args.snapshots != 0 else None
+    recorder = _recorder(args.snapshots, cfg.steps, ckpt.model, test, get_spec(args.dataset).classes, FINETUNE_TARGET)
     with _bar(cfg.steps, "fine-tuning") as show:
-        result = drive(finetune(ckpt.model, samples_to_split(samples), replay, cfg), show)
+        result = drive(finetune(ckpt.model, samples_to_split(samples), replay, cfg, watch=recorder), show)
+    if recorder is not None:
+        recorder.take(result.model, cfg.steps, 1)
     rep = with_forgetting(result, ckpt.model, test).report
-    write(out, weights(result.model), metadata(result.model, **tuned_meta(out, ckpt, rep)))
+    _write_model(out, result.model, tuned_meta(out, ckpt, rep), recorder)
     if args.json:
         print(dumps_json({"weights": str(base), "out": str(out), "samples": str(args.samples),
                           "skipped": [str(p) for p in problems], **rep.to_dict()}))

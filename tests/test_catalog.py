@@ -208,3 +208,14 @@ def test_a_folder_named_like_a_model_does_not_hide_the_model(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     (tmp_path / "small").mkdir()
     assert resolve_model("small") == shipped_weights("small")
+
+
+def test_a_models_training_replay_follows_a_rename_and_goes_with_a_delete(models):
+    from mnist_pad.core.snapshots import sidecar_path
+
+    path = user_model("mine")
+    sidecar_path(path).write_bytes(b"the replay")
+    renamed = rename_model(path, "yours")
+    assert sidecar_path(renamed).read_bytes() == b"the replay" and not sidecar_path(path).exists()
+    delete_model(renamed)
+    assert not renamed.exists() and not sidecar_path(renamed).exists()

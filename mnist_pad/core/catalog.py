@@ -11,6 +11,7 @@ from pathlib import Path
 from .checkpoint import CheckpointError, load, read_meta, weights, write
 from .files import BadInput, WriteFailed, fsync_dir, reason
 from .paths import models_dir, resources_dir
+from .snapshots import sidecar_path
 
 SHIPPED = ("default", "small", "reader")
 MAX_NAME = 64  # characters in a model's name
@@ -117,6 +118,11 @@ def rename_model(path: Path, new_name: str) -> Path:
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise WriteFailed(f"{path}: cannot be renamed ({reason(exc)}); nothing changed") from exc
+    if sidecar_path(path).exists():  # its training replay goes with it (tied to the checkpoint, not the name)
+        try:
+            os.replace(sidecar_path(path), sidecar_path(target))
+        except OSError:
+            pass  # the model is renamed; only its replay is lost
     fsync_dir(path.parent)
     return target
 
@@ -125,6 +131,7 @@ def delete_model(path: Path) -> None:
     """Delete the user's model ``path``; shipped models and files outside the models folder are refused."""
     path = _user_model(path, "deleted")
     path.unlink()
+    sidecar_path(path).unlink(missing_ok=True)  # its training replay
     fsync_dir(path.parent)
 
 

@@ -194,12 +194,14 @@ def finetune(
     replay: Split | None = None,
     cfg: FinetuneConfig = FinetuneConfig(),
     heldout: Split | None = None,
+    watch: Callable[[ConvNet, int, int], None] | None = None,
 ) -> Generator[Progress, None, FinetuneResult]:
     """Fine-tune a copy of ``model`` on ``samples`` (the user's labelled 28x28 uint8 images), mixing in
     ``replay`` images (the MNIST training set) at ``cfg.replay`` per user sample; yields progress and
     returns the :class:`FinetuneResult`. ``heldout``, when given, is the evaluation set and every sample is
     trained on; otherwise ``cfg.holdout`` of each class is split off. How much MNIST was forgotten is
-    measured apart (:func:`forgetting`), so that the new model can be in use before that is known."""
+    measured apart (:func:`forgetting`), so that the new model can be in use before that is known. ``watch(net,
+    steps done, 1)`` sees the copy after every step (core.snapshots)."""
     if len(samples) == 0:
         raise ValueError("no samples to fine-tune on")
     t_start = time.perf_counter()
@@ -211,7 +213,7 @@ def finetune(
     held_before = evaluate(net, held.to(device)) if held is not None and len(held) else None
     yield Progress("start", 0, cfg.steps)
     mnist = replay.to(device) if replay is not None and cfg.replay > 0 and len(replay) else None
-    seconds = yield from _steps(net, params, model, train.to(device), mnist, cfg, device)
+    seconds = yield from _steps(net, params, model, train.to(device), mnist, cfg, device, watch)
     net.eval()
     for p in net.parameters():
         p.requires_grad_(True)
@@ -223,7 +225,8 @@ def finetune(
 
 
 def _steps(net: ConvNet, params: list[nn.Parameter], base: ConvNet, user: Split, mnist: Split | None,
-           cfg: FinetuneConfig, device: torch.device) -> Generator[Progress, None, float]:
+           cfg: FinetuneConfig, device: torch.device,
+           watch: Callable[[ConvNet, int, int], None] | None = None) -> Generator[Progress, None, float]:
     """The optimisation itself: ``cfg.steps`` batches of user samples (and replayed MNIST images), a report
     every ``cfg.log_every`` steps; returns the seconds it took."""
     gen = torch.Generator(device).manual_seed(cfg.seed)
@@ -252,6 +255,8 @@ def _steps(net: ConvNet, params: list[nn.Parameter], base: ConvNet, user: Split,
         loss.backward()
         opt.step()
         sched.step()
+        if watch is not None:
+            watch(net, step, 1)
         loss_sum += float(loss.detach())
         correct += int((logits[: cfg.batch_size].argmax(1) == labels[: cfg.batch_size]).sum())
         since += 1

@@ -15,6 +15,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .calibrate import calibrate
@@ -27,6 +28,7 @@ from .finetune import FinetuneConfig, FinetuneReport, finetune, forgetting
 from .models import ArchConfig, ConvNet, build, init_weights
 from .recipes import recipe_for
 from .progress import Progress
+from .snapshots import FINETUNE_TARGET, Recorder, Recording, save_beside, start_recording
 from .train import TrainConfig, Trainer, split_validation
 
 @dataclass(frozen=True)
@@ -39,23 +41,26 @@ class SavedModel:
     state: dict[str, torch.Tensor]
     graph: bytes | None  # the pad's graph (logits and every conv layer's activations); None without ONNX
     report: FinetuneReport | None = None  # a fine-tune's held-out figures (MNIST's come from forgetting_job)
+    snapshots: Recording | None = None  # how it learnt (core.snapshots), also saved beside it
 
     def checkpoint(self, device: torch.device | str = "cpu") -> Checkpoint:
         return from_state(self.meta, self.state, self.path, device)
 
 
-def _saved(out: Path, model: ConvNet, meta: dict, report: FinetuneReport | None = None) -> SavedModel:
-    """Save ``model`` at ``out`` and hand it back with the pad's ONNX graph, made here (tracing it in the
-    window's process would hold its GIL for tens of milliseconds)."""
+def _saved(out: Path, model: ConvNet, meta: dict, report: FinetuneReport | None = None,
+           recorder: Recorder | None = None) -> SavedModel:
+    """Save ``model`` at ``out`` (and the ``recorder``'s snapshots beside it) and hand it back with the pad's ONNX
+    graph, made here (tracing it in the window's process would hold its GIL for tens of milliseconds)."""
     from .export import onnx_bytes
 
     state, header = weights(model), metadata(model, **meta)
+    recording = None if recorder is None else save_beside(out, recorder.recording(), header)
     write(out, state, header)
     try:
         graph = onnx_bytes(model, with_activations=True)
     except (ImportError, RuntimeError):
         graph = None
-    return SavedModel(Path(out), header, state, graph, report)
+    return SavedModel(Path(out), header, state, graph, report, recording)
 
 
 def prefetch(data: SplitLoader) -> None:
@@ -71,15 +76,21 @@ def prefetch(data: SplitLoader) -> None:
         pass
 
 
-def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoader,
-                 out: Path) -> Generator[Progress, None, SavedModel]:
+def finetune_job(base: Path, samples: Split, cfg: FinetuneConfig, data: SplitLoader, out: Path,
+                 snapshots: int | None = 0, probe: np.ndarray | None = None) -> Generator[Progress, None, SavedModel]:
     """Fine-tune the checkpoint at ``base`` (never modified) on ``samples`` with MNIST replay, save the result
     at ``out`` and return it as a :class:`SavedModel` (with the held-out figures): the window uses it at once,
-    then runs :func:`forgetting_job` for the MNIST figures."""
+    then runs :func:`forgetting_job` for the MNIST figures. ``snapshots``: steps between two snapshots (None: about
+    12 in the run; 0: none), on the first test images of the base's dataset, of ``probe`` (the pad's drawing)."""
     ckpt = load(base)
     replay = data("mnist", "train") if cfg.replay > 0 else None
-    result = yield from finetune(ckpt.model, samples, replay, cfg)
-    return _saved(out, result.model, tuned_meta(out, ckpt, result.report), result.report)
+    dataset = ckpt.meta.get("dataset", "mnist")
+    recorder = None if snapshots == 0 else start_recording(
+        snapshots, cfg.steps, ckpt.model, data(dataset, "test"), probe, get_spec(dataset).classes, FINETUNE_TARGET)
+    result = yield from finetune(ckpt.model, samples, replay, cfg, watch=recorder)
+    if recorder is not None:
+        recorder.take(result.model, cfg.steps, 1)
+    return _saved(out, result.model, tuned_meta(out, ckpt, result.report), result.report, recorder)
 
 
 def tuned_meta(out: Path, base: Checkpoint, report: FinetuneReport) -> dict:
@@ -134,12 +145,14 @@ def _accuracy_key(path: Path, test: Split, n: int) -> tuple:
 
 def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path, device: str = "auto",
               recipe: str = "ours", net: ArchConfig | None = None, logdir: Path | None = None,
+              snapshots: int | None = 0, probe: np.ndarray | None = None,
               **overrides) -> Generator[Progress, None, SavedModel]:
     """Train ``arch`` on ``dataset`` with its ``recipe`` (ours, quick or article: recipes.recipe_for; on CUDA when
     present) changed by ``overrides`` (TrainConfig fields), and save it at ``out``; yields :class:`Progress` and
     returns the :class:`SavedModel`. ``net``: a net of one's own (the Train tab's editor) trained in ``arch``'s
     place with its recipe, the recipe then naming it; ``logdir``: a TensorBoard log of the run
-    (core.tensorboard_log)."""
+    (core.tensorboard_log); ``snapshots``: steps between two snapshots of the net (core.snapshots; None: about
+    64 in the run, 0: none), of ``probe`` (the pad's drawing; None: a validation digit)."""
     cfg = replace(recipe_for(arch, recipe, dataset), epochs=epochs, device=device, **overrides)
     model = None
     if net is not None:
@@ -151,14 +164,18 @@ def train_job(arch: str, dataset: str, epochs: int, data: SplitLoader, out: Path
     full, test = data(dataset, "train"), data(dataset, "test")
     train, val = split_validation(full, min(cfg.val_size, len(full) // 5), cfg.seed)
     trainer = Trainer(cfg, train, val, model)
+    recorder = start_recording(snapshots, len(trainer.train_data) // cfg.batch_size * cfg.epochs, trainer.net, val,
+                               probe, get_spec(dataset).classes)
     if logdir is None:
-        yield from trainer.run()
+        yield from trainer.run(recorder)
     else:
         from .tensorboard_log import TrainingLog
 
         with TrainingLog(logdir, trainer) as log:
-            for report in trainer.run():
+            for report in trainer.run(recorder):
                 log.add(report)
                 yield report
+    if recorder is not None:
+        recorder.take(trainer.model, trainer.history[-1].step, trainer.history[-1].epoch)
     test_acc = evaluate(trainer.model, test, get_spec(dataset).classes, backend="auto").accuracy
-    return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc, val))
+    return _saved(out, trainer.model.cpu(), trained_meta(out, cfg, trainer, test_acc, val), recorder=recorder)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 import torch
@@ -183,7 +183,8 @@ def split_validation(train: Split, val_size: int, seed: int = 0) -> tuple[Split,
 class Trainer:
     """Trains ``cfg.arch`` (or a given model) on ``train``; after :meth:`run`, :attr:`model` holds the
     result (the EMA weights when EMA is on) and :attr:`history` the epoch reports. Among several processes
-    (``world``, core/distributed.py) each trains on its share of every batch and rank 0 alone validates."""
+    (``world``, core/distributed.py) each trains on its share of every batch and rank 0 alone validates.
+    ``run(watch)`` hands the net to ``watch(net, steps done, epoch)`` after every step (core.snapshots)."""
 
     def __init__(self, cfg: TrainConfig, train: Split, val: Split | None = None, model: ConvNet | None = None,
                  world: World = World()) -> None:
@@ -223,7 +224,7 @@ class Trainer:
             enabled = self.device.type == "cpu" and self.cfg.cpu_bf16 and cpu_has_bf16()
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
-    def run(self) -> Iterator[Progress]:
+    def run(self, watch: Callable[[ConvNet, int, int], None] | None = None) -> Iterator[Progress]:
         cfg, data = self.cfg, self.train_data
         order_gen = torch.Generator(self.device).manual_seed(cfg.seed)  # the batch order: the same in every process
         gen = self.world.augment_generator(order_gen)
@@ -249,6 +250,8 @@ class Trainer:
                 y = data.labels[idx]
                 loss, logits = self._step(x, y, opt, sched)
                 step += 1
+                if watch is not None:
+                    watch(self.net, step, epoch)
                 loss_sum += loss.detach()
                 correct += (logits.argmax(1) == y).sum()
                 digits += (y >= 0).sum()

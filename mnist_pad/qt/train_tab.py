@@ -5,7 +5,8 @@ Long jobs run through the tab's :class:`JobRunner` in its job process (one at a 
 this process would stall the window (see core.jobhost). The tab plots the progress and, when a job hands
 back its saved model, sets it on the shared :class:`AppState`, so the pad uses it at once; a fine-tune's
 MNIST check follows as a second job. Cancel stops a job at its next report and saves nothing. Missing
-datasets show the core's :class:`DataError` message here.
+datasets show the core's :class:`DataError` message here. Both jobs keep snapshots of the net as it learns
+(core.snapshots), of the pad's drawing (:meth:`TrainTab.set_probe`), which Replay shows (qt.snapshot_view).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .curves import LiveCurves
 from .gallery import Gallery
 from .model_picker import ModelPicker, skipped_models_message
 from .results import FinetuneResults
+from .snapshot_view import ReplayButton
 from .theme import error_colour
 
 class TrainTab(QWidget):
@@ -83,6 +85,9 @@ class TrainTab(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.replay_button = ReplayButton(app)  # how the model a job here handed back, or the one in use, learnt
+        self.replay_button.failed.connect(self._show_error)
+        self._probe: np.ndarray | None = None  # the pad's drawing: what the next job's snapshots follow
         self.status = QLabel(self.tr("Ready."))
         self.status.setWordWrap(True)
         # Two lines at least: a progress message that wraps onto a second line must not grow the label, which
@@ -101,6 +106,7 @@ class TrainTab(QWidget):
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
+        running.addWidget(self.replay_button)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -182,7 +188,8 @@ class TrainTab(QWidget):
         if out is None:
             return
         self.results.clear()
-        self._start(self.runner.in_process(finetune_job, base.path, samples, cfg, data, out),
+        self._start(self.runner.in_process(finetune_job, base.path, samples, cfg, data, out,
+                                           snapshots=None, probe=self._probe),
                     lambda saved: self._tuned(saved, base.path, data),
                     self.tr("Fine-tuning {0} on {1} samples ({2} steps)...").format(base.name, len(samples), cfg.steps),
                     lambda: self.start_finetune(cfg))
@@ -207,8 +214,8 @@ class TrainTab(QWidget):
         except ValueError as exc:
             self._show_error(self.tr("Cannot write the TensorBoard log: {0}").format(exc))
             return
-        techniques = {"recipe": options.techniques.recipe_name(), "net": net, "logdir": logdir,
-                      **options.techniques.overrides(), **overrides}
+        techniques = {"recipe": options.techniques.recipe_name(), "net": net, "logdir": logdir, "snapshots": None,
+                      "probe": self._probe, **options.techniques.overrides(), **overrides}
         self.results.clear()
         self._start(self.runner.in_process(train_job, arch, dataset, epochs, data, out, **techniques),
                     lambda saved: self._trained(saved, logdir),
@@ -274,9 +281,20 @@ class TrainTab(QWidget):
         self.app.set_checkpoint(saved.checkpoint(self.app.device), saved.graph)
         self.picker.refresh()
 
+    @property
+    def probe(self) -> np.ndarray | None:
+        """The drawing the next job's snapshots follow (:meth:`set_probe`)."""
+        return self._probe
+
+    def set_probe(self, image: np.ndarray | None) -> None:
+        """The pad's 28x28 network input (None when it is empty): the drawing the next job's snapshots follow
+        (without one, a validation digit)."""
+        self._probe = None if image is None else np.array(image, np.float32)
+
     def _trained(self, saved: SavedModel, logdir: Path | None = None) -> None:
         """Use the new model, unless it reads the same test set worse than the model in use: then keep that
         one and say so (the new one is a click away in the model list). Say where its TensorBoard log is."""
+        self.replay_button.offer(saved.path, saved.snapshots)
         current = self.app.checkpoint
         new, old = saved.meta.get("test_accuracy"), current.meta.get("test_accuracy")
         if (new is not None and old is not None and new < old
@@ -300,6 +318,7 @@ class TrainTab(QWidget):
 
     def _tuned(self, saved: SavedModel, base: Path, data) -> None:
         """The fine-tuned model is in use; now measure, in the job process, what it kept of MNIST."""
+        self.replay_button.offer(saved.path, saved.snapshots)
         self._use(saved)
         self.results.show_report(saved.report)
         self._check_mnist(saved, base, data)

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
             app.settings, strokes, label, self.pad.canvas.aspect()))
         self.evaluate.image_opened.connect(self.open_in_pad)
         self.pad.embedding.image_opened.connect(self.open_in_pad)
+        # the drawing that training and fine-tuning follow in their snapshots (the Train tab's Replay)
+        self.pad.predicted.connect(lambda pred: self.train.set_probe(None if pred.top is None else pred.pre.image))
         self.pad.predicted.connect(lambda pred: self.evaluate.set_drawing(None if pred.pre.empty else pred.pre.image))
         self.train.picker.opened.connect(lambda path: recent.add_recent_model(app.settings, path))
         # what the model list did, said where the user is (a menu action may come from any tab)

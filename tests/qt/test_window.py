@@ -295,3 +295,12 @@ def test_a_picture_pasted_or_dropped_opens_on_the_pad(qtbot, window, tmp_path):
 
     QApplication.clipboard().setText("not a picture")
     assert not window.paste_image() and "no picture" in window.statusBar().currentMessage()
+
+
+def test_the_pads_drawing_is_what_training_snapshots_follow(window):
+    window.pad.canvas.set_strokes([stroke(0.5, 0.2, 0.5, 0.8)])
+    pred = window.pad.refresh()
+    np.testing.assert_array_equal(window.train.probe, pred.pre.image)
+    window.pad.clear_drawing()
+    window.pad.refresh()
+    assert window.train.probe is None

@@ -1728,6 +1728,28 @@ Guess: {0} ({1})</source>
     </message>
 </context>
 <context>
+    <name>ReplayButton</name>
+    <message>
+        <source>Replay...</source>
+        <translation>回放...</translation>
+    </message>
+    <message>
+        <source>Replay how {0} learnt: the filters, the drawing&apos;s feature maps and probabilities and the confusion matrix, snapshot by snapshot</source>
+        <translation>逐个快照回放 {0} 的学习过程：卷积核、绘图的特征图和各类概率，以及混淆矩阵</translation>
+    </message>
+    <message>
+        <source>No snapshots of this model: a model trained or fine-tuned here keeps them</source>
+        <translation>这个模型没有快照：在这里训练或微调的模型会保存快照</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayDialog</name>
+    <message>
+        <source>How {0} learnt</source>
+        <translation>{0} 是怎样学会的</translation>
+    </message>
+</context>
+<context>
     <name>ResultPages</name>
     <message>
         <source>Click a cell of the confusion matrix to see its images.</source>
@@ -1905,6 +1927,49 @@ Guess: {0} ({1})</source>
     <message>
         <source>Epochs</source>
         <translation>轮数</translation>
+    </message>
+</context>
+<context>
+    <name>SnapshotView</name>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>卷积核</translation>
+    </message>
+    <message>
+        <source>The drawing&apos;s feature maps</source>
+        <translation>绘图的特征图</translation>
+    </message>
+    <message>
+        <source>Confusion on the held-out images</source>
+        <translation>留出图像上的混淆矩阵</translation>
+    </message>
+    <message>
+        <source>The drawing&apos;s probabilities</source>
+        <translation>绘图的各类概率</translation>
+    </message>
+    <message>
+        <source>Nothing to replay: train or fine-tune a model in this tab to record how it learns.</source>
+        <translation>没有可回放的内容：在本页训练或微调一个模型，即可记录它的学习过程。</translation>
+    </message>
+    <message>
+        <source>Your drawing</source>
+        <translation>你的绘图</translation>
+    </message>
+    <message>
+        <source>A held-out image of {0}</source>
+        <translation>一张留出的 {0} 图像</translation>
+    </message>
+    <message>
+        <source>Step {0:,} of {1:,}, epoch {2}: {3:.1%} of {4} held-out images read right. {5}: read as {6} ({7:.0%}).</source>
+        <translation>第 {0:,} / {1:,} 步，第 {2} 轮：{4} 张留出图像中认对 {3:.1%}。{5}：认作 {6}（{7:.0%}）。</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
     </message>
 </context>
 <context>
