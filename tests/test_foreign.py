@@ -493,3 +493,11 @@ def test_the_job_process_reads_an_onnx_model_with_the_scaling_chosen_last(tmp_pa
     assert checkpoint_for(path, "cpu").model.normalize == foreign.INPUT_NORMS["unit"]
     foreign.remember_input_norm(path, "symmetric")  # opened again in the window with another choice
     assert checkpoint_for(path, "cpu").model.normalize == foreign.INPUT_NORMS["symmetric"]
+
+
+def test_an_onnx_model_is_refused_for_cifar10_before_any_data_is_read(tmp_path, capsys):
+    path = export(SmallNet(), tmp_path / "net.onnx", (1, 28, 28))
+    assert run(["eval", "--weights", str(path), "--input-norm", "unit", "--dataset", "cifar10", "--data-dir", str(tmp_path / "none"),
+                "--no-download"]) == 2
+    line = one_error_line(capsys.readouterr().err, "eval")
+    assert "reads 28x28 grey images; cifar10's are 3x32x32" in line
