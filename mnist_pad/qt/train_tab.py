@@ -365,7 +365,7 @@ class TrainTab(QWidget):
     def _enable_starts(self, running: bool) -> None:
         """The start buttons wait for a running job; Train from scratch also for a net that can be built."""
         waiting = self._busy_elsewhere and not running
-        tip = self.tr("An evaluation is running; this is available again when it has ended.") if waiting else ""
+        tip = self.tr("Another job is running; this is available again when it has ended.") if waiting else ""
         problem = self.scratch_options.editor.summary().error
         for button, ready, reason in ((self.finetune_options.button, True, ""),
                                       (self.scratch_options.button, not problem,

@@ -2320,8 +2320,8 @@ Guess: {0} ({1})</source>
         <translation>已保存 {0} 并切换到该模型。</translation>
     </message>
     <message>
-        <source>An evaluation is running; this is available again when it has ended.</source>
-        <translation>评估正在运行；结束后即可再用。</translation>
+        <source>Another job is running; this is available again when it has ended.</source>
+        <translation>另一个任务正在运行；它结束后即可使用。</translation>
     </message>
     <message>
         <source>The net cannot be built: {0}</source>
