@@ -29,7 +29,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QGridLayout, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+)
 
 from ..core.attribution import GRADIENT_FREE, LAYERED, METHODS, attribute, model_of, to_unit
 from ..core.data import DIGITS
@@ -80,6 +82,8 @@ class _MapPanel(QWidget):
         self.method = method
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)  # a long title ("...: needs a PyTorch model") must not widen the window
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.panel = ImagePanel(levels=(0.0, 1.0))
         self.panel.show_empty()
         self.caption = QLabel(translate("AttributionView", SENTENCES[method]))

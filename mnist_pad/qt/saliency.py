@@ -72,10 +72,12 @@ class SaliencyView(QWidget):
         picked = self.class_box.currentData()
         self.target = pred.top if picked is None or picked < 0 else int(picked)
         self.method_box.setEnabled(predictor.gradients)
+        self.setToolTip("" if predictor.gradients else self.tr(
+            "This model has no gradients (an ONNX model run by ONNX Runtime): occlusion shows the evidence."))
         if predictor.gradients:
             method, name = self.method_box.currentData() or METHODS[0], self.method_box.currentText()
         else:
-            method, name = NO_GRADIENTS, self.tr("occlusion (no gradients in this model)")
+            method, name = NO_GRADIENTS, self.tr("occlusion")
         # On the UI thread with torch's thread count as the app set it (all cores but one): changing that count
         # here would change it under a worker running torch at the same moment (the count is process-wide).
         heat = to_unit(attribute(method, model_of(predictor), image, self.target))

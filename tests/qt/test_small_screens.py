@@ -48,3 +48,25 @@ def test_every_control_is_inside_the_window(qtbot, window, size):
             assert widget.isVisible(), (tab, type(widget).__name__)
             rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
             assert window.rect().contains(rect), (tab, type(widget).__name__, rect, window.rect())
+
+
+def test_an_onnx_model_with_its_occlusion_and_attribution_fits_1024_wide(qtbot, tmp_path):
+    """A model without gradients gets longer texts (its saliency is occlusion, the Attribution tab says what needs
+    gradients): they must not widen the window past a 1024-pixel screen."""
+    from mnist_pad.core.export import export_onnx
+
+    torch.manual_seed(0)
+    onnx = export_onnx(build("fast"), tmp_path / "theirs.onnx")
+    window = MainWindow(AppState(load(onnx)))
+    qtbot.addWidget(window)
+    window.resize(1024, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.pad.side_tabs.setCurrentWidget(window.pad.attribution)
+    window.pad.canvas.set_strokes([[(0.5, 0.2, 1.0), (0.5, 0.8, 1.0)]])
+    window.pad.refresh()
+    qtbot.waitUntil(lambda: bool(window.pad.attribution.maps), timeout=10_000)
+    window.pad._update_slow_views()
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() <= 1024 and window.width() <= 1024
+    window.close()

@@ -1859,8 +1859,12 @@ Guess: {0} ({1})</source>
         <translation>针对</translation>
     </message>
     <message>
-        <source>occlusion (no gradients in this model)</source>
-        <translation>遮挡法（此模型没有梯度）</translation>
+        <source>This model has no gradients (an ONNX model run by ONNX Runtime): occlusion shows the evidence.</source>
+        <translation>这个模型没有梯度（由 ONNX Runtime 运行的 ONNX 模型）：用遮挡法显示依据。</translation>
+    </message>
+    <message>
+        <source>occlusion</source>
+        <translation>遮挡法</translation>
     </message>
     <message>
         <source>{0} for {1}: bright = pushes towards {1}</source>
