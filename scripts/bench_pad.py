@@ -1,6 +1,6 @@
 """Latency and memory of the drawing pad on the CPU (issue 3's quality bars).
 
-    python scripts/bench_pad.py [--weights FILE] [--events 600] [--cycles 5000] [--number 5]
+    python scripts/bench_pad.py [--weights FILE] [--events 600] [--cycles 5000] [--number 5] [--side-tab Attribution]
 
 1. stroke event -> probabilities and feature maps repainted: a mouse move (button held) is sent to the
    canvas of the real window (1280x800, offscreen) and the event loop runs until the bar chart and the
@@ -69,6 +69,7 @@ def main() -> int:
     parser.add_argument("--weights", help="a model's name or checkpoint file (default: the shipped 'default' model)")
     parser.add_argument("--events", type=int, default=600, help="mouse moves timed for the latency figure")
     parser.add_argument("--cycles", type=int, default=5000, help="draw/clear cycles for the memory figure")
+    parser.add_argument("--side-tab", help="the pad's side tab shown while drawing (default: Feature maps)")
     parser.add_argument("--number", type=int, default=0, help="write each timed scribble as the last digit of a "
                         "number this long, on the wide canvas (0: one digit on the square canvas)")
     args = parser.parse_args()
@@ -96,6 +97,9 @@ def main() -> int:
     window.show()
     app.processEvents()
     pad, canvas = window.pad, window.pad.canvas
+    for i in range(pad.side_tabs.count()):
+        if args.side_tab and pad.side_tabs.tabText(i).replace("&&", "&") == args.side_tab:
+            pad.side_tabs.setCurrentIndex(i)
     rng = np.random.default_rng(0)
     print(f"model {ckpt.name} ({ckpt.meta['arch']['name']}), {cpu_name()}, {os.cpu_count()} cores, "
           f"torch {torch.__version__} {describe(torch.device('cpu'))}")
@@ -109,7 +113,9 @@ def main() -> int:
 
     painted: set = set()
     watch = PaintWatch()
-    for view in (pad.chart.viewport(), pad.feature_maps.grid.viewport()):
+    # the chart and, when its tab is the one shown, the feature-map grid (a hidden view is not painted)
+    watched = [pad.chart.viewport()] + ([pad.feature_maps.grid.viewport()] if pad.feature_maps.isVisible() else [])
+    for view in watched:
         view.installEventFilter(watch)
     latencies: list[float] = []
     paths = digit_paths(max(1, args.events // 59 + 1), rng)
@@ -129,7 +135,7 @@ def main() -> int:
             painted.clear()
             t0 = time.perf_counter()
             send_mouse(canvas, QEvent.Type.MouseMove, canvas_point(canvas, x, y))
-            while len(painted) < 2:  # the 0 ms timer predicts, then Qt repaints the changed views
+            while len(painted) < len(watched):  # the 0 ms timer predicts, then Qt repaints the changed views
                 app.processEvents()
             latencies.append(time.perf_counter() - t0)
             if len(latencies) >= args.events:

@@ -307,8 +307,9 @@ class PadTab(QWidget):
         self.shown = pred
         self.chart.set_probabilities(pred.probabilities, pred.confident)
         self.feature_maps.set_activations(pred.activations)
-        self.attribution.show_prediction(self.app.predictor, pred)  # both only kept until their own timers fire
-        self.embedding.show_drawing(None if pred.top is None else pred.pre.image)
+        if not self.canvas.is_drawing():  # its slower methods (30-80 ms) wait for the pen to lift
+            self.attribution.show_prediction(self.app.predictor, pred)
+        self.embedding.show_drawing(None if pred.top is None else pred.pre.image)  # kept until its timer fires
         if not self._slow_timer.isActive():
             self._slow_timer.start()
         self.predicted.emit(pred)

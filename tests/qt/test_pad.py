@@ -426,3 +426,19 @@ def test_launch_on_a_missing_gpu_falls_back_to_the_cpu_and_says_so(monkeypatch, 
     refused = []
     monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: refused.append(text))
     assert app.launch(None, "tpu") == 2 and "Cannot start on that device" in refused[0]  # not a device at all
+
+
+def test_the_slow_attribution_methods_wait_for_the_pen_to_lift(qtbot, pad, monkeypatch):
+    """Integrated gradients, SmoothGrad and occlusion take 20-80 ms: computed while the pen moves they would
+    hold up the next repaint; the Attribution tab gets the drawing when the stroke is done."""
+    given = []
+    monkeypatch.setattr(pad.attribution, "show_prediction", lambda predictor, pred: given.append(pred))
+    canvas = pad.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, 0.3, 0.25))
+    for x in np.linspace(0.3, 0.7, 8):
+        with qtbot.waitSignal(pad.predicted, timeout=5000):
+            _move_with_button(canvas, _point(canvas, float(x), 0.3))
+    assert given == [] and canvas.is_drawing()
+    with qtbot.waitSignal(pad.predicted, timeout=5000):
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, 0.7, 0.3))
+    assert len(given) == 1 and given[0].top is not None
