@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.foreign import is_trainable
 from ..core import analysis
 from ..core.evaluate import EvalResult
 from ..core.report import export_report
@@ -68,6 +69,7 @@ class EvalTab(QWidget):
         self._build()
         self.refresh_choices()
         app.model_changed.connect(self.refresh_choices)
+        app.model_changed.connect(lambda: self._set_running(self.is_running()))
         app.data_dir_changed.connect(lambda _: self.refresh_choices())
         self.runner.progress.connect(self._on_progress)
         self.runner.message.connect(lambda text, error: self._say(text, error))
@@ -246,8 +248,13 @@ class EvalTab(QWidget):
         busy = running or self._busy_elsewhere
         for w in (self.evaluate_button, self.compare_button, self.pages.neighbours_button):
             w.setEnabled(not busy)
-            w.setToolTip(self.tr("A training or fine-tuning job is running; this is available again when it has ended.")
+            w.setToolTip(self.tr("Another job is running; this is available again when it has ended.")
                          if busy and not running else "")
+        if not is_trainable(self.app.checkpoint):  # an ONNX model of another tool: no penultimate features
+            self.pages.neighbours_button.setEnabled(False)
+            self.pages.neighbours_button.setToolTip(self.tr(
+                "The model in use is an ONNX model: it gives its class scores only, so there is no feature space to "
+                "search for neighbours in."))
         for w in (self.model_a, self.model_b, self.dataset):
             w.setEnabled(not running)
         self.export_button.setEnabled(not running and self.evaluated is not None)

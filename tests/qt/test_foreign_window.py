@@ -172,3 +172,13 @@ def test_an_evaluation_of_a_cifar_net_on_mnist_says_why_not(tmp_path, mnist_test
     with pytest.raises(ValueError, match="colour reads 3x32x32 images; these are 1x28x28"):
         drive(evaluation_job(path, DatasetChoice("MNIST test", "mnist"), lambda dataset, split: mnist_test, None,
                              "cpu"))
+
+
+def test_with_an_onnx_model_the_neighbours_button_says_why_it_waits(window, default_onnx, monkeypatch):
+    monkeypatch.setattr(dialogs, "ask_choice", lambda parent, title, label, options, current: current)
+    button = window.evaluate.pages.neighbours_button
+    assert button.isEnabled()
+    assert window.train.picker.open_file(str(default_onnx))
+    assert not button.isEnabled() and "ONNX model" in button.toolTip()
+    window.train.picker.revert()
+    assert button.isEnabled()

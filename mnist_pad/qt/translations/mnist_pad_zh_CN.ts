@@ -733,8 +733,12 @@ The window still works; the details were printed to the terminal, for a bug repo
         <translation>正在计算参考图像的嵌入（每个模型只需一次）…</translation>
     </message>
     <message>
-        <source>A training or fine-tuning job is running; this is available again when it has ended.</source>
-        <translation>训练或微调任务正在运行；结束后即可再用。</translation>
+        <source>Another job is running; this is available again when it has ended.</source>
+        <translation>另一个任务正在运行；它结束后即可使用。</translation>
+    </message>
+    <message>
+        <source>The model in use is an ONNX model: it gives its class scores only, so there is no feature space to search for neighbours in.</source>
+        <translation>正在使用的是 ONNX 模型：它只给出各类的分数，没有可以在其中搜索近邻的特征空间。</translation>
     </message>
     <message>
         <source>{0:.2%} correct</source>
