@@ -167,13 +167,18 @@ class ArticleNet(nn.Module):
         return self.fc2(F.relu(self.fc1(x.view(-1, self.flat))))
 
 
-@pytest.fixture
-def article(tmp_path) -> tuple[ArticleNet, Path]:
+def saved_article(folder: Path) -> tuple[ArticleNet, Path]:
+    """The article's Net (seeded) and the ``cnn.pth`` its code saves of it, in ``folder``."""
     torch.manual_seed(4)
     net = ArticleNet().eval()
-    path = tmp_path / "cnn.pth"
+    path = folder / "cnn.pth"
     torch.save(net.state_dict(), path)  # what the article's code does
     return net, path
+
+
+@pytest.fixture
+def article(tmp_path) -> tuple[ArticleNet, Path]:
+    return saved_article(tmp_path)
 
 
 def test_the_pytorch_articles_state_dict_is_seed_torch_with_its_outputs(article, image, capsys):

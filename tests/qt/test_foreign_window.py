@@ -16,7 +16,7 @@ from mnist_pad.core.paths import models_dir, shipped_weights
 from mnist_pad.qt import dialogs
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.window import MainWindow
-from test_foreign import ArticleNet
+from test_foreign import saved_article
 from test_pad import SEVEN, draw
 
 
@@ -30,11 +30,7 @@ def window(qtbot) -> MainWindow:
 
 @pytest.fixture
 def cnn_pth(tmp_path):
-    torch.manual_seed(4)
-    net = ArticleNet().eval()
-    path = tmp_path / "cnn.pth"
-    torch.save(net.state_dict(), path)  # what the article's code does
-    return net, path
+    return saved_article(tmp_path)
 
 
 def test_the_pytorch_articles_model_opens_in_the_window_with_the_scaling_chosen(window, cnn_pth, monkeypatch):
