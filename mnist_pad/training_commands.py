@@ -47,6 +47,24 @@ def _techniques(args, optimizer: str) -> dict:
     return chosen
 
 
+def _teaching(args) -> dict:
+    """The TrainConfig fields of --teacher and --distill; a teacher that cannot teach this run refused before any
+    work, naming it."""
+    from .core.recipes import check_fits
+
+    if args.teacher is None:
+        if args.distill is not None:
+            raise ValueError("--distill is the share learnt from --teacher: give --teacher MODEL too")
+        return {}
+    path = weights_path(args.teacher)
+    teacher = load_model(path, what="a teacher (its answers are worked out by torch)")
+    check_fits(teacher.model.cfg, args.dataset)
+    taught = teacher.meta.get("dataset", args.dataset)
+    if taught != args.dataset:
+        raise ValueError(f"--teacher {args.teacher}: it reads {taught}, and this run trains on {args.dataset}")
+    return {"teacher": str(path), "distill": 0.5 if args.distill is None else args.distill}
+
+
 def cmd_train(args) -> int:
     """train, in every process torchrun started (or in this one alone): rank 0 alone prints and writes
     (core/distributed.py; --batch-size is the global batch)."""
@@ -71,7 +89,8 @@ def _train(args, world) -> int:
     from .core.train import Trainer, split_validation
 
     cfg = recipe_for(args.arch, args.recipe or "ours", args.dataset)
-    overrides = {"seed": args.seed, "device": world.device, **_techniques(args, cfg.optimizer)}
+    overrides = {"seed": args.seed, "device": world.device, **_techniques(args, cfg.optimizer),
+                 **_teaching(args)}
     for key in ("epochs", "batch_size", "lr", "val_size"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)

@@ -5,16 +5,19 @@ them (dropout, batchnorm and stride change the net: tests/test_models.py)."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from dataclasses import asdict, replace
 
 import pytest
 import torch
 from bad_inputs import one_error_line
+from synthetic import random_checkpoint
 
 from mnist_pad.cli import run
 from mnist_pad.core.augment import AugmentConfig, NO_AUGMENT, SHIFT_ONLY, parse_augment
-from mnist_pad.core.checkpoint import load
-from mnist_pad.core.data import load_split
+from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.data import Split, load_split
+from mnist_pad.core.evaluate import evaluate
 from mnist_pad.core.recipes import recipe_for
 from mnist_pad.core.train import OPTIMIZERS, TrainConfig, Trainer, lr_factor, make_optimizer
 
@@ -142,6 +145,25 @@ def test_augmentation_switches():
             parse_augment(bad)
 
 
+def test_distillation_learns_the_teachers_answers_not_the_labels(mnist_dir):
+    """With the labels scrambled, a net taught by the shipped model still learns to read; without it, it cannot."""
+    train = load_split("mnist", "train", mnist_dir)
+    scrambled = Split(train.images[:640], train.labels[torch.randperm(640, generator=torch.Generator().manual_seed(0))])
+    held_out = train.subset(slice(1000, 1500))
+    cfg = replace(TINY, epochs=4, lr=5e-3)
+    taught = trained(replace(cfg, teacher="default", distill=1.0), scrambled).model
+    alone = trained(cfg, scrambled).model
+    assert evaluate(taught, held_out).accuracy > 0.7
+    assert evaluate(alone, held_out).accuracy < 0.3
+
+
+def test_distillation_needs_a_teacher_and_a_share():
+    for bad, match in (({"distill": 0.5}, "both a teacher"), ({"teacher": "default"}, "both a teacher"),
+                       ({"teacher": "default", "distill": 1.5}, r"\[0, 1\]")):
+        with pytest.raises(ValueError, match=match):
+            TrainConfig(**bad)
+
+
 # --- mnist-pad train --------------------------------------------------------------------------------------------
 BASE = ["train", "--arch", "fast", "--epochs", "2", "--limit", "640", "--val-size", "128", "--device", "cpu",
         "--no-download"]
@@ -151,7 +173,7 @@ def test_train_options_reach_the_recipe_and_the_saved_net(capsys, mnist_dir, tmp
     out = tmp_path / "tried.safetensors"
     args = ["--optimizer", "sgd", "--momentum", "0.8", "--nesterov", "--l1", "1e-5", "--l2", "1e-4", "--dropout", "0.3",
             "--batchnorm", "off", "--stride", "1,2,1", "--init", "glorot", "--schedule", "cosine",
-            "--augment", "rotate=5,shift=1", "--patience", "1", "--lr", "0.05"]
+            "--augment", "rotate=5,shift=1", "--patience", "1", "--lr", "0.05", "--teacher", "default", "--distill", "0.4"]
     assert run([*BASE, *args, "--data-dir", str(mnist_dir), "--out", str(out)]) == 0, capsys.readouterr().err
     ckpt = load(out)
     recipe, arch = ckpt.meta["recipe"], ckpt.meta["arch"]
@@ -160,6 +182,7 @@ def test_train_options_reach_the_recipe_and_the_saved_net(capsys, mnist_dir, tmp
         "optimizer": "sgd", "momentum": 0.8, "nesterov": True, "l1": 1e-5, "weight_decay": 1e-4, "init": "glorot",
         "schedule": "cosine", "early_stopping": 1}
     assert recipe["augment"] == asdict(replace(NO_AUGMENT, rotate=5.0, shift=1))
+    assert Path(recipe["teacher"]).name == "default.safetensors" and recipe["distill"] == 0.4
     assert [c["stride"] for c in arch["convs"]] == [1, 2, 1] and arch["dropout"] == 0.3 and not arch["batchnorm"]
     model = ckpt.model  # loaded back as trained: strides, no batchnorm, dropout
     assert [c.stride for c in model.conv_layers().values()] == [(1, 1), (2, 2), (1, 1)]
@@ -174,6 +197,8 @@ def test_train_options_reach_the_recipe_and_the_saved_net(capsys, mnist_dir, tmp
     (["--augment", "zoom"], "--augment zoom: unknown augmentation switch 'zoom'"),
     (["--stride", "2"], "--stride 2: conv3: its 2x2 input leaves 0x0 after kernel 3, padding 0, stride 2"),
     (["--stride", "1,2"], "--stride 1,2: stride: 2 values for the 3 conv layers of 'fast'"),
+    (["--distill", "0.3"], "--distill is the share learnt from --teacher: give --teacher MODEL too"),
+    (["--teacher", "no-such-model"], "no-such-model: no such checkpoint file, and no model of that name"),
 ])
 def test_bad_technique_options_are_one_line_before_any_work(capsys, tmp_path, args, message):
     """Refused before the data is looked for: the data folder given does not exist."""
@@ -183,7 +208,15 @@ def test_bad_technique_options_are_one_line_before_any_work(capsys, tmp_path, ar
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("option, value", list(itertools.product(["--stride", "--patience"], ["0", "x"])))
+def test_a_teacher_of_other_images_is_refused_before_any_work(capsys, tmp_path):
+    teacher = save(tmp_path / "colour.safetensors", random_checkpoint("seed-cifar").model, dataset="cifar10")
+    argv = [*BASE, "--teacher", str(teacher), "--data-dir", str(tmp_path / "no-data"), "--out", str(tmp_path / "x.safetensors")]
+    assert run(argv) == 2
+    assert "seed-cifar takes 3x32x32 images, mnist's are 1x28x28" in one_error_line(capsys.readouterr().err, "train")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colour.safetensors"]
+
+
+@pytest.mark.parametrize("option, value", list(itertools.product(["--stride", "--patience", "--distill"], ["0", "x"])))
 def test_bad_numbers_are_usage_errors(capsys, option, value):
     with pytest.raises(SystemExit) as done:
         run([*BASE, option, value])

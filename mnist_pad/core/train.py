@@ -52,6 +52,11 @@ class TrainConfig:
     styles: int = 0
     negatives: int = 0
     outlier_weight: float = 0.5
+    # Knowledge distillation: the dataset's own images learn ``distill`` of their target from ``teacher`` (a model's
+    # name or file: its probabilities on each image, worked out once before training) and the rest from the label
+    # (docs/reading.md: the MNIST-only model teaching the reader). 0: labels alone.
+    teacher: str = ""
+    distill: float = 0.0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     normalize: tuple[float, float] = MNIST_MEAN_STD  # input mean and std on a 0..1 scale; (0, 1): pixels / 255
     init: str = "torch"  # initial weights (models.INITS): torch's own, or glorot (Keras's: glorot-uniform, zero biases)
@@ -92,6 +97,10 @@ class TrainConfig:
             raise ValueError("Nesterov momentum is SGD's, and needs a momentum above 0")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be a probability in [0, 1), not {self.dropout!r}")
+        if not (isinstance(self.distill, (int, float)) and 0 <= self.distill <= 1):
+            raise ValueError(f"distill must be a fraction in [0, 1], not {self.distill!r}")
+        if bool(self.distill) != bool(self.teacher):
+            raise ValueError("distillation needs both a teacher and a fraction above 0 to learn from it")
         if self.early_stopping and not self.val_size:
             raise ValueError("early stopping watches the validation images: it needs val_size > 0")
 
@@ -170,6 +179,22 @@ def with_drawings(train: Split, cfg: TrainConfig) -> Split:
     )
 
 
+def teacher_answers(cfg: TrainConfig, train: Split, total: int, device: torch.device) -> torch.Tensor:
+    """The teacher's probabilities on each of ``train``'s images, as rows of a (``total``, classes) tensor on
+    ``device`` whose other rows (the drawings :func:`with_drawings` appends) are zeros: no teacher's answer."""
+    from .catalog import resolve_model
+    from .checkpoint import load
+
+    teacher = load(resolve_model(cfg.teacher), device).model.eval()
+    classes = len(get_spec(cfg.dataset).classes)
+    answers = torch.zeros(total, classes, device=device)
+    with torch.inference_mode():
+        for start in range(0, len(train), 2000):
+            batch = to_input(train.images[start : start + 2000].to(device))
+            answers[start : start + len(batch)] = teacher(batch).float().softmax(1)
+    return answers
+
+
 def split_validation(train: Split, val_size: int, seed: int = 0) -> tuple[Split, Split | None]:
     """A fixed random part of the training set held out for validation (the test set stays unseen)."""
     if val_size <= 0:
@@ -194,6 +219,7 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.train_data = with_drawings(train, cfg).to(self.device)
+        self.taught = teacher_answers(cfg, train, len(self.train_data), self.device) if cfg.distill else None
         self.val_data = val.to(self.device) if val is not None and world.is_main else None
         if cfg.early_stopping and val is None:
             raise ValueError("early stopping watches the validation images: none were given")
@@ -248,7 +274,7 @@ class Trainer:
                 idx = self.world.shard(order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
                 x = augment(to_input(data.images[idx]), cfg.augment, gen).contiguous(memory_format=torch.channels_last)
                 y = data.labels[idx]
-                loss, logits = self._step(x, y, opt, sched)
+                loss, logits = self._step(x, y, None if self.taught is None else self.taught[idx], opt, sched)
                 step += 1
                 if watch is not None:
                     watch(self.net, step, epoch)
@@ -284,12 +310,12 @@ class Trainer:
             self.model.load_state_dict(self._best_state)
         self.model.eval()
 
-    def _step(self, x: torch.Tensor, y: torch.Tensor, opt: torch.optim.Optimizer,
+    def _step(self, x: torch.Tensor, y: torch.Tensor, taught: torch.Tensor | None, opt: torch.optim.Optimizer,
               sched: torch.optim.lr_scheduler.LRScheduler) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimizer step on a batch; (the loss, the logits)."""
         with self._autocast():
             logits = self._replica(x)
-            loss = self._loss(logits.float(), y)
+            loss = self._loss(logits.float(), y, taught)
         if self.cfg.l1:
             loss = loss + self.cfg.l1 * torch.stack([w.abs().sum() for w in self._l1_weights]).sum()
         opt.zero_grad(set_to_none=True)
@@ -300,14 +326,17 @@ class Trainer:
             self.ema.update_parameters(self.net)
         return loss, logits
 
-    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy on the digits; on the non-digits (label -1), the cross-entropy to a flat answer."""
-        if not self.cfg.negatives:
-            return F.cross_entropy(logits, y, label_smoothing=self.cfg.label_smoothing)
-        digit = y >= 0
-        ce = F.cross_entropy(logits, y.clamp_min(0), label_smoothing=self.cfg.label_smoothing, reduction="none")
-        flat = -F.log_softmax(logits, 1).mean(1)
-        return torch.where(digit, ce, self.cfg.outlier_weight * flat).mean()
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor, taught: torch.Tensor | None) -> torch.Tensor:
+        """Cross-entropy on the digits, to the label mixed with the teacher's answer where there is one
+        (``taught``: a row of zeros where there is not); on the non-digits (label -1), to a flat answer."""
+        cfg = self.cfg
+        if not cfg.negatives and taught is None:
+            return F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+        ce = F.cross_entropy(logits, y.clamp_min(0), label_smoothing=cfg.label_smoothing, reduction="none")
+        log_p = F.log_softmax(logits, 1)
+        if taught is not None:  # the cross-entropy is linear in its target: this is the one to the mixed target
+            ce = torch.where(taught.sum(1) > 0, (1 - cfg.distill) * ce - cfg.distill * (taught * log_p).sum(1), ce)
+        return torch.where(y >= 0, ce, cfg.outlier_weight * -log_p.mean(1)).mean()
 
     def _patience(self, best: float, stale: int) -> tuple[float, int]:
         """(best validation accuracy so far, epochs since it improved) after the epoch just ended; with early
