@@ -39,6 +39,16 @@ class Prediction:
         return None if self.probabilities is None else float(digit_score(self.probabilities))
 
 
+class NotForThePad(BadInput):
+    """A model of other images than the pad's 28x28 grey digits (a CIFAR-10 net). Typed so that the window words
+    the refusal itself (qt.i18n.refusal), in its language and with its own way out."""
+
+    def __init__(self, name: str, shape: tuple[int, ...], dataset: str) -> None:
+        self.name, self.shape, self.dataset = name, "x".join(map(str, shape)), dataset
+        super().__init__(f"{name} reads {self.shape} images ({dataset}); the pad draws 28x28 grey digits. Evaluate "
+                         "it with mnist-pad eval, or pick a digit model")
+
+
 class Predictor:
     """Preprocess + forward pass with activations, for one drawing at a time. ``backend``: auto | torch |
     onnxruntime (see :mod:`mnist_pad.core.inference`); the model itself is left as it is.
@@ -70,9 +80,7 @@ class Predictor:
         metadata carries (an ONNX model of another tool gets its ONNX Runtime predictor)."""
         model = checkpoint.model
         if isinstance(model, nn.Module) and model.cfg.input_shape != (1, 28, 28):
-            raise BadInput(f"{checkpoint.name} reads {'x'.join(map(str, model.cfg.input_shape))} images "
-                           f"({checkpoint.meta.get('dataset', '?')}); the pad draws 28x28 grey digits. Evaluate it "
-                           "with mnist-pad eval, or pick a digit model")
+            raise NotForThePad(checkpoint.name, model.cfg.input_shape, checkpoint.meta.get("dataset", "?"))
         if not isinstance(model, nn.Module):
             from .foreign_onnx import OnnxPredictor
 

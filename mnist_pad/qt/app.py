@@ -26,7 +26,7 @@ from ..core.checkpoint import Checkpoint, CheckpointError, load
 from ..core.device import DeviceError, DeviceMissing, describe, resolve_device
 from ..core.files import BadInput
 from ..core.paths import shipped_weights
-from .i18n import translate
+from .i18n import refusal, translate
 from .platform_check import platform_problem
 
 
@@ -157,7 +157,7 @@ def launch(weights: str | None = None, device: str = "auto") -> int:
     try:
         state = AppState(ckpt, settings=settings)
     except BadInput as exc:  # a model the pad cannot read (a CIFAR-10 net)
-        return _refuse(translate("App", "Cannot show this model in the window:\n{0}").format(exc), str(exc))
+        return _refuse(translate("App", "Cannot show this model in the window:\n{0}").format(refusal(exc)), str(exc))
     window = MainWindow(state, describe(dev))
     start = Path(weights) if weights else shipped_weights("default")
     if ckpt.path is None or Path(ckpt.path).resolve() != start.resolve():  # the model used last time

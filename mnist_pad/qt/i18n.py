@@ -17,6 +17,18 @@ def translate(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
+def refusal(exc: BaseException) -> str:
+    """The window's words for a refusal of the core's: the typed ones worded here, in the interface's language,
+    the others as the core words them (they name a file and say what is wrong with it)."""
+    from ..core.explain import NotForThePad
+
+    if isinstance(exc, NotForThePad):
+        return translate("Refusal", "{0} reads {1} images ({2}); the pad reads 28x28 grey digits. Pick it in the "
+                                    "Evaluate tab to test it on its own images, or pick a digit model.").format(
+            exc.name, exc.shape, exc.dataset)
+    return str(exc)
+
+
 LANGUAGES = ("system", "en", "zh_CN")  # "system": the locale's language when we have it, else English
 SETTINGS_KEY = "view/language"
 TRANSLATED = ("zh_CN",)

@@ -23,7 +23,7 @@ from ..core.files import FILE_ERRORS, BadInput
 from ..core.paths import models_dir, shipped_weights
 from . import dialogs
 from .app_state import AppState
-from .i18n import translate
+from .i18n import refusal, translate
 
 
 def describe(entry: ModelEntry) -> str:
@@ -187,7 +187,7 @@ class ModelPicker(QWidget):
                 return False
             self.app.set_checkpoint(ckpt)
         except (BadInput, CheckpointError, *FILE_ERRORS) as exc:
-            self.error.emit(str(exc))
+            self.error.emit(refusal(exc))
             return False
         self.refresh()
         self.opened.emit(str(Path(ckpt.path).resolve()))
@@ -229,7 +229,7 @@ class ModelPicker(QWidget):
         try:
             self.app.set_checkpoint(load(path, self.app.device))
         except (BadInput, CheckpointError) as exc:
-            self.error.emit(str(exc))
+            self.error.emit(refusal(exc))
             self._select_current()
 
     def _select_current(self) -> None:

@@ -45,6 +45,7 @@ from .data_prompt import offer_data
 from .job_runner import JobRunner
 from .curves import LiveCurves
 from .gallery import Gallery
+from .i18n import refusal
 from .model_picker import ModelPicker, skipped_models_message
 from .results import FinetuneResults
 from .snapshot_view import ReplayButton
@@ -308,7 +309,8 @@ class TrainTab(QWidget):
                 self._use(saved)
             except BadInput as exc:  # a net for other images (CIFAR-10): saved and listed, not for the pad
                 self.picker.refresh()
-                self._set_status(self.tr("Saved {0}; still using {1}: {2}").format(saved.path.stem, current.name, exc),
+                self._set_status(self.tr("Saved {0}; still using {1}: {2}").format(saved.path.stem, current.name,
+                                                                                 refusal(exc)),
                                  str(saved.path))
                 return
             self._say_saved(saved.path, saved.meta)

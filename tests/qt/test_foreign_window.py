@@ -139,7 +139,7 @@ def test_a_cifar_model_is_not_put_on_the_pad(window, tmp_path, monkeypatch):
     before = window.app.checkpoint
     assert not window.train.picker.open_file(str(path))
     assert window.app.checkpoint is before and len(errors) == 1
-    assert "colour reads 3x32x32 images (cifar10); the pad draws 28x28 grey digits" in errors[0]
+    assert "colour reads 3x32x32 images (cifar10); the pad reads 28x28 grey digits. Pick it in the Evaluate tab" in errors[0]
     shown = []
     monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     assert app.launch(str(path), "cpu") == 2
@@ -157,7 +157,7 @@ def test_a_cifar_net_trained_in_the_tab_is_saved_but_not_put_on_the_pad(window, 
     window.train._trained(saved)
     assert window.app.checkpoint is before
     assert window.train.status.text().startswith(f"Saved seed-cifar-cifar10; still using {before.name}: ")
-    assert "the pad draws 28x28 grey digits" in window.train.status.text()
+    assert "the pad reads 28x28 grey digits. Pick it in the Evaluate tab" in window.train.status.text()
 
 
 def test_an_evaluation_of_a_cifar_net_on_mnist_says_why_not(tmp_path, mnist_test):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.explain import NotForThePad, Predictor
 from mnist_pad.core.catalog import SHIPPED
 from mnist_pad.core.models import ARCHS, build
 from mnist_pad.core.samples import SampleStore
@@ -111,3 +112,14 @@ def test_the_language_follows_the_system_or_the_choice(tmp_path):
     settings.setValue(i18n.SETTINGS_KEY, "klingon")
     assert i18n.chosen_language(settings) == "system"
 
+
+
+def test_a_refusal_of_the_core_is_in_the_windows_language(tmp_path, chinese):
+    """A net for other images than the pad's is refused in Chinese, naming the net and its images."""
+    net = build("seed-cifar")
+    ckpt = load(save(tmp_path / "colour.safetensors", net, dataset="cifar10"))
+    with pytest.raises(NotForThePad) as refused:
+        Predictor.for_checkpoint(ckpt)
+    text = i18n.refusal(refused.value)
+    assert text.startswith("colour 读取 3x32x32 的图像（cifar10）") and not english_words(text.replace("colour", ""))
+    assert i18n.refusal(ValueError("x.png: not an image")) == "x.png: not an image"  # the others as the core words them

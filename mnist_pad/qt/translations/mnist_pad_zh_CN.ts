@@ -1732,6 +1732,13 @@ Guess: {0} ({1})</source>
     </message>
 </context>
 <context>
+    <name>Refusal</name>
+    <message>
+        <source>{0} reads {1} images ({2}); the pad reads 28x28 grey digits. Pick it in the Evaluate tab to test it on its own images, or pick a digit model.</source>
+        <translation>{0} 读取 {1} 的图像（{2}）；画板读取 28x28 的灰度数字。请在“评估”标签页中选择它，在它自己的图像上测试，或选择一个数字模型。</translation>
+    </message>
+</context>
+<context>
     <name>ReplayButton</name>
     <message>
         <source>Replay...</source>
