@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ from mnist_pad.core.device import describe, resolve_device  # noqa: E402
 from mnist_pad.core.evaluate import evaluate  # noqa: E402
 from mnist_pad.core.models import build, get_arch, parameter_count  # noqa: E402
 from mnist_pad.core.recipes import ARTICLE, ASSUMED, CLAIM_CONTEXT, CLAIMS, recipe_for  # noqa: E402
-from mnist_pad.core.train import Trainer, split_validation  # noqa: E402
+from mnist_pad.core.train import TrainConfig, Trainer, split_validation  # noqa: E402
 
 ORDER = ("seed-torch", "seed-keras", "seed-dense128", "seed-convnet", "seed-convnet-bn", "seed-cifar")  # cheapest first
 
@@ -66,6 +66,18 @@ def definition(cfg) -> dict:
     return json.loads(json.dumps({"recipe": recipe, "net": get_arch(cfg.arch).to_dict()}))
 
 
+def measured_with(stored: dict | None, cfg) -> bool:
+    """Whether a result was measured with ``cfg``'s definition. A recipe field added since (knowledge distillation,
+    say) changes nothing while it has its default value."""
+    if stored is None:
+        return False
+    now = definition(cfg)
+    defaults = json.loads(json.dumps({f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}))
+    now["recipe"] = {k: v for k, v in now["recipe"].items()
+                     if k in stored.get("recipe", {}) or k not in defaults or v != defaults[k]}
+    return stored == now
+
+
 def run(cfg, train_full, test, machine: str) -> dict:
     train, val = split_validation(train_full, cfg.val_size, cfg.seed)
     trainer = Trainer(cfg, train, val)
@@ -91,7 +103,7 @@ def _cell(result: dict | None, cfg, not_run: str | None) -> tuple[str, bool]:
     result, why it was not run when that is known."""
     if not result:
         return f"not run here: {not_run}" if not_run else "not run", False
-    stale = result.get("definition") != definition(cfg)
+    stale = not measured_with(result.get("definition"), cfg)
     return f"{result['test_accuracy'] * 100:.2f}%{' †' if stale else ''}", stale
 
 
