@@ -343,6 +343,9 @@ class ArchEditor(FollowsPalette, QWidget):
         text = self.tr("{0}: {1} parameters").format(self.arch().name, count_text(s.total))
         if self.edited() and self._preset_total is not None:
             text = self.tr("{0} ({1}: {2})").format(text, self._base.name, count_text(self._preset_total))
+            twin = next((name for name, net in ARCHS.items() if _unnamed(net) == _unnamed(s.arch)), None)
+            if twin is not None:  # a learner who rebuilt an article's net from another is told so
+                text = self.tr("{0}, the same net as {1}").format(text, twin)
         self.total.setText(text)
 
     def _enable_buttons(self) -> None:
@@ -351,6 +354,10 @@ class ArchEditor(FollowsPalette, QWidget):
         self.remove_button.setEnabled(movable)
         self.up_button.setEnabled(movable and index > 0)
         self.down_button.setEnabled(movable and index < len(self._layers) - 1)
+
+
+def _unnamed(net: ArchConfig) -> ArchConfig:
+    return replace(net, name="", description="")
 
 
 def _row_of(widgets) -> QWidget:

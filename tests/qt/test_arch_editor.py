@@ -6,6 +6,7 @@ process, loaded back as it was built. Tiny synthetic data keeps the training fas
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import pytest
 import torch
@@ -223,6 +224,36 @@ def test_a_net_of_ones_own_trains_with_the_chosen_techniques_and_loads_back(tab,
     assert [row["kind"] for row in rows].count("epoch") == ckpt.meta["epochs_run"] == 1
     assert any(p.name.startswith("events.out.tfevents") for p in log.iterdir())
     assert "tensorboard --logdir" in tab.status.text() and str(tmp_path / "runs") in tab.status.text()
+
+
+def test_a_learner_rebuilds_article_000s_net_from_another_and_trains_it(tab, qtbot):
+    """From the small ``fast`` net, by the editor's own actions, to article 000's code version: the editor says it
+    is that net, and it trains and loads back as it."""
+    options = tab.scratch_options
+    options.arch.setCurrentText("fast")
+    editor = options.editor
+    for i in reversed([i for i, layer in enumerate(editor.layers()) if layer.kind == "batchnorm"]):
+        editor.remove_layer(i)
+    for _ in range(3):  # the third conv block: its conv, activation and global pooling
+        editor.remove_layer(6)
+    editor.select_layer(5)
+    editor.add_layer("flatten")
+    dense = editor.add_layer("dense")
+    editor.select_layer(dense + 1)  # its activation: the dropout goes after it
+    editor.add_layer("dropout")
+    first, second = [i for i, layer in enumerate(editor.layers()) if layer.kind == "conv"]
+    for field, value in (("channels", 64), ("kernel", 3), ("padding", 1)):
+        editor.editor(first, field).setValue(value)
+    editor.editor(second, "channels").setValue(128)
+    editor.editor(dense, "channels").setValue(1024)
+    net = editor.arch()
+    assert replace(net, name="", description="") == replace(ARCHS["seed-convnet"], name="", description="")
+    assert editor.summary().total == 6_508_298 and "the same net as seed-convnet" in editor.total.text()
+    options.epochs.setValue(1)
+    with qtbot.waitSignal(tab.app.model_changed, timeout=120_000):
+        tab.start_training(batch_size=50, val_size=50, log_every=2)
+    again = load(tab.app.checkpoint.path)
+    assert again.model.cfg == net and parameter_count(again.model) == 6_508_298
 
 
 @pytest.mark.parametrize("name", list(ARCHS))

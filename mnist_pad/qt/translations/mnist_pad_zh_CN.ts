@@ -297,6 +297,10 @@ The window still works; the details were printed to the terminal, for a bug repo
         <source>{0} ({1}: {2})</source>
         <translation>{0}（{1}：{2}）</translation>
     </message>
+    <message>
+        <source>{0}, the same net as {1}</source>
+        <translation>{0}，与 {1} 是同一个网络</translation>
+    </message>
 </context>
 <context>
     <name>AttributionView</name>
