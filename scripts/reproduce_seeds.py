@@ -137,24 +137,13 @@ def write_table(rows: dict[str, dict], path: Path) -> None:
               "so compare the accuracies, not the times.", ""]
     if stale_rows:
         lines += ["† Measured with an earlier definition of the net or of the recipe, and not measured again since:",
-                  *stale_rows, *PRE_ISSUE_15, ""]
+                  *stale_rows, ""]
     lines += ["## How faithful each rebuild is", ""]
     lines += [f"- `{arch}`: {FIDELITY[arch]}." for arch in ORDER]
     lines += ["", "## What the articles claim, in context", ""]
     lines += [f"- `{arch}`: {CLAIM_CONTEXT[arch]}." for arch in ORDER]
     lines += [f"- `{arch}`, assumed: {text}." for arch, text in ASSUMED.items()]
     path.write_text("\n".join(lines) + "\n")
-
-
-# What the † results were measured with: the definitions before issue 15 (printed only while such results remain).
-PRE_ISSUE_15 = [
-    "",
-    "Before issue 15 the nets and recipes differed from the articles: `seed-convnet` mixed article 000's two",
-    "versions (batchnorm after each pooling, no conv biases, a second dropout before fc1: 6,508,490 parameters);",
-    "SGD always had Nesterov momentum (`seed-torch`); `seed-keras` took batches of 128; every article net read",
-    "inputs normalised with MNIST's mean and std and started from PyTorch's initialisation. Our recipe then had no",
-    "weight averaging and no styled digits or non-digits (docs/reading.md).",
-]
 
 
 RESULTS = REPO / "docs" / "results" / "seed_reproduction.json"

@@ -343,7 +343,7 @@ class Trainer:
             self.ema.update_parameters(self.net)
         return loss, logits
 
-    def _loss(self, logits: torch.Tensor, y: torch.Tensor, taught: torch.Tensor | None) -> torch.Tensor:
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor, taught: torch.Tensor | None = None) -> torch.Tensor:
         """Cross-entropy on the digits, to the label mixed with the teacher's answer where there is one
         (``taught``: a row of zeros where there is not); on the non-digits (label -1), to a flat answer."""
         cfg = self.cfg
