@@ -58,7 +58,10 @@ def _teaching(args) -> dict:
         return {}
     path = weights_path(args.teacher)
     teacher = load_model(path, what="a teacher (its answers are worked out by torch)")
-    check_fits(teacher.model.cfg, args.dataset)
+    try:
+        check_fits(teacher.model.cfg, args.dataset)
+    except ValueError as exc:
+        raise ValueError(f"--teacher {args.teacher}: {exc}") from None
     taught = teacher.meta.get("dataset", args.dataset)
     if taught != args.dataset:
         raise ValueError(f"--teacher {args.teacher}: it reads {taught}, and this run trains on {args.dataset}")

@@ -212,7 +212,8 @@ def test_a_teacher_of_other_images_is_refused_before_any_work(capsys, tmp_path):
     teacher = save(tmp_path / "colour.safetensors", random_checkpoint("seed-cifar").model, dataset="cifar10")
     argv = [*BASE, "--teacher", str(teacher), "--data-dir", str(tmp_path / "no-data"), "--out", str(tmp_path / "x.safetensors")]
     assert run(argv) == 2
-    assert "seed-cifar takes 3x32x32 images, mnist's are 1x28x28" in one_error_line(capsys.readouterr().err, "train")
+    line = one_error_line(capsys.readouterr().err, "train")
+    assert line.startswith(f"mnist-pad train: error: --teacher {teacher}: seed-cifar takes 3x32x32 images, mnist's are 1x28x28")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colour.safetensors"]
 
 
