@@ -38,7 +38,9 @@ def _number(kind: type, low: float, low_ok: bool = True, high: float | None = No
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
-        bounds = f"{'>=' if low_ok else '>'} {low}" + (f" and {'<=' if high_ok else '<'} {high}" if high is not None else "")
+        bounds = f"{'>=' if low_ok else '>'} {low}"
+        if high is not None:
+            bounds += f" and {'<=' if high_ok else '<'} {high}"
         if (isinstance(value, float) and not math.isfinite(value)) or not (value >= low if low_ok else value > low) \
                 or (high is not None and not (value <= high if high_ok else value < high)):
             raise argparse.ArgumentTypeError(f"{text} is out of range: must be {bounds}")
@@ -138,8 +140,9 @@ def _add_technique_args(p: argparse.ArgumentParser) -> None:
                    "validation accuracy, and keep the best epoch's weights")
     p.add_argument("--teacher", help="knowledge distillation: a trained model (name or file) whose answers the "
                    "training images are also learnt from, e.g. an ensemble's or a bigger net's")
-    p.add_argument("--distill", type=_number(float, 0, low_ok=False, high=1, high_ok=True), help="with --teacher: the share of each training "
-                   "image's target that is the teacher's answer, the rest the label (default 0.5)")
+    p.add_argument("--distill", type=_number(float, 0, low_ok=False, high=1, high_ok=True),
+                   help="with --teacher: the share of each training image's target that is the teacher's answer, "
+                   "the rest the label (default 0.5)")
     p.add_argument("--logdir", help="write TensorBoard logs into this folder (curves, weight histograms, confusion "
                    "matrix, filters, graph; 'tensorboard --logdir DIR' shows them), and the curves as curves.csv")
 
