@@ -182,8 +182,8 @@ def with_drawings(train: Split, cfg: TrainConfig) -> Split:
 def warm_ema(decay: float) -> Callable:
     """The update of an exponential moving average of the weights whose decay warms up: min(``decay``, (1 + n) /
     (10 + n)) after n updates (as TensorFlow's ExponentialMovingAverage with num_updates). With 0.999 from the
-    start, the average of a short run is mostly its random initial weights (55% of them after 600 steps: a
-    one-epoch run read 49% where its net read 98%)."""
+    start, the average of a short run is mostly its random initial weights (86% of them after 156 steps: one
+    epoch of 20,000 images read 49% where its net read 98%)."""
 
     @torch.no_grad()
     def update(averaged: list[torch.Tensor], current: list[torch.Tensor], updates: torch.Tensor) -> None:
