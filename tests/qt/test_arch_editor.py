@@ -10,19 +10,15 @@ from dataclasses import replace
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings
 
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.models import ARCHS, ArchConfig, build, parameter_count
 from mnist_pad.core.paths import models_dir
-from mnist_pad.core.samples import SampleStore
 from mnist_pad.core.tensorboard_log import CSV_NAME
-from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.arch_editor import ArchEditor, shape_text
 from mnist_pad.qt.layer_list import Layer, LayerError, layers_of, summarize, to_arch
 from mnist_pad.qt.theme import error_colour
-from mnist_pad.qt.train_tab import TrainTab
-from synthetic import Synthetic
+from qt_setups import close_train_tab, make_train_tab, placed, window_at
 
 
 @pytest.fixture
@@ -35,16 +31,10 @@ def editor(qtbot) -> ArchEditor:
 @pytest.fixture
 def tab(qtbot, tmp_path):
     torch.manual_seed(0)
-    base = save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist")
-    state = AppState(load(base), SampleStore(tmp_path / "samples"),
-                     QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    state.load_split = Synthetic()
-    widget = TrainTab(state)
-    qtbot.addWidget(widget)
+    widget = make_train_tab(qtbot, save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist"),
+                            tmp_path)
     yield widget
-    widget.shutdown()
-    state.close()
-    qtbot.waitUntil(lambda: not widget.is_running(), timeout=5000)
+    close_train_tab(widget, qtbot)
 
 
 def built(arch: ArchConfig) -> int:
@@ -278,16 +268,7 @@ def test_the_techniques_start_at_the_recipe_and_override_only_what_changed(qtbot
 
 @pytest.mark.parametrize("size", [(1366, 768), (1024, 768)])
 def test_the_net_and_its_techniques_fit_small_screens(qtbot, tmp_path, size):
-    from PySide6.QtCore import QRect
-
-    from mnist_pad.qt.window import MainWindow
-
-    torch.manual_seed(0)
-    window = MainWindow(AppState(load(save(tmp_path / "m.safetensors", build("fast"), name="m"))))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_at(qtbot, tmp_path, size)
     window.tabs.setCurrentWidget(window.train)
     options = window.train.scratch_options
     options.parentWidget().parentWidget().setCurrentWidget(options)
@@ -296,7 +277,7 @@ def test_the_net_and_its_techniques_fit_small_screens(qtbot, tmp_path, size):
     editor, techniques = options.editor, options.techniques
     for widget in (editor.preset, editor.table, editor.add_button, editor.down_button, editor.total, editor.note,
                    techniques.recipe, techniques.patience, techniques.elastic, options.tensorboard, options.button):
-        rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+        rect = placed(widget, window)
         assert widget.isVisible() and window.rect().contains(rect), (type(widget).__name__, rect, window.rect())
     assert editor.table.viewport().height() >= 5 * editor.table.verticalHeader().defaultSectionSize()
     window.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PySide6.QtCore import QRect
+from qt_setups import placed, window_at
 
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.models import build
@@ -46,7 +46,7 @@ def test_every_control_is_inside_the_window(qtbot, window, size):
         qtbot.wait(10)
         for widget in widgets:
             assert widget.isVisible(), (tab, type(widget).__name__)
-            rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+            rect = placed(widget, window)
             assert window.rect().contains(rect), (tab, type(widget).__name__, rect, window.rect())
 
 
@@ -57,11 +57,7 @@ def test_an_onnx_model_with_its_occlusion_and_attribution_fits_1024_wide(qtbot, 
 
     torch.manual_seed(0)
     onnx = export_onnx(build("fast"), tmp_path / "theirs.onnx")
-    window = MainWindow(AppState(load(onnx)))
-    qtbot.addWidget(window)
-    window.resize(1024, 768)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_at(qtbot, tmp_path, (1024, 768), load(onnx))
     window.pad.side_tabs.setCurrentWidget(window.pad.attribution)
     window.pad.canvas.set_strokes([[(0.5, 0.2, 1.0), (0.5, 0.8, 1.0)]])
     window.pad.refresh()

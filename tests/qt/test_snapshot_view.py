@@ -8,32 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QRect, QSettings, QSize, Qt
-from synthetic import Synthetic, synthetic_split
+from PySide6.QtCore import QSize, Qt
+from qt_setups import close_train_tab, make_train_tab, placed, window_at
+from synthetic import synthetic_split
 
-from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.checkpoint import save
 from mnist_pad.core.models import build
-from mnist_pad.core.samples import SampleStore
 from mnist_pad.core.snapshots import sidecar_path, start_recording
 from mnist_pad.core.train import split_validation
-from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.snapshot_view import ReplayDialog
-from mnist_pad.qt.train_tab import TrainTab
-
-
-def make_tab(qtbot, path, tmp_path) -> TrainTab:
-    state = AppState(load(path), SampleStore(tmp_path / "samples"),
-                     QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    state.load_split = Synthetic()
-    tab = TrainTab(state)
-    qtbot.addWidget(tab)
-    return tab
-
-
-def close(tab: TrainTab, qtbot) -> None:
-    tab.shutdown()
-    tab.app.close()
-    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
 
 
 def shown(view) -> tuple[np.ndarray, np.ndarray]:
@@ -49,9 +32,9 @@ def probabilities(model, image: np.ndarray) -> np.ndarray:
 @pytest.fixture
 def tab(qtbot, tmp_path):
     torch.manual_seed(0)
-    widget = make_tab(qtbot, save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist"), tmp_path)
+    widget = make_train_tab(qtbot, save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist"), tmp_path)
     yield widget
-    close(widget, qtbot)
+    close_train_tab(widget, qtbot)
 
 
 def test_a_training_replays_the_drawing_step_by_step_and_reopens_from_its_sidecar(tab, qtbot, tmp_path):
@@ -83,7 +66,7 @@ def test_a_training_replays_the_drawing_step_by_step_and_reopens_from_its_sideca
 
     path = tab.app.checkpoint.path
     assert sidecar_path(path).is_file()
-    reopened = make_tab(qtbot, path, tmp_path)  # the next session, with this model in use
+    reopened = make_train_tab(qtbot, path, tmp_path)  # the next session, with this model in use
     try:
         qtbot.mouseClick(reopened.replay_button, Qt.MouseButton.LeftButton)
         again = reopened.replay_button.dialog.view
@@ -94,13 +77,13 @@ def test_a_training_replays_the_drawing_step_by_step_and_reopens_from_its_sideca
             a, b = shown(view), shown(again)
             assert np.array_equal(a[0], b[0], equal_nan=True) and np.array_equal(a[1], b[1])
     finally:
-        close(reopened, qtbot)
+        close_train_tab(reopened, qtbot)
 
 
 def test_a_damaged_sidecar_is_said_in_one_line_and_opens_nothing(qtbot, tmp_path):
     path = save(tmp_path / "m.safetensors", build("fast"), name="m")
     sidecar_path(path).write_bytes(b"not snapshots")
-    tab = make_tab(qtbot, path, tmp_path)
+    tab = make_train_tab(qtbot, path, tmp_path)
     try:
         assert tab.replay_button.isEnabled()  # there is a file; reading it is the click's work
         qtbot.mouseClick(tab.replay_button, Qt.MouseButton.LeftButton)
@@ -108,23 +91,16 @@ def test_a_damaged_sidecar_is_said_in_one_line_and_opens_nothing(qtbot, tmp_path
         assert text.startswith(f"{sidecar_path(path)}: not a readable snapshots file") and "\n" not in text
         assert tab.replay_button.dialog is None
     finally:
-        close(tab, qtbot)
+        close_train_tab(tab, qtbot)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1024, 768)])
 def test_the_replay_and_its_button_fit_small_screens(qtbot, tmp_path, size):
-    from mnist_pad.qt.window import MainWindow
-
-    torch.manual_seed(0)
-    window = MainWindow(AppState(load(save(tmp_path / "m.safetensors", build("fast"), name="m"))))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_at(qtbot, tmp_path, size)
     window.tabs.setCurrentWidget(window.train)
     qtbot.wait(10)
     button = window.train.replay_button
-    rect = QRect(button.mapTo(window, button.rect().topLeft()), button.size())
+    rect = placed(button, window)
     assert button.isVisible() and window.rect().contains(rect), (rect, window.rect())
 
     _, val = split_validation(synthetic_split(60, seed=1), 20)
@@ -137,7 +113,7 @@ def test_the_replay_and_its_button_fit_small_screens(qtbot, tmp_path, size):
     assert dialog.width() <= size[0] - 40 and dialog.height() <= size[1] - 80
     view = dialog.view
     for widget in (view.slider, view.play_button, view.filters, view.maps, view.chart, view.confusion, view.caption):
-        rect = QRect(widget.mapTo(dialog, widget.rect().topLeft()), widget.size())
+        rect = placed(widget, dialog)
         assert widget.isVisible() and dialog.rect().contains(rect), (type(widget).__name__, rect, dialog.rect())
     for plot in (view.filters.grid, view.maps.grid, view.confusion):
         assert plot.width() >= 200 and plot.height() >= 200, (type(plot).__name__, plot.size())

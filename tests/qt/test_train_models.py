@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings
 
-from mnist_pad.core.checkpoint import load, save
+from mnist_pad.core.checkpoint import save
 from mnist_pad.core.data import DataMissing
 from mnist_pad.core.models import build
 from mnist_pad.core.paths import models_dir
-from mnist_pad.core.samples import SampleStore
 from mnist_pad.qt import data_prompt, dialogs
-from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.train_tab import TrainTab
 
+from qt_setups import make_train_tab
 from synthetic import NoData, Synthetic, synthetic_split
 
 
@@ -24,14 +22,10 @@ from synthetic import NoData, Synthetic, synthetic_split
 def tab(qtbot, tmp_path):
     torch.manual_seed(0)
     base = save(tmp_path / "base.safetensors", build("fast"), name="base", dataset="mnist", test_accuracy=0.995)
-    state = AppState(load(base), SampleStore(tmp_path / "samples"),
-                     QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    state.load_split = Synthetic()
-    widget = TrainTab(state)
-    qtbot.addWidget(widget)
+    widget = make_train_tab(qtbot, base, tmp_path)
     yield widget
     widget.shutdown()
-    state.close()
+    widget.app.close()
 
 
 def fill(tab: TrainTab, n: int = 20) -> None:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel
 
 from mnist_pad.core.checkpoint import load, save
 from mnist_pad.core.inference import predict_proba
@@ -25,6 +25,7 @@ from mnist_pad.qt import data_prompt
 from mnist_pad.qt.app_state import AppState
 from mnist_pad.qt.stall import StallMeter
 from mnist_pad.qt.train_tab import TrainTab
+from qt_setups import close_train_tab, make_train_tab
 from synthetic import Synthetic, synthetic_split
 
 STALL_BAR_MS = 1000  # lenient: CI machines are shared; scripts/bench_ui_stall.py measures the 50 ms bar
@@ -46,16 +47,10 @@ def base_path(tmp_path):
 
 @pytest.fixture
 def tab(qtbot, tmp_path, base_path):
-    state = AppState(load(base_path), SampleStore(tmp_path / "samples"),
-                     QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    state.load_split = Synthetic()
-    widget = TrainTab(state)
-    qtbot.addWidget(widget)
+    widget = make_train_tab(qtbot, base_path, tmp_path)
     yield widget
-    widget.shutdown()  # no thread outlives a test
-    state.close()  # nor the job process
+    close_train_tab(widget, qtbot)
     assert widget.runner.worker is None or widget.runner.worker.wait(0)  # its thread has ended
-    qtbot.waitUntil(lambda: not widget.is_running(), timeout=5000)
 
 
 def fill(tab: TrainTab, per_class: int) -> None:
