@@ -244,7 +244,6 @@ class Trainer:
             raise ValueError("early stopping watches the validation images: none were given")
         net = model if model is not None else init_weights(build(cfg.arch_config(), cfg.normalize), cfg.init)
         self.net = net.to(self.device).to(memory_format=torch.channels_last)
-        self._replica = world.wrap(self.net)  # what the steps run: the net, or DDP around it
         self._l1_weights = [p for p in self.net.parameters() if p.dim() > 1]  # conv and linear weights, not biases
         self.ema = (
             torch.optim.swa_utils.AveragedModel(self.net, multi_avg_fn=warm_ema(cfg.ema), use_buffers=True)
@@ -276,6 +275,7 @@ class Trainer:
         if steps_per_epoch == 0:
             raise ValueError(f"{n} training images are fewer than one batch of {cfg.batch_size}")
         total = steps_per_epoch * cfg.epochs
+        self._replica = self.world.wrap(self.net)  # what the steps run: the net, or DDP around it while training
         opt = make_optimizer(cfg, self.net.parameters())
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s, total, steps_per_epoch))
         step, reported, seconds, best, stale = 0, 0, 0.0, -1.0, 0
@@ -323,6 +323,7 @@ class Trainer:
             best, stale = self._patience(best, stale)
             if cfg.early_stopping and self.world.main_decides(stale >= cfg.early_stopping):
                 break
+        self._replica = self.net  # DDP let go of while its process group lives (distributed.joined)
         if self._best_state is not None:
             self.model.load_state_dict(self._best_state)
         self.model.eval()
