@@ -155,9 +155,10 @@ def read(predictor, images) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def best_ok_but_wrong(probs: np.ndarray, right: np.ndarray, flagged: float) -> float:
     """A diagnosis, never a threshold: the share of drawings left confidently wrong when the least sure
     ``flagged`` of them (by top probability) are flagged, as if a threshold were chosen on this very set. When it
-    misses the ok-but-wrong bar, no threshold can meet both bars: the model must make fewer errors."""
+    misses the ok-but-wrong bar, no unsure threshold on the top probability meets both bars: the model must make
+    fewer errors."""
     keep = np.argsort(probs.max(1), kind="stable")[int(round(flagged * len(probs))):]
-    return float((~right[keep]).mean() * len(keep) / len(probs))
+    return float((~right[keep]).sum() / len(probs))
 
 
 def sheet(images: list[np.ndarray], path: Path, columns: int = 20) -> None:
