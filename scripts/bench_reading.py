@@ -183,12 +183,16 @@ def main() -> int:
     args = ap.parse_args()
 
     from mnist_pad.core.catalog import resolve_model
-    from mnist_pad.core.checkpoint import load
+    from mnist_pad.core.checkpoint import CheckpointError, load
     from mnist_pad.core.data import load_split
     from mnist_pad.core.explain import Predictor
+    from mnist_pad.core.files import BadInput
     from mnist_pad.core.paths import shipped_weights
 
-    ckpt = load(resolve_model(args.weights) if args.weights else shipped_weights("default"))
+    try:
+        ckpt = load(resolve_model(args.weights) if args.weights else shipped_weights("default"))
+    except (BadInput, CheckpointError) as exc:  # a missing, damaged or foreign file: one line, exit 2
+        ap.error(f"--weights: {exc}")
     predictor = Predictor.for_checkpoint(ckpt)
     print(f"model {ckpt.name}: {predictor.reading}")
     rng = np.random.default_rng(SEED)
